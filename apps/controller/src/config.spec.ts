@@ -1,0 +1,21 @@
+import { loadConfig } from './config';
+
+describe('loadConfig', () => {
+  it('fills the contract defaults', () => {
+    expect(loadConfig({})).toEqual({
+      kafkaBrokers: ['127.0.0.1:9092'],
+      redisUrl: 'redis://127.0.0.1:6379',
+      grpcPort: 50051,
+      httpPort: 8080,
+      host: '0.0.0.0',
+    });
+  });
+  it('reads overrides and splits brokers', () => {
+    const c = loadConfig({ KAFKA_BROKERS: 'a:1, b:2', CONTROLLER_GRPC_PORT: '6000' });
+    expect(c.kafkaBrokers).toEqual(['a:1', 'b:2']);
+    expect(c.grpcPort).toBe(6000);
+  });
+  it('names the bad variable', () => {
+    expect(() => loadConfig({ CONTROLLER_GRPC_PORT: 'abc' })).toThrow(/CONTROLLER_GRPC_PORT/);
+  });
+});

@@ -1,0 +1,39 @@
+import { z } from 'zod';
+
+const Env = z.object({
+  /** Comma-separated bootstrap brokers. @default '127.0.0.1:9092' */
+  KAFKA_BROKERS: z.string().min(1).default('127.0.0.1:9092'),
+  /** @default 'redis://127.0.0.1:6379' */
+  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  /** @default 50051 */
+  CONTROLLER_GRPC_PORT: z.coerce.number().int().min(0).max(65535).default(50051),
+  /** @default 8080 */
+  CONTROLLER_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  /** Bind address. @default '0.0.0.0' */
+  CONTROLLER_HOST: z.string().default('0.0.0.0'),
+});
+
+export interface ControllerConfig {
+  kafkaBrokers: string[];
+  redisUrl: string;
+  grpcPort: number;
+  httpPort: number;
+  host: string;
+}
+
+/** Parses and validates the controller's environment; throws naming the bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv): ControllerConfig {
+  const parsed = Env.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`invalid environment: ${issue?.path.join('.')}: ${issue?.message}`);
+  }
+  const e = parsed.data;
+  return {
+    kafkaBrokers: e.KAFKA_BROKERS.split(',').map((s) => s.trim()).filter(Boolean),
+    redisUrl: e.REDIS_URL,
+    grpcPort: e.CONTROLLER_GRPC_PORT,
+    httpPort: e.CONTROLLER_HTTP_PORT,
+    host: e.CONTROLLER_HOST,
+  };
+}

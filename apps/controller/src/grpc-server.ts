@@ -1,0 +1,26 @@
+import * as grpc from '@grpc/grpc-js';
+import { ReflectionService } from '@grpc/reflection';
+import { HealthImplementation } from 'grpc-health-check';
+import { FILE_DESCRIPTOR_PROTOS_BASE64 } from '@eos/proto';
+
+/**
+ * Adds grpc.health.v1.Health and server reflection, so grpcurl lists, describes and calls every
+ * service without .proto files. Reflection serves the descriptors buf compiled (libs/proto codegen):
+ * proto-loader's re-derived descriptors break on google.protobuf.Struct and map entries.
+ */
+export function addHealthAndReflection(server: grpc.Server): HealthImplementation {
+  const health = new HealthImplementation({ '': 'SERVING' });
+  health.addToServer(server);
+  const root = { eos: { fileDescriptorProtos: FILE_DESCRIPTOR_PROTOS_BASE64.map((b) => Buffer.from(b, 'base64')) } };
+  new ReflectionService(root as unknown as ConstructorParameters<typeof ReflectionService>[0]).addToServer(server);
+  return health;
+}
+
+/** Binds a server and resolves with the bound port (port 0 picks a free one). */
+export function bindServer(server: grpc.Server, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (err, bound) =>
+      err ? reject(err) : resolve(bound),
+    );
+  });
+}

@@ -1,0 +1,27 @@
+import { loadConfig } from './config';
+import { createControllerApp } from './controller-app';
+
+async function main(): Promise<void> {
+  const app = createControllerApp(loadConfig(process.env));
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`[controller] ${signal}: stopping`);
+    app.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        console.error('[controller] stop failed', err);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  await app.start();
+}
+
+main().catch((err: unknown) => {
+  console.error('[controller] failed to start:', err instanceof Error ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# The README's two commands:
+#   bash tools/dev.sh up    -> install what is missing, build, run the whole stack locally (Ctrl-C stops it)
+#   bash tools/dev.sh test  -> install what is missing, build, run every test (unit + integration)
+# Needs Node.js 20, Java 17 and Maven. redis-server and kcat come from Debian packages: installed
+# here when running as root with apt-get, otherwise a clear message says what to install.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
+command -v kcat >/dev/null 2>&1 || need_apt+=(kcat)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "[dev] installing ${need_apt[*]} (apt-get)"
+    apt-get update -q >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need_apt[@]}" >/dev/null
+  else
+    echo "[dev] missing: ${need_apt[*]}. Install them (Debian/Ubuntu: sudo apt-get install ${need_apt[*]})." >&2
+    exit 1
+  fi
+fi
+for tool in node java mvn; do
+  command -v "$tool" >/dev/null 2>&1 || { echo "[dev] missing: $tool (need Node.js 20, Java 17, Maven)" >&2; exit 1; }
+done
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "[dev] npm ci"
+  npm ci --no-audit --no-fund
+fi
+# Kafka jars from Maven Central (once; cached under tools/kafka/.cache).
+if ! ls tools/kafka/.cache/libs/kafka_2.13-3.9.*.jar >/dev/null 2>&1; then
+  echo "[dev] fetching Kafka jars (Maven Central)"
+  mvn -q -B -f tools/kafka/pom.xml dependency:copy-dependencies
+fi
+export NX_DAEMON=false NX_NO_CLOUD=true
+
+case "${1:-}" in
+  up)
+    shift
+    npm run build
+    exec npx tsx tools/stack/cli.ts "$@"
+    ;;
+  test)
+    shift
+    exec npm test -- "$@"
+    ;;
+  *)
+    echo "usage: bash tools/dev.sh <up|test>" >&2
+    exit 2
+    ;;
+esac

@@ -1,0 +1,54 @@
+/** `npm run kafka:<start|stop|status|logs>`: the local broker. Port: KAFKA_PORT (default 9092). */
+import * as fs from 'node:fs';
+import { brokerVersion, kafkaAnswers, kafkaPaths, startKafka, stopKafka } from './local-kafka';
+import { readLivePid } from '../infra/processes';
+
+async function main(): Promise<number> {
+  const cmd = process.argv[2];
+  const port = process.env['KAFKA_PORT'] ? Number(process.env['KAFKA_PORT']) : undefined;
+  const opts = port === undefined ? {} : { port };
+  const paths = kafkaPaths(opts);
+  switch (cmd) {
+    case 'start': {
+      const h = await startKafka(opts);
+      console.log(
+        h.startedNow
+          ? `kafka started on ${h.brokers[0]} (pid ${h.pid}) in ${h.startMs} ms; data in ${paths.dataDir}`
+          : `kafka already running on ${h.brokers[0]}${h.pid ? ` (pid ${h.pid})` : ' (not started by this tool)'}`,
+      );
+      return 0;
+    }
+    case 'stop': {
+      const stopped = await stopKafka(opts);
+      console.log(stopped ? 'kafka stopped' : 'no kafka started by this tool is running');
+      return 0;
+    }
+    case 'status': {
+      const brokers = [`127.0.0.1:${port ?? 9092}`];
+      const up = await kafkaAnswers(brokers);
+      const pid = readLivePid(paths.pidFile, 'kafka.Kafka');
+      console.log(`kafka on ${brokers[0]}: ${up ? 'answering' : 'not answering'}; pid file: ${pid ?? 'none'}`);
+      if (up) console.log(`version: ${brokerVersion(brokers, opts)}`);
+      return up ? 0 : 1;
+    }
+    case 'logs': {
+      if (!fs.existsSync(paths.logFile)) {
+        console.error(`no log at ${paths.logFile}`);
+        return 1;
+      }
+      process.stdout.write(fs.readFileSync(paths.logFile, 'utf8').split('\n').slice(-200).join('\n'));
+      return 0;
+    }
+    default:
+      console.error('usage: kafka <start|stop|status|logs>');
+      return 2;
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,82 @@
+/**
+ * The whole stack on one machine: Kafka, Redis, the controller and N workers (default 3), plus a
+ * demo pipeline. Ctrl-C (or SIGTERM) stops everything this command started, by pid; a Kafka or
+ * Redis that was already running is reused and left running.
+ *
+ *   npx tsx tools/stack/cli.ts [--workers N] [--no-demo]
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as path from 'node:path';
+import { REPO_ROOT, startKafka, stopKafka } from '../kafka/local-kafka';
+import { startRedis, stopRedis } from '../redis/local-redis';
+import { isAlive, stopPid } from '../infra/processes';
+import { setupDemo } from './demo';
+
+const args = process.argv.slice(2);
+const flag = (name: string) => args.includes(name);
+const option = (name: string, dflt: string) => {
+  const i = args.indexOf(name);
+  return i >= 0 && args[i + 1] ? (args[i + 1] as string) : dflt;
+};
+
+async function main(): Promise<void> {
+  const workers = Number(option('--workers', '3'));
+  const grpcPort = Number(process.env['CONTROLLER_GRPC_PORT'] ?? 50051);
+  const httpPort = Number(process.env['CONTROLLER_HTTP_PORT'] ?? 8080);
+  const children: ChildProcess[] = [];
+  let kafkaStarted = false;
+  let redisStarted = false;
+  let stopping = false;
+
+  const stopAll = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    console.log('\n[stack] stopping...');
+    for (const c of [...children].reverse()) if (c.pid && isAlive(c.pid)) await stopPid(c.pid, 15_000);
+    if (redisStarted) await stopRedis();
+    if (kafkaStarted) await stopKafka();
+    console.log('[stack] stopped');
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void stopAll(0));
+  process.on('SIGTERM', () => void stopAll(0));
+
+  try {
+    const k = await startKafka();
+    kafkaStarted = k.startedNow;
+    console.log(`[stack] Kafka ${k.brokers[0]} ${k.startedNow ? `started in ${k.startMs} ms` : '(already running, reused)'}`);
+    const r = await startRedis();
+    redisStarted = r.startedNow;
+    console.log(`[stack] Redis ${r.url} ${r.startedNow ? 'started' : '(already running, reused)'}`);
+
+    const env = { ...process.env, KAFKA_BROKERS: k.brokers.join(','), REDIS_URL: r.url };
+    const launch = (name: string, script: string, extra: NodeJS.ProcessEnv) => {
+      const child = spawn(process.execPath, ['--enable-source-maps', path.join(REPO_ROOT, script)], {
+        env: { ...env, ...extra },
+        stdio: ['ignore', 'inherit', 'inherit'],
+      });
+      children.push(child);
+      child.on('exit', (code, signal) => {
+        if (!stopping) console.log(`[stack] ${name} exited (${signal ?? code})`);
+      });
+      return child;
+    };
+    launch('controller', 'dist/apps/controller/main.js', {
+      CONTROLLER_GRPC_PORT: String(grpcPort),
+      CONTROLLER_HTTP_PORT: String(httpPort),
+    });
+    for (let i = 1; i <= workers; i++) {
+      launch(`worker-${i}`, 'dist/apps/worker/main.js', {
+        WORKER_ID: `worker-${i}`,
+        CONTROLLER_ADDR: `127.0.0.1:${grpcPort}`,
+      });
+    }
+    if (!flag('--no-demo')) await setupDemo({ brokers: k.brokers, grpcAddr: `127.0.0.1:${grpcPort}` });
+    console.log(`[stack] running: controller gRPC 127.0.0.1:${grpcPort}, HTTP http://127.0.0.1:${httpPort}, ${workers} workers. Ctrl-C stops everything.`);
+  } catch (err) {
+    console.error('[stack] failed:', err instanceof Error ? err.message : err);
+    await stopAll(1);
+  }
+}
+
+void main();

@@ -1,0 +1,9 @@
+import { stopKafka } from '../kafka/local-kafka';
+import { stopRedis } from '../redis/local-redis';
+
+/** Stops only what global-setup started; a broker or Redis found running is left alone. */
+export default async function globalTeardown(): Promise<void> {
+  const state = globalThis.__EOS_INFRA__ ?? {};
+  if (state.kafkaPort !== undefined) await stopKafka({ port: state.kafkaPort });
+  if (state.redisUrl !== undefined) await stopRedis({ url: state.redisUrl });
+}
