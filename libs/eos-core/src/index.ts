@@ -1,1 +1,18 @@
-export {};
+/** The exactly-once consume-transform-produce loop. No gRPC, no Redis, no environment reads. */
+export { EosTask } from './eos-task';
+export type { CommitInfo, EosTaskOptions, TaskEvents, TaskOutcome, TaskState } from './eos-task';
+export type { BatchLimits } from './record-buffer';
+export type {
+  ConsumedItem,
+  ConsumerPort,
+  ConsumerPortOptions,
+  KafkaPort,
+  OffsetMap,
+  ProduceRecord,
+  TransactionalProducerPort,
+  TransactionPort,
+} from './kafka-port';
+export { createKafkaJsPort } from './kafkajs-port';
+export type { KafkaJsPortOptions } from './kafkajs-port';
+export { FencedError, InvalidTaskOptionsError, TaskFatalError, classifyError, describeError, isFencedError } from './errors';
+export type { ErrorKind } from './errors';

@@ -1,0 +1,271 @@
+import { PoisonRecordError, RetriableTransformError, type TransformFn } from '@eos/transforms';
+import { EosTask, type CommitInfo, type EosTaskOptions } from './index';
+import { classifyError, FencedError, TaskFatalError } from './errors';
+import { FakeKafka } from './testing';
+
+const identity: TransformFn = (r) => ({ value: r.value });
+
+function setup(overrides: Partial<EosTaskOptions> = {}, partitions = 2) {
+  const kafka = new FakeKafka();
+  kafka.createTopic('in', partitions);
+  kafka.createTopic('out', partitions);
+  kafka.createTopic('dlq', 1);
+  const options: EosTaskOptions = {
+    pipeline: 'p',
+    taskIndex: 0,
+    inputTopic: 'in',
+    partitions: Array.from({ length: partitions }, (_, i) => i),
+    outputTopic: 'out',
+    deadLetterTopic: 'dlq',
+    transactionalId: 'eos.p.0',
+    consumerGroup: 'eos.p',
+    transform: identity,
+    transformId: 'identity@1',
+    kafka,
+    batching: { lingerMs: 5 },
+    retry: { initialMs: 1, maxMs: 5 },
+    ...overrides,
+  };
+  const task = new EosTask(options);
+  const commits: CommitInfo[] = [];
+  const aborted: string[] = [];
+  task.on('committed', (c) => commits.push(c));
+  task.on('aborted', (a) => aborted.push(a.reason));
+  return { kafka, task, commits, aborted, options };
+}
+
+const values = (kafka: FakeKafka, topic: string) => kafka.read(topic).map((r) => r.value?.toString());
+const produceN = (kafka: FakeKafka, partition: number, n: number, from = 0) =>
+  kafka.produce('in', partition, Array.from({ length: n }, (_, i) => ({ key: `k${partition}`, value: `p${partition}-${from + i}` })));
+
+async function until(cond: () => boolean, what = 'condition', ms = 5_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
+
+const tasks: EosTask[] = [];
+afterEach(async () => {
+  await Promise.all(tasks.splice(0).map((t) => t.stop({ graceful: false })));
+});
+function track<T extends { task: EosTask }>(s: T): T {
+  tasks.push(s.task);
+  return s;
+}
+
+describe('EosTask on the fake port', () => {
+  it('commits every record once, offsets = last offset + 1, order kept per partition', async () => {
+    const { kafka, task, commits } = track(setup());
+    produceN(kafka, 0, 5);
+    produceN(kafka, 1, 3);
+    await task.start();
+    await until(() => kafka.read('out').length === 8, 'outputs');
+    expect(kafka.read('out').filter((r) => r.partition === 0).map((r) => r.value?.toString())).toEqual(['p0-0', 'p0-1', 'p0-2', 'p0-3', 'p0-4']);
+    expect(kafka.groups.get('eos.p')?.get('in')).toEqual(new Map([[0, 5], [1, 3]]));
+    expect(commits.reduce((n, c) => n + c.records, 0)).toBe(8);
+    expect(task.positions()).toEqual(new Map([[0, 5], [1, 3]]));
+  });
+
+  it('bounds a batch by maxRecords and by maxBytes', async () => {
+    const a = track(setup({ batching: { maxRecords: 3, lingerMs: 5 } }, 1));
+    produceN(a.kafka, 0, 10);
+    await a.task.start();
+    await until(() => a.kafka.read('out').length === 10);
+    expect(Math.max(...a.commits.map((c) => c.records))).toBeLessThanOrEqual(3);
+    expect(a.commits.map((c) => c.records).reduce((x, y) => x + y)).toBe(10);
+
+    const b = track(setup({ batching: { maxBytes: 20, lingerMs: 5 } }, 1));
+    b.kafka.produce('in', 0, Array.from({ length: 6 }, () => ({ value: 'x'.repeat(8) }))); // 8 bytes each, no key
+    await b.task.start();
+    await until(() => b.kafka.read('out').length === 6);
+    expect(b.commits.every((c) => c.bytes <= 20)).toBe(true);
+    expect(b.commits.map((c) => c.records)).toEqual([2, 2, 2]);
+  });
+
+  it('lingers for a fuller batch, up to lingerMs', async () => {
+    const { kafka, task, commits } = track(setup({ batching: { lingerMs: 200 } }, 1));
+    await task.start();
+    produceN(kafka, 0, 1);
+    setTimeout(() => produceN(kafka, 0, 1, 1), 30);
+    await until(() => kafka.read('out').length === 2);
+    expect(commits.map((c) => c.records)).toEqual([2]);
+  });
+
+  it('sends a poison record to the dead-letter topic with its headers, once, and goes on', async () => {
+    const transform: TransformFn = (r) => {
+      if (r.value?.toString() === 'p0-2') throw new PoisonRecordError('bad record');
+      return { value: r.value };
+    };
+    const { kafka, task, commits } = track(setup({ transform }, 1));
+    produceN(kafka, 0, 5);
+    await task.start();
+    await until(() => kafka.read('out').length === 4);
+    const dlq = kafka.read('dlq');
+    expect(dlq).toHaveLength(1);
+    expect(dlq[0]?.value?.toString()).toBe('p0-2');
+    expect(dlq[0]?.headers).toMatchObject({
+      'eos.source.topic': 'in',
+      'eos.source.partition': '0',
+      'eos.source.offset': '2',
+      'eos.error': 'bad record',
+      'eos.transform': 'identity@1',
+    });
+    expect(commits.reduce((n, c) => n + c.deadLettered, 0)).toBe(1);
+    expect(values(kafka, 'out')).toEqual(['p0-0', 'p0-1', 'p0-3', 'p0-4']);
+  });
+
+  it('fails the task (loses nothing) on a poison record without a dead-letter topic', async () => {
+    const transform: TransformFn = () => {
+      throw new Error('nope');
+    };
+    const { kafka, task } = track(setup({ transform, deadLetterTopic: undefined }, 1));
+    const failed: string[] = [];
+    task.on('failed', (f) => failed.push(f.error));
+    produceN(kafka, 0, 1);
+    await task.start();
+    await expect(task.done()).resolves.toMatchObject({ kind: 'failed' });
+    expect(failed[0]).toMatch(/in\/0@0 failed the transform \(nope\) and the pipeline has no dead-letter topic/);
+    expect(kafka.groups.get('eos.p')).toBeUndefined();
+  });
+
+  it.each(['send', 'sendOffsets'] as const)('aborts, rewinds and retries after a %s failure: exactly once', async (op) => {
+    const { kafka, task, aborted } = track(setup({}, 1));
+    produceN(kafka, 0, 20);
+    kafka.failNext(op);
+    await task.start();
+    await until(() => kafka.read('out').length >= 20);
+    await until(() => task.state === 'running');
+    expect(values(kafka, 'out')).toEqual(Array.from({ length: 20 }, (_, i) => `p0-${i}`));
+    expect(aborted).toEqual([`injected ${op} failure`]);
+    expect(kafka.stats.aborts).toBe(1);
+    expect(kafka.stats.consumers).toBe(2); // rewound by a fresh consumer at the committed offsets
+  });
+
+  it('aborts and retries a batch when the transform throws a retriable error', async () => {
+    let failures = 1;
+    const transform: TransformFn = (r) => {
+      if (failures > 0) {
+        failures--;
+        throw new RetriableTransformError('lookup timed out');
+      }
+      return { value: r.value };
+    };
+    const { kafka, task, aborted } = track(setup({ transform }, 1));
+    produceN(kafka, 0, 3);
+    await task.start();
+    await until(() => kafka.read('out').length === 3);
+    expect(aborted).toEqual(['lookup timed out']);
+    expect(kafka.read('dlq')).toHaveLength(0);
+  });
+
+  it('recreates the producer and re-reads offsets when a commit outcome is unknown', async () => {
+    const { kafka, task, aborted } = track(setup({}, 1));
+    produceN(kafka, 0, 10);
+    kafka.failNext('commit', new Error('Request timed out'), true); // it landed, the answer was lost
+    await task.start();
+    await until(() => kafka.groups.get('eos.p')?.get('in')?.get(0) === 10);
+    produceN(kafka, 0, 2, 10);
+    await until(() => kafka.read('out').length >= 12);
+    await new Promise((r) => setTimeout(r, 30));
+    expect(values(kafka, 'out')).toEqual(Array.from({ length: 12 }, (_, i) => `p0-${i}`));
+    expect(aborted[0]).toMatch(/commit outcome unknown: Request timed out/);
+    expect(kafka.stats.inits).toBe(2);
+  });
+
+  it('stops for good when fenced by a newer owner of its transactional id', async () => {
+    const a = track(setup({}, 1));
+    produceN(a.kafka, 0, 3);
+    await a.task.start();
+    await until(() => a.kafka.read('out').length === 3);
+    const fenced: string[] = [];
+    a.task.on('fenced', (f) => fenced.push(f.error));
+    // B takes the task over with the same transactional id.
+    const b = new EosTask({ ...a.options, kafka: a.kafka });
+    tasks.push(b);
+    await b.start();
+    produceN(a.kafka, 0, 2, 3);
+    await until(() => fenced.length === 1 || a.kafka.read('out').length === 5);
+    await until(() => a.kafka.read('out').length === 5);
+    await until(() => a.task.state === 'fenced', 'A fenced');
+    expect(values(a.kafka, 'out')).toEqual(['p0-0', 'p0-1', 'p0-2', 'p0-3', 'p0-4']);
+    await expect(a.task.done()).resolves.toMatchObject({ kind: 'fenced' });
+    const initsAfter = a.kafka.stats.inits;
+    await new Promise((r) => setTimeout(r, 30));
+    expect(a.kafka.stats.inits).toBe(initsAfter); // never retried
+  });
+
+  it('pauses between transactions and resumes', async () => {
+    const { kafka, task } = track(setup({}, 1));
+    await task.start();
+    produceN(kafka, 0, 2);
+    await until(() => kafka.read('out').length === 2);
+    task.pause();
+    await until(() => task.state === 'paused');
+    produceN(kafka, 0, 3, 2);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(kafka.read('out')).toHaveLength(2);
+    task.resume();
+    await until(() => kafka.read('out').length === 5);
+  });
+
+  it('graceful stop commits the transaction in flight', async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    const transform: TransformFn = async (r) => {
+      await gate;
+      return { value: r.value };
+    };
+    const { kafka, task } = track(setup({ transform }, 1));
+    produceN(kafka, 0, 3);
+    await task.start();
+    await until(() => task.state === 'running');
+    await new Promise((r) => setTimeout(r, 20)); // the batch is in the transform now
+    const stopping = task.stop({ graceful: true });
+    release();
+    const outcome = await stopping;
+    expect(outcome).toMatchObject({ kind: 'stopped', graceful: true });
+    expect(kafka.read('out')).toHaveLength(3);
+    expect(kafka.groups.get('eos.p')?.get('in')?.get(0)).toBe(3);
+  });
+
+  it('fast stop aborts the transaction in flight', async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    const transform: TransformFn = async (r) => {
+      await gate;
+      return { value: r.value };
+    };
+    const { kafka, task, aborted } = track(setup({ transform }, 1));
+    produceN(kafka, 0, 3);
+    await task.start();
+    await new Promise((r) => setTimeout(r, 20));
+    const stopping = task.stop({ graceful: false });
+    release();
+    await expect(stopping).resolves.toMatchObject({ kind: 'stopped', graceful: false });
+    expect(kafka.read('out')).toHaveLength(0);
+    expect(aborted).toEqual(['fast stop']);
+    expect(kafka.groups.get('eos.p')).toBeUndefined();
+  });
+
+  it('rejects invalid options naming the option', () => {
+    const kafka = new FakeKafka();
+    expect(() => setup({ partitions: [] })).toThrow(/partitions must be a non-empty list/);
+    expect(() => setup({ outputTopic: 'in' })).toThrow(/inputTopic and outputTopic must differ/);
+    expect(() => setup({ batching: { maxRecords: 0 } })).toThrow(/batching.maxRecords must be >= 1/);
+    void kafka;
+  });
+});
+
+describe('classifyError', () => {
+  it('sorts errors by what the loop must do', () => {
+    expect(classifyError(Object.assign(new Error('x'), { type: 'INVALID_PRODUCER_EPOCH' }))).toBe('fenced');
+    expect(classifyError(Object.assign(new Error('x'), { type: 'PRODUCER_FENCED' }))).toBe('fenced');
+    expect(classifyError(new Error('retries exceeded', { cause: Object.assign(new Error('y'), { type: 'PRODUCER_FENCED' }) }))).toBe('fenced');
+    expect(classifyError(Object.assign(new Error('wrapper'), { originalError: new FencedError('f') }))).toBe('fenced');
+    expect(classifyError(new TaskFatalError('bad'))).toBe('fatal');
+    expect(classifyError(Object.assign(new Error('timeout'), { type: 'REQUEST_TIMED_OUT' }))).toBe('retriable');
+    expect(classifyError(new Error('Connection error: ECONNREFUSED'))).toBe('retriable');
+  });
+});

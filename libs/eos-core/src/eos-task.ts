@@ -1,0 +1,448 @@
+import { EventEmitter } from 'node:events';
+import { randomUUID } from 'node:crypto';
+import { isRetriableTransformError, type InputRecord, type OutputRecord, type TransformFn } from '@eos/transforms';
+import { classifyError, describeError, InvalidTaskOptionsError, TaskFatalError } from './errors';
+import type { ConsumerPort, KafkaPort, OffsetMap, ProduceRecord, TransactionalProducerPort, TransactionPort } from './kafka-port';
+import { RecordBuffer, type BatchLimits, type TakenBatch } from './record-buffer';
+
+/** Everything one task needs. Only the Kafka port talks to the outside world. */
+export interface EosTaskOptions {
+  /** Pipeline name (headers, logs, the transform context). */
+  pipeline: string;
+  /** Task index within the pipeline. */
+  taskIndex: number;
+  inputTopic: string;
+  /** Input partitions this task owns. */
+  partitions: number[];
+  outputTopic: string;
+  /** Where records the transform rejects go; without one, a poison record fails the task. */
+  deadLetterTopic?: string;
+  /** The task's stable transactional id: the new owner's initTransactions fences the old one. */
+  transactionalId: string;
+  /** The pipeline's offsets group, written only through transactions. */
+  consumerGroup: string;
+  transform: TransformFn;
+  /** `name@version`, recorded in dead-letter headers. */
+  transformId: string;
+  kafka: KafkaPort;
+  /** Batch limits. @default { maxRecords: 5000, maxBytes: 4 MiB, lingerMs: 100 } */
+  batching?: Partial<BatchLimits>;
+  /** Broker-side transaction timeout. @default 30000 */
+  transactionTimeoutMs?: number;
+  /** Backoff after a failed transaction: doubles from `initialMs` up to `maxMs`. @default { initialMs: 100, maxMs: 5000 } */
+  retry?: { initialMs?: number; maxMs?: number };
+  /** Headers added to every output record (spec version, transform). */
+  outputHeaders?: Record<string, string>;
+  /** Start paused (assigned, consuming nothing). @default false */
+  startPaused?: boolean;
+  /** A fast stop gives up waiting for a stuck transform after this long and drops the producer. @default 5000 */
+  fastStopTimeoutMs?: number;
+}
+
+export type TaskState = 'created' | 'starting' | 'running' | 'paused' | 'recovering' | 'stopping' | 'stopped' | 'fenced' | 'failed';
+
+/** A committed transaction. */
+export interface CommitInfo {
+  /** partition -> next offset, for the partitions this transaction moved. */
+  offsets: OffsetMap;
+  records: number;
+  bytes: number;
+  deadLettered: number;
+  outputs: number;
+  durationMs: number;
+  committedAt: number;
+}
+
+export interface TaskEvents {
+  state: [TaskState];
+  /** Initialized and positioned at the committed offsets. */
+  started: [{ offsets: OffsetMap }];
+  committed: [CommitInfo];
+  aborted: [{ reason: string; records: number }];
+  fenced: [{ error: string }];
+  failed: [{ error: string }];
+  stopped: [{ graceful: boolean; offsets: OffsetMap }];
+}
+
+/** How the task ended. */
+export type TaskOutcome = { kind: 'stopped'; graceful: boolean; offsets: OffsetMap } | { kind: 'fenced'; error: string } | { kind: 'failed'; error: string };
+
+const DEFAULT_BATCHING: BatchLimits = { maxRecords: 5000, maxBytes: 4 << 20, lingerMs: 100 };
+
+class StopRequested extends Error {
+  override readonly name = 'StopRequested';
+}
+
+/**
+ * One task of a pipeline running the exactly-once loop: initTransactions (fences earlier owners),
+ * read the committed offsets, consume the task's partitions read_committed, and per batch begin ->
+ * produce outputs and dead letters -> sendOffsets -> commit.
+ *
+ * ```ts
+ * const task = new EosTask({ ...options });
+ * task.on('committed', (c) => report(c));
+ * await task.start();          // resolves once running (or ended)
+ * await task.stop({ graceful: true });
+ * ```
+ */
+export class EosTask extends EventEmitter<TaskEvents> {
+  private readonly o: Required<Pick<EosTaskOptions, 'transactionTimeoutMs' | 'fastStopTimeoutMs'>> & EosTaskOptions;
+  private readonly limits: BatchLimits;
+  private readonly retryInitial: number;
+  private readonly retryMax: number;
+  private readonly buffer: RecordBuffer;
+  private _state: TaskState = 'created';
+  private producer: TransactionalProducerPort | undefined;
+  private producerDirty = false;
+  private consumer: ConsumerPort | undefined;
+  private consumerBroken: Error | undefined;
+  private committed: OffsetMap = new Map();
+  private outputPartitions = 0;
+  private stopRequested = false;
+  private graceful = true;
+  private paused: boolean;
+  private backpressured = false;
+  private wakeIdle: (() => void) | undefined;
+  private loop: Promise<TaskOutcome> | undefined;
+  private runningOnce: Promise<void> | undefined;
+  private resolveRunningOnce: (() => void) | undefined;
+
+  constructor(options: EosTaskOptions) {
+    super();
+    validate(options);
+    this.o = { transactionTimeoutMs: 30_000, fastStopTimeoutMs: 5_000, ...options };
+    this.limits = { ...DEFAULT_BATCHING, ...stripUndefined(options.batching ?? {}) };
+    this.retryInitial = options.retry?.initialMs ?? 100;
+    this.retryMax = options.retry?.maxMs ?? 5_000;
+    this.paused = options.startPaused ?? false;
+    this.buffer = new RecordBuffer(this.limits, (high) => {
+      this.backpressured = high;
+      this.applyConsumerPause();
+    });
+  }
+
+  get state(): TaskState {
+    return this._state;
+  }
+
+  /** The committed position: partition -> next offset. */
+  positions(): OffsetMap {
+    return new Map(this.committed);
+  }
+
+  /** Starts the loop; resolves once it runs (or ends, e.g. fenced at start). */
+  start(): Promise<void> {
+    if (this.loop) return this.runningOnce ?? Promise.resolve();
+    this.runningOnce = new Promise((r) => (this.resolveRunningOnce = r));
+    this.loop = this.runLoop().finally(() => this.resolveRunningOnce?.());
+    return this.runningOnce;
+  }
+
+  /** Resolves with how the task ended. */
+  done(): Promise<TaskOutcome> {
+    if (!this.loop) throw new Error('task not started');
+    return this.loop;
+  }
+
+  /**
+   * Stops the task. Graceful: the transaction in flight finishes and commits. Fast: the
+   * transaction in flight is aborted (a stuck transform is abandoned after `fastStopTimeoutMs`;
+   * the next owner's initTransactions aborts what it left open). Calling it again with
+   * `graceful: false` escalates a graceful stop.
+   */
+  async stop({ graceful = true }: { graceful?: boolean } = {}): Promise<TaskOutcome> {
+    if (!this.loop) {
+      this.setState('stopped');
+      return { kind: 'stopped', graceful, offsets: this.positions() };
+    }
+    this.stopRequested = true;
+    if (!graceful) this.graceful = false;
+    if (!['fenced', 'failed', 'stopped'].includes(this._state)) this.setState('stopping');
+    this.buffer.wake();
+    this.wakeIdle?.();
+    if (graceful) return this.loop;
+    let timer: NodeJS.Timeout | undefined;
+    const abandoned = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), this.o.fastStopTimeoutMs)));
+    const res = await Promise.race([this.loop, abandoned]);
+    clearTimeout(timer);
+    if (res !== 'timeout') return res;
+    // The loop is stuck in user code: drop the connections without aborting; fencing protects the next owner.
+    await this.teardown();
+    return { kind: 'stopped', graceful: false, offsets: this.positions() };
+  }
+
+  /** Pauses after the transaction in flight: stays assigned, consumes nothing, no open transaction. */
+  pause(): void {
+    this.paused = true;
+    this.applyConsumerPause();
+    this.buffer.wake();
+  }
+
+  resume(): void {
+    this.paused = false;
+    this.applyConsumerPause();
+    this.wakeIdle?.();
+  }
+
+  private setState(s: TaskState): void {
+    if (this._state === s) return;
+    this._state = s;
+    this.emit('state', s);
+  }
+
+  private applyConsumerPause(): void {
+    if (!this.consumer) return;
+    if (this.paused || this.backpressured) this.consumer.pause();
+    else this.consumer.resume();
+  }
+
+  private async runLoop(): Promise<TaskOutcome> {
+    let backoff = this.retryInitial;
+    this.setState('starting');
+    while (!this.stopRequested) {
+      try {
+        await this.ensureStarted();
+        backoff = this.retryInitial;
+        await this.processBatches();
+      } catch (err) {
+        if (err instanceof StopRequested) break;
+        const kind = classifyError(err);
+        const message = describeError(err);
+        if (kind === 'fenced') {
+          await this.teardown();
+          this.setState('fenced');
+          this.emit('fenced', { error: message });
+          return { kind: 'fenced', error: message };
+        }
+        if (kind === 'fatal') {
+          await this.teardown();
+          this.setState('failed');
+          this.emit('failed', { error: message });
+          return { kind: 'failed', error: message };
+        }
+        // Retriable: rewind by recreating the consumer at the committed offsets.
+        await this.closeConsumer();
+        if (this.producerDirty) await this.closeProducer();
+        if (this.stopRequested) break;
+        this.setState('recovering');
+        await this.sleep(backoff);
+        backoff = Math.min(backoff * 2, this.retryMax);
+      }
+    }
+    await this.teardown();
+    this.setState('stopped');
+    const offsets = this.positions();
+    this.emit('stopped', { graceful: this.graceful, offsets });
+    return { kind: 'stopped', graceful: this.graceful, offsets };
+  }
+
+  /** initTransactions (fencing), then committed offsets, then the consumer. */
+  private async ensureStarted(): Promise<void> {
+    if (!this.producer) {
+      this.producer = await this.o.kafka.transactionalProducer({
+        transactionalId: this.o.transactionalId,
+        transactionTimeoutMs: this.o.transactionTimeoutMs,
+      });
+      this.producerDirty = false;
+    }
+    if (this.stopRequested) throw new StopRequested();
+    if (!this.consumer) {
+      if (this.outputPartitions === 0) this.outputPartitions = await this.o.kafka.partitionCount(this.o.outputTopic);
+      const committed = await this.o.kafka.committedOffsets(this.o.consumerGroup, this.o.inputTopic, this.o.partitions);
+      const missing = this.o.partitions.filter((p) => !committed.has(p));
+      if (missing.length > 0) {
+        const earliest = await this.o.kafka.earliestOffsets(this.o.inputTopic, missing);
+        for (const p of missing) committed.set(p, earliest.get(p) ?? 0);
+      }
+      this.committed = committed;
+      this.buffer.clear();
+      this.consumerBroken = undefined;
+      this.consumer = await this.o.kafka.consume({
+        topic: this.o.inputTopic,
+        partitions: this.o.partitions,
+        startOffsets: committed,
+        privateGroupId: `${this.o.consumerGroup}.member.${this.o.taskIndex}.${randomUUID()}`,
+        onItems: (items) => this.buffer.push(items),
+        onBroken: (err) => {
+          this.consumerBroken = err;
+          this.buffer.wake();
+        },
+      });
+      this.applyConsumerPause();
+      this.emit('started', { offsets: this.positions() });
+    }
+    this.setState(this.paused ? 'paused' : 'running');
+    this.resolveRunningOnce?.();
+  }
+
+  private async processBatches(): Promise<void> {
+    for (;;) {
+      if (this.stopRequested) throw new StopRequested();
+      if (this.consumerBroken) throw this.consumerBroken;
+      if (this.paused) {
+        this.setState('paused');
+        await new Promise<void>((r) => (this.wakeIdle = r));
+        this.wakeIdle = undefined;
+        continue;
+      }
+      this.setState('running');
+      const batch = await this.buffer.take(this.committed, () => this.stopRequested || this.paused || this.consumerBroken !== undefined);
+      if (batch.records.length === 0 && batch.nextOffsets.size === 0) continue;
+      await this.runTransaction(batch);
+    }
+  }
+
+  private async runTransaction(batch: TakenBatch): Promise<void> {
+    const producer = this.producer as TransactionalProducerPort;
+    const t0 = Date.now();
+    const tx: TransactionPort = await producer.begin();
+    let deadLettered = 0;
+    let outputs = 0;
+    try {
+      const toSend: ProduceRecord[] = [];
+      const ctx = { pipeline: this.o.pipeline, taskIndex: this.o.taskIndex };
+      for (const rec of batch.records) {
+        if (this.stopRequested && !this.graceful) throw new StopRequested();
+        let result;
+        try {
+          result = this.o.transform(rec, ctx);
+          if (result && typeof (result as Promise<unknown>).then === 'function') result = await result;
+        } catch (err) {
+          if (isRetriableTransformError(err)) throw err;
+          if (!this.o.deadLetterTopic) {
+            throw new TaskFatalError(
+              `record ${rec.topic}/${rec.partition}@${rec.offset} failed the transform (${describeError(err)}) and the pipeline has no dead-letter topic`,
+              { cause: err },
+            );
+          }
+          toSend.push(this.deadLetter(rec, err));
+          deadLettered++;
+          continue;
+        }
+        for (const out of asArray(result as OutputRecord | OutputRecord[] | null | undefined)) {
+          toSend.push(this.output(rec, out));
+          outputs++;
+        }
+      }
+      if (this.stopRequested && !this.graceful) throw new StopRequested();
+      await tx.send(toSend);
+      await tx.sendOffsets(this.o.consumerGroup, this.o.inputTopic, batch.nextOffsets);
+      if (this.stopRequested && !this.graceful) throw new StopRequested();
+    } catch (err) {
+      if (classifyError(err) === 'fenced') throw err;
+      try {
+        await tx.abort();
+      } catch (abortErr) {
+        if (classifyError(abortErr) === 'fenced') throw abortErr;
+        this.producerDirty = true; // an abort that did not land: start over with a fresh producer
+      }
+      const reason = err instanceof StopRequested ? 'fast stop' : describeError(err);
+      this.emit('aborted', { reason, records: batch.records.length });
+      throw err;
+    }
+    try {
+      await tx.commit();
+    } catch (err) {
+      if (classifyError(err) === 'fenced') throw err;
+      // Outcome unknown: a delayed EndTxn could land on the next transaction (KAFKA-17754), so the
+      // producer is recreated, and the consumer re-reads the committed offsets, whichever way it went.
+      this.producerDirty = true;
+      this.emit('aborted', { reason: `commit outcome unknown: ${describeError(err)}`, records: batch.records.length });
+      throw err;
+    }
+    for (const [p, off] of batch.nextOffsets) this.committed.set(p, off);
+    this.emit('committed', {
+      offsets: batch.nextOffsets,
+      records: batch.records.length,
+      bytes: batch.bytes,
+      deadLettered,
+      outputs,
+      durationMs: Date.now() - t0,
+      committedAt: Date.now(),
+    });
+  }
+
+  private output(rec: InputRecord, out: OutputRecord): ProduceRecord {
+    const headers = this.o.outputHeaders ? { ...(out.headers ?? {}), ...this.o.outputHeaders } : out.headers;
+    return {
+      topic: this.o.outputTopic,
+      // Same partition as the input when the output has it: per-partition order carries over.
+      partition: rec.partition < this.outputPartitions ? rec.partition : undefined,
+      key: out.key === undefined ? rec.key : out.key,
+      value: out.value,
+      headers,
+    };
+  }
+
+  private deadLetter(rec: InputRecord, err: unknown): ProduceRecord {
+    const headers: Record<string, Buffer | string> = {};
+    for (const [k, v] of Object.entries(rec.headers)) if (v !== undefined) headers[k] = v;
+    Object.assign(headers, {
+      'eos.source.topic': rec.topic,
+      'eos.source.partition': String(rec.partition),
+      'eos.source.offset': rec.offset,
+      'eos.error': describeError(err).slice(0, 1000),
+      'eos.transform': this.o.transformId,
+      'eos.pipeline': this.o.pipeline,
+    });
+    return { topic: this.o.deadLetterTopic as string, key: rec.key, value: rec.value, headers };
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(() => {
+        this.wakeIdle = undefined;
+        resolve();
+      }, ms);
+      this.wakeIdle = () => {
+        clearTimeout(t);
+        resolve();
+      };
+    });
+  }
+
+  private async closeConsumer(): Promise<void> {
+    const c = this.consumer;
+    this.consumer = undefined;
+    this.buffer.clear();
+    if (c) await c.close().catch(() => undefined);
+  }
+
+  private async closeProducer(): Promise<void> {
+    const p = this.producer;
+    this.producer = undefined;
+    if (p) await p.close().catch(() => undefined);
+  }
+
+  private async teardown(): Promise<void> {
+    await Promise.all([this.closeConsumer(), this.closeProducer()]);
+  }
+}
+
+function asArray(r: OutputRecord | OutputRecord[] | null | undefined): OutputRecord[] {
+  if (r === null || r === undefined) return [];
+  return Array.isArray(r) ? r : [r];
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function validate(o: EosTaskOptions): void {
+  const need = (cond: boolean, what: string) => {
+    if (!cond) throw new InvalidTaskOptionsError(`invalid task options: ${what}`);
+  };
+  need(typeof o.pipeline === 'string' && o.pipeline.length > 0, 'pipeline is required');
+  need(Number.isInteger(o.taskIndex) && o.taskIndex >= 0, 'taskIndex must be an integer >= 0');
+  need(!!o.inputTopic, 'inputTopic is required');
+  need(!!o.outputTopic, 'outputTopic is required');
+  need(o.inputTopic !== o.outputTopic, 'inputTopic and outputTopic must differ');
+  need(Array.isArray(o.partitions) && o.partitions.length > 0 && o.partitions.every((p) => Number.isInteger(p) && p >= 0), 'partitions must be a non-empty list of partition numbers');
+  need(!!o.transactionalId, 'transactionalId is required');
+  need(!!o.consumerGroup, 'consumerGroup is required');
+  need(typeof o.transform === 'function', 'transform must be a function');
+  const b = o.batching ?? {};
+  need(b.maxRecords === undefined || b.maxRecords >= 1, 'batching.maxRecords must be >= 1');
+  need(b.maxBytes === undefined || b.maxBytes >= 1, 'batching.maxBytes must be >= 1');
+  need(b.lingerMs === undefined || b.lingerMs >= 0, 'batching.lingerMs must be >= 0');
+}

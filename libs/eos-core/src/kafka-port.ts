@@ -1,0 +1,75 @@
+/**
+ * The narrow Kafka port the EOS loop needs. `createKafkaJsPort` (kafkajs-port.ts) is the real one;
+ * `FakeKafka` (testing.ts) is an in-memory one for unit tests.
+ */
+import type { InputRecord } from '@eos/transforms';
+
+/** One record to produce. Without `partition`, the key picks it. */
+export interface ProduceRecord {
+  topic: string;
+  partition?: number;
+  key: Buffer | string | null;
+  value: Buffer | string | null;
+  headers?: Record<string, Buffer | string>;
+}
+
+/** partition -> offset */
+export type OffsetMap = Map<number, number>;
+
+/** An open transaction. */
+export interface TransactionPort {
+  /** Produces records inside the transaction (one batched request per call). */
+  send(records: ProduceRecord[]): Promise<void>;
+  /** Adds the consumer group's offsets (next offset to read) to the transaction. */
+  sendOffsets(groupId: string, topic: string, offsets: OffsetMap): Promise<void>;
+  commit(): Promise<void>;
+  abort(): Promise<void>;
+}
+
+/** A transactional producer after `initTransactions`. */
+export interface TransactionalProducerPort {
+  begin(): Promise<TransactionPort>;
+  /** Disconnects without aborting anything (the next owner's initTransactions resolves an open transaction). */
+  close(): Promise<void>;
+}
+
+/** What a consumer hands the loop. */
+export type ConsumedItem =
+  | { kind: 'record'; record: InputRecord; bytes: number }
+  /** Everything below `nextOffset` on this partition has been delivered (covers transaction markers and aborted records). */
+  | { kind: 'position'; partition: number; nextOffset: number };
+
+export interface ConsumerPortOptions {
+  topic: string;
+  partitions: number[];
+  /** Where to start, per partition (next offset to read). */
+  startOffsets: OffsetMap;
+  /** Client-side id for the consumer's private group (never holds offsets). */
+  privateGroupId: string;
+  /** Receives items in order per partition; called synchronously with respect to delivery order. */
+  onItems(items: ConsumedItem[]): void;
+  /** The consumer broke (rejoined, crashed): the loop must recreate it from its committed position. */
+  onBroken(err: Error): void;
+}
+
+/** A read_committed consumer of exactly the given partitions, started at the given offsets. */
+export interface ConsumerPort {
+  pause(): void;
+  resume(): void;
+  close(): Promise<void>;
+}
+
+export interface KafkaPort {
+  /** Connects a transactional producer and runs initTransactions (fencing earlier owners). */
+  transactionalProducer(options: { transactionalId: string; transactionTimeoutMs: number }): Promise<TransactionalProducerPort>;
+  /** Committed offsets of a group (next offset to read); partitions without one are absent. */
+  committedOffsets(groupId: string, topic: string, partitions: number[]): Promise<OffsetMap>;
+  /** Earliest available offset per partition (log start). */
+  earliestOffsets(topic: string, partitions: number[]): Promise<OffsetMap>;
+  /** Partition count of a topic; throws when it does not exist. */
+  partitionCount(topic: string): Promise<number>;
+  /** Starts consuming; resolves once positioned at the start offsets. */
+  consume(options: ConsumerPortOptions): Promise<ConsumerPort>;
+  /** Closes shared connections. */
+  close(): Promise<void>;
+}

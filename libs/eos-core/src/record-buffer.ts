@@ -1,0 +1,151 @@
+import type { InputRecord } from '@eos/transforms';
+import type { ConsumedItem, OffsetMap } from './kafka-port';
+
+/** Limits of one transaction's batch. */
+export interface BatchLimits {
+  /** Most records. */
+  maxRecords: number;
+  /** Most input bytes (key + value); a single larger record still goes alone. */
+  maxBytes: number;
+  /** Longest wait for more records once the first one is there, ms. */
+  lingerMs: number;
+}
+
+/** What one transaction processes. */
+export interface TakenBatch {
+  records: InputRecord[];
+  bytes: number;
+  /** partition -> next offset to commit (last taken offset + 1, or past trailing markers). */
+  nextOffsets: OffsetMap;
+}
+
+/**
+ * The records a consumer delivered and the loop has not taken yet, in delivery order, with the
+ * consumer's position markers interleaved. Signals backpressure past twice the batch limits.
+ */
+export class RecordBuffer {
+  private items: ConsumedItem[] = [];
+  private head = 0;
+  private recordCount = 0;
+  private byteCount = 0;
+  private waiter: (() => void) | undefined;
+  private high = false;
+
+  constructor(
+    private readonly limits: BatchLimits,
+    private readonly onBackpressure: (paused: boolean) => void = () => undefined,
+  ) {}
+
+  get records(): number {
+    return this.recordCount;
+  }
+
+  push(items: ConsumedItem[]): void {
+    for (const it of items) {
+      this.items.push(it);
+      if (it.kind === 'record') {
+        this.recordCount++;
+        this.byteCount += it.bytes;
+      }
+    }
+    if (!this.high && (this.recordCount >= 2 * this.limits.maxRecords || this.byteCount >= 2 * this.limits.maxBytes)) {
+      this.high = true;
+      this.onBackpressure(true);
+    }
+    this.wake();
+  }
+
+  /** Drops everything (the consumer is being recreated). */
+  clear(): void {
+    this.items = [];
+    this.head = 0;
+    this.recordCount = 0;
+    this.byteCount = 0;
+    this.relieve();
+  }
+
+  /** Wakes a pending `take` (used on stop). */
+  wake(): void {
+    const w = this.waiter;
+    this.waiter = undefined;
+    w?.();
+  }
+
+  /**
+   * Waits for records (or position markers that move past `committed`), lingers up to
+   * `lingerMs` for a fuller batch, and takes one batch. Returns an empty batch when `cancelled()`
+   * turns true while waiting.
+   */
+  async take(committed: OffsetMap, cancelled: () => boolean): Promise<TakenBatch> {
+    while (!cancelled() && this.recordCount === 0 && !this.advancesPast(committed)) await this.wait();
+    if (!this.full()) {
+      const deadline = Date.now() + this.limits.lingerMs;
+      while (!cancelled() && !this.full() && Date.now() < deadline) await this.wait(deadline - Date.now());
+    }
+    if (cancelled()) return { records: [], bytes: 0, nextOffsets: new Map() };
+    return this.pop(committed);
+  }
+
+  private full(): boolean {
+    return this.recordCount >= this.limits.maxRecords || this.byteCount >= this.limits.maxBytes;
+  }
+
+  private advancesPast(committed: OffsetMap): boolean {
+    for (let i = this.head; i < this.items.length; i++) {
+      const it = this.items[i] as ConsumedItem;
+      if (it.kind === 'position' && it.nextOffset > (committed.get(it.partition) ?? -1)) return true;
+    }
+    return false;
+  }
+
+  private pop(committed: OffsetMap): TakenBatch {
+    const records: InputRecord[] = [];
+    const nextOffsets: OffsetMap = new Map();
+    let bytes = 0;
+    while (this.head < this.items.length) {
+      const it = this.items[this.head] as ConsumedItem;
+      if (it.kind === 'record') {
+        const fits = records.length < this.limits.maxRecords && (records.length === 0 || bytes + it.bytes <= this.limits.maxBytes);
+        if (!fits) break;
+        records.push(it.record);
+        bytes += it.bytes;
+        this.recordCount--;
+        this.byteCount -= it.bytes;
+        const next = Number(it.record.offset) + 1;
+        if (next > (nextOffsets.get(it.record.partition) ?? -1)) nextOffsets.set(it.record.partition, next);
+      } else {
+        const cur = nextOffsets.get(it.partition) ?? committed.get(it.partition) ?? -1;
+        if (it.nextOffset > cur) nextOffsets.set(it.partition, it.nextOffset);
+      }
+      this.head++;
+    }
+    if (this.head > 4096 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    } else if (this.head === this.items.length) {
+      this.items = [];
+      this.head = 0;
+    }
+    this.relieve();
+    return { records, bytes, nextOffsets };
+  }
+
+  private relieve(): void {
+    if (this.high && this.recordCount <= this.limits.maxRecords && this.byteCount <= this.limits.maxBytes) {
+      this.high = false;
+      this.onBackpressure(false);
+    }
+  }
+
+  private wait(ms?: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = ms === undefined ? undefined : setTimeout(() => done(), Math.max(0, ms));
+      const done = () => {
+        if (timer) clearTimeout(timer);
+        if (this.waiter === done) this.waiter = undefined;
+        resolve();
+      };
+      this.waiter = done;
+    });
+  }
+}

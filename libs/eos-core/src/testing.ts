@@ -1,0 +1,211 @@
+/**
+ * An in-memory Kafka behind the port, for unit tests: topics, read_committed visibility (records
+ * appear when their transaction commits), group offsets written by transactions, producer epochs
+ * per transactional id (fencing), and fault injection.
+ */
+import type { InputRecord } from '@eos/transforms';
+import type {
+  ConsumedItem,
+  ConsumerPort,
+  ConsumerPortOptions,
+  KafkaPort,
+  OffsetMap,
+  ProduceRecord,
+  TransactionalProducerPort,
+  TransactionPort,
+} from './kafka-port';
+
+export interface FakeRecord {
+  offset: number;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: Record<string, Buffer | string>;
+}
+
+type Op = 'init' | 'begin' | 'send' | 'sendOffsets' | 'commit' | 'abort';
+
+/** A fenced error as kafkajs raises it. */
+export function fencedError(): Error {
+  return Object.assign(new Error('The producer attempted to use a producer id which is not currently assigned to its transactional id'), {
+    type: 'INVALID_PRODUCER_EPOCH',
+  });
+}
+
+const toBuf = (v: Buffer | string | null | undefined): Buffer | null => (v === null || v === undefined ? null : Buffer.isBuffer(v) ? v : Buffer.from(v));
+
+export class FakeKafka implements KafkaPort {
+  readonly topics = new Map<string, FakeRecord[][]>();
+  readonly groups = new Map<string, Map<string, OffsetMap>>();
+  private readonly epochs = new Map<string, number>();
+  private readonly faults: { op: Op; error: Error; afterEffect: boolean }[] = [];
+  private readonly listeners = new Set<() => void>();
+  /** Counters for assertions. */
+  readonly stats = { inits: 0, commits: 0, aborts: 0, consumers: 0 };
+
+  createTopic(name: string, partitions: number): void {
+    this.topics.set(name, Array.from({ length: partitions }, () => []));
+  }
+
+  /** Appends committed records to an input topic (a plain producer). */
+  produce(topic: string, partition: number, records: { key?: string; value: string | null }[]): void {
+    const log = this.partition(topic, partition);
+    for (const r of records) log.push({ offset: log.length, key: toBuf(r.key ?? null), value: toBuf(r.value), headers: {} });
+    this.notify();
+  }
+
+  /** Everything committed to a topic, in partition order. */
+  read(topic: string): (FakeRecord & { partition: number })[] {
+    return (this.topics.get(topic) ?? []).flatMap((log, partition) => log.map((r) => ({ ...r, partition })));
+  }
+
+  /**
+   * Makes the next `op` throw. With `afterEffect`, the operation takes effect first and then
+   * throws (a commit that landed but whose answer was lost).
+   */
+  failNext(op: Op, error: Error = new Error(`injected ${op} failure`), afterEffect = false): void {
+    this.faults.push({ op, error, afterEffect });
+  }
+
+  private takeFault(op: Op) {
+    const i = this.faults.findIndex((f) => f.op === op);
+    return i >= 0 ? this.faults.splice(i, 1)[0] : undefined;
+  }
+
+  private partition(topic: string, p: number): FakeRecord[] {
+    const t = this.topics.get(topic);
+    if (!t) throw new Error(`topic ${topic} does not exist`);
+    const log = t[p];
+    if (!log) throw new Error(`topic ${topic} has no partition ${p}`);
+    return log;
+  }
+
+  private notify(): void {
+    for (const l of [...this.listeners]) l();
+  }
+
+  async transactionalProducer({ transactionalId }: { transactionalId: string }): Promise<TransactionalProducerPort> {
+    const f = this.takeFault('init');
+    if (f) throw f.error;
+    this.stats.inits++;
+    const epoch = (this.epochs.get(transactionalId) ?? 0) + 1;
+    this.epochs.set(transactionalId, epoch);
+    const fake = this;
+    const check = () => {
+      if (fake.epochs.get(transactionalId) !== epoch) throw fencedError();
+    };
+    return {
+      async begin(): Promise<TransactionPort> {
+        const bf = fake.takeFault('begin');
+        if (bf) throw bf.error;
+        check();
+        const pending: ProduceRecord[] = [];
+        const offsets: { group: string; topic: string; offsets: OffsetMap }[] = [];
+        let done = false;
+        const run = async (op: Op, effect: () => void) => {
+          const of = fake.takeFault(op);
+          if (of && !of.afterEffect) throw of.error;
+          check();
+          effect();
+          if (of) throw of.error;
+        };
+        return {
+          send: (records) => run('send', () => pending.push(...records)),
+          sendOffsets: (group, topic, o) => run('sendOffsets', () => offsets.push({ group, topic, offsets: new Map(o) })),
+          commit: () =>
+            run('commit', () => {
+              if (done) throw new Error('transaction already ended');
+              done = true;
+              fake.stats.commits++;
+              for (const r of pending) {
+                const parts = fake.topics.get(r.topic);
+                if (!parts) throw new Error(`topic ${r.topic} does not exist`);
+                const p = r.partition ?? (r.key ? Buffer.from(String(r.key)).reduce((a, b) => a + b, 0) % parts.length : 0);
+                const log = fake.partition(r.topic, p);
+                log.push({ offset: log.length, key: toBuf(r.key), value: toBuf(r.value), headers: { ...(r.headers ?? {}) } });
+              }
+              for (const o of offsets) {
+                let g = fake.groups.get(o.group);
+                if (!g) fake.groups.set(o.group, (g = new Map()));
+                let t = g.get(o.topic);
+                if (!t) g.set(o.topic, (t = new Map()));
+                for (const [p, off] of o.offsets) t.set(p, off);
+              }
+              fake.notify();
+            }),
+          abort: () =>
+            run('abort', () => {
+              done = true;
+              fake.stats.aborts++;
+            }),
+        };
+      },
+      async close() {},
+    };
+  }
+
+  async committedOffsets(groupId: string, topic: string, partitions: number[]): Promise<OffsetMap> {
+    const t = this.groups.get(groupId)?.get(topic) ?? new Map<number, number>();
+    return new Map([...t].filter(([p]) => partitions.includes(p)));
+  }
+
+  async earliestOffsets(_topic: string, partitions: number[]): Promise<OffsetMap> {
+    return new Map(partitions.map((p) => [p, 0]));
+  }
+
+  async partitionCount(topic: string): Promise<number> {
+    const t = this.topics.get(topic);
+    if (!t) throw new Error(`topic ${topic} does not exist`);
+    return t.length;
+  }
+
+  async consume(o: ConsumerPortOptions): Promise<ConsumerPort> {
+    this.stats.consumers++;
+    const pos = new Map(o.partitions.map((p) => [p, o.startOffsets.get(p) ?? 0]));
+    let paused = false;
+    let closed = false;
+    let scheduled = false;
+    const deliver = () => {
+      scheduled = false;
+      if (paused || closed) return;
+      const items: ConsumedItem[] = [];
+      for (const p of o.partitions) {
+        const log = this.partition(o.topic, p);
+        let next = pos.get(p) as number;
+        if (next >= log.length) continue;
+        for (; next < log.length; next++) {
+          const r = log[next] as FakeRecord;
+          const record: InputRecord = { topic: o.topic, partition: p, offset: String(r.offset), key: r.key, value: r.value, headers: { ...r.headers }, timestamp: '0' };
+          items.push({ kind: 'record', record, bytes: (r.value?.length ?? 0) + (r.key?.length ?? 0) });
+        }
+        items.push({ kind: 'position', partition: p, nextOffset: next });
+        pos.set(p, next);
+      }
+      if (items.length) o.onItems(items);
+    };
+    const schedule = () => {
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(deliver);
+      }
+    };
+    this.listeners.add(schedule);
+    schedule();
+    return {
+      pause: () => {
+        paused = true;
+      },
+      resume: () => {
+        paused = false;
+        schedule();
+      },
+      close: async () => {
+        closed = true;
+        this.listeners.delete(schedule);
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    this.listeners.clear();
+  }
+}
