@@ -1,0 +1,131 @@
+/**
+ * Test fixture: runs one EosTask in its own process against the real broker and prints its events
+ * as JSON lines. Options come as JSON in argv[2]. Not part of the library.
+ */
+import { logLevel } from 'kafkajs';
+import { RetriableTransformError, PoisonRecordError, type TransformFn } from '@eos/transforms';
+import { EosTask, createKafkaJsPort, type KafkaPort } from '../index';
+
+interface FixtureOptions {
+  brokers: string[];
+  pipeline: string;
+  taskIndex: number;
+  inputTopic: string;
+  outputTopic: string;
+  deadLetterTopic?: string;
+  partitions: number[];
+  transform: 'suffix' | 'slow' | 'poison' | 'retriable-once';
+  slowMs?: number;
+  maxRecords?: number;
+  transactionTimeoutMs?: number;
+  /** Keeps each transaction open this long after its records are sent (a slow commit). */
+  holdBeforeCommitMs?: number;
+  /** The first sendOffsets after records were sent fails (an error between send and commit). */
+  failSendOffsetsOnce?: boolean;
+}
+
+const o = JSON.parse(process.argv[2] ?? '{}') as FixtureOptions;
+const emit = (event: string, data: unknown = {}) => process.stdout.write(`${JSON.stringify({ event, pid: process.pid, ...(data as object) })}\n`);
+
+let retriableLeft = 1;
+const suffix: TransformFn = (r) => ({ value: `${r.value?.toString()}|a` });
+const transforms: Record<FixtureOptions['transform'], TransformFn> = {
+  suffix,
+  slow: async (r) => {
+    await new Promise((res) => setTimeout(res, o.slowMs ?? 50));
+    return suffix(r, { pipeline: o.pipeline, taskIndex: o.taskIndex });
+  },
+  poison: (r) => {
+    if (r.value?.toString().includes('POISON')) throw new PoisonRecordError('poison value');
+    return suffix(r, { pipeline: o.pipeline, taskIndex: o.taskIndex });
+  },
+  'retriable-once': (r) => {
+    if (retriableLeft > 0 && Number(r.offset) >= 5) {
+      retriableLeft--;
+      throw new RetriableTransformError('injected retriable failure');
+    }
+    return suffix(r, { pipeline: o.pipeline, taskIndex: o.taskIndex });
+  },
+};
+
+const kafka = createKafkaJsPort({ brokers: o.brokers, clientId: `fixture-${process.pid}`, logLevel: logLevel.NOTHING });
+
+/** Wraps the real port to open windows between send and commit, for crash and failure tests. */
+function withFaults(port: KafkaPort): KafkaPort {
+  let failOffsets = o.failSendOffsetsOnce ?? false;
+  return {
+    ...port,
+    consume: (x) => port.consume(x),
+    committedOffsets: (g, t, p) => port.committedOffsets(g, t, p),
+    earliestOffsets: (t, p) => port.earliestOffsets(t, p),
+    partitionCount: (t) => port.partitionCount(t),
+    close: () => port.close(),
+    async transactionalProducer(opts) {
+      const producer = await port.transactionalProducer(opts);
+      return {
+        close: () => producer.close(),
+        async begin() {
+          const tx = await producer.begin();
+          let sent = 0;
+          return {
+            async send(records) {
+              await tx.send(records);
+              sent += records.length;
+              emit('sent', { records: records.length });
+            },
+            async sendOffsets(g, t, offs) {
+              if (failOffsets && sent > 0) {
+                failOffsets = false;
+                throw new Error('injected failure between send and commit');
+              }
+              await tx.sendOffsets(g, t, offs);
+            },
+            async commit() {
+              if (o.holdBeforeCommitMs) await new Promise((r) => setTimeout(r, o.holdBeforeCommitMs));
+              await tx.commit();
+            },
+            abort: () => tx.abort(),
+          };
+        },
+      };
+    },
+  };
+}
+const task = new EosTask({
+  pipeline: o.pipeline,
+  taskIndex: o.taskIndex,
+  inputTopic: o.inputTopic,
+  partitions: o.partitions,
+  outputTopic: o.outputTopic,
+  deadLetterTopic: o.deadLetterTopic,
+  transactionalId: `eos.${o.pipeline}.${o.taskIndex}`,
+  consumerGroup: `eos.${o.pipeline}`,
+  transform: transforms[o.transform],
+  transformId: `${o.transform}@1`,
+  kafka: withFaults(kafka),
+  batching: { maxRecords: o.maxRecords ?? 500, lingerMs: 50 },
+  transactionTimeoutMs: o.transactionTimeoutMs ?? 10_000,
+  retry: { initialMs: 100, maxMs: 1_000 },
+});
+task.on('state', (s) => emit('state', { state: s }));
+task.on('started', (s) => emit('started', { offsets: Object.fromEntries(s.offsets) }));
+task.on('committed', (c) => emit('committed', { offsets: Object.fromEntries(c.offsets), records: c.records, deadLettered: c.deadLettered }));
+task.on('aborted', (a) => emit('aborted', a));
+task.on('fenced', (f) => emit('fenced', f));
+task.on('failed', (f) => emit('failed', f));
+
+process.on('SIGTERM', () => {
+  void task.stop({ graceful: true }).then(async () => {
+    await kafka.close();
+    emit('exit');
+    process.exit(0);
+  });
+});
+void task.start();
+void task.done().then(async (outcome) => {
+  emit('done', { kind: outcome.kind });
+  if (outcome.kind !== 'stopped') {
+    await kafka.close();
+    process.exit(outcome.kind === 'fenced' ? 3 : 4);
+  }
+});
