@@ -179,3 +179,18 @@ it('a retriable transform error: abort, rewind, exactly once, nothing dead-lette
   expect(c.events.filter((e) => e.event === 'aborted').map((e) => e['reason'])).toEqual(['injected retriable failure']);
   expect(await readTopic(p.dlq)).toHaveLength(0);
 });
+
+it('batches larger than a produce request (4,000 x 1 KB in one transaction) are split, not refused', async () => {
+  const p = await pipeline(2);
+  const pad = 'x'.repeat(1000);
+  for (let i = 0; i < 4000; i += 1000) {
+    await producer.send({ topic: p.input, acks: -1, messages: Array.from({ length: 1000 }, (_, j) => ({ partition: (i + j) % 2, value: `${i + j}:${pad}` })) });
+  }
+  const c = runTask(p, 0, [0, 1], { maxRecords: 5000 });
+  await waitCaughtUp(p.input, p.group);
+  const out = await readTopic(p.output);
+  expect(out).toHaveLength(4000);
+  expect(new Set(out.map((r) => r.value)).size).toBe(4000);
+  expect(c.count('aborted')).toBe(0);
+  expect(Math.max(...c.events.filter((e) => e.event === 'committed').map((e) => e['records'] as number))).toBeGreaterThan(1000);
+});

@@ -265,6 +265,7 @@ describe('classifyError', () => {
     expect(classifyError(new Error('retries exceeded', { cause: Object.assign(new Error('y'), { type: 'PRODUCER_FENCED' }) }))).toBe('fenced');
     expect(classifyError(Object.assign(new Error('wrapper'), { originalError: new FencedError('f') }))).toBe('fenced');
     expect(classifyError(new TaskFatalError('bad'))).toBe('fatal');
+    expect(classifyError(Object.assign(new Error('too large'), { type: 'MESSAGE_TOO_LARGE' }))).toBe('fatal');
     expect(classifyError(Object.assign(new Error('timeout'), { type: 'REQUEST_TIMED_OUT' }))).toBe('retriable');
     expect(classifyError(new Error('Connection error: ECONNREFUSED'))).toBe('retriable');
   });

@@ -35,6 +35,11 @@ export interface EosTaskOptions {
   outputHeaders?: Record<string, string>;
   /** Start paused (assigned, consuming nothing). @default false */
   startPaused?: boolean;
+  /**
+   * `exactly-once` (the product) or `at-least-once` (no transaction; outputs produced, then offsets
+   * committed; for measuring the cost of transactions). @default 'exactly-once'
+   */
+  mode?: 'exactly-once' | 'at-least-once';
   /** A fast stop gives up waiting for a stuck transform after this long and drops the producer. @default 5000 */
   fastStopTimeoutMs?: number;
 }
@@ -59,6 +64,8 @@ export interface TaskEvents {
   started: [{ offsets: OffsetMap }];
   committed: [CommitInfo];
   aborted: [{ reason: string; records: number }];
+  /** A retriable error; the loop backs off `backoffMs` and starts over from the committed offsets. */
+  retrying: [{ error: string; backoffMs: number }];
   fenced: [{ error: string }];
   failed: [{ error: string }];
   stopped: [{ graceful: boolean; offsets: OffsetMap }];
@@ -225,6 +232,7 @@ export class EosTask extends EventEmitter<TaskEvents> {
         if (this.producerDirty) await this.closeProducer();
         if (this.stopRequested) break;
         this.setState('recovering');
+        this.emit('retrying', { error: message, backoffMs: backoff });
         await this.sleep(backoff);
         backoff = Math.min(backoff * 2, this.retryMax);
       }
@@ -239,10 +247,13 @@ export class EosTask extends EventEmitter<TaskEvents> {
   /** initTransactions (fencing), then committed offsets, then the consumer. */
   private async ensureStarted(): Promise<void> {
     if (!this.producer) {
-      this.producer = await this.o.kafka.transactionalProducer({
-        transactionalId: this.o.transactionalId,
-        transactionTimeoutMs: this.o.transactionTimeoutMs,
-      });
+      this.producer =
+        this.o.mode === 'at-least-once'
+          ? await this.o.kafka.plainProducer()
+          : await this.o.kafka.transactionalProducer({
+              transactionalId: this.o.transactionalId,
+              transactionTimeoutMs: this.o.transactionTimeoutMs,
+            });
       this.producerDirty = false;
     }
     if (this.stopRequested) throw new StopRequested();
@@ -261,7 +272,8 @@ export class EosTask extends EventEmitter<TaskEvents> {
         topic: this.o.inputTopic,
         partitions: this.o.partitions,
         startOffsets: committed,
-        privateGroupId: `${this.o.consumerGroup}.member.${this.o.taskIndex}.${randomUUID()}`,
+        // At-least-once commits through the consumer, so it joins the offsets group itself.
+        privateGroupId: this.o.mode === 'at-least-once' ? this.o.consumerGroup : `${this.o.consumerGroup}.member.${this.o.taskIndex}.${randomUUID()}`,
         onItems: (items) => this.buffer.push(items),
         onBroken: (err) => {
           this.consumerBroken = err;
@@ -341,6 +353,7 @@ export class EosTask extends EventEmitter<TaskEvents> {
       throw err;
     }
     try {
+      if (this.o.mode === 'at-least-once') await (this.consumer as ConsumerPort).commitOffsets(batch.nextOffsets);
       await tx.commit();
     } catch (err) {
       if (classifyError(err) === 'fenced') throw err;

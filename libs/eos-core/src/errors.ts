@@ -45,10 +45,16 @@ export function isFencedError(err: unknown): boolean {
   return false;
 }
 
+/** Broker answers that retrying the same batch cannot fix. */
+const FATAL_TYPES = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD', 'TOPIC_AUTHORIZATION_FAILED', 'GROUP_AUTHORIZATION_FAILED']);
+
 /** Classifies an error raised while running a transaction. */
 export function classifyError(err: unknown): ErrorKind {
   if (isFencedError(err)) return 'fenced';
-  for (const e of chain(err)) if (e instanceof TaskFatalError || e instanceof InvalidTaskOptionsError) return 'fatal';
+  for (const e of chain(err)) {
+    if (e instanceof TaskFatalError || e instanceof InvalidTaskOptionsError) return 'fatal';
+    if (typeof e['type'] === 'string' && FATAL_TYPES.has(e['type'])) return 'fatal';
+  }
   return 'retriable';
 }
 

@@ -54,6 +54,8 @@ export interface ConsumerPortOptions {
 
 /** A read_committed consumer of exactly the given partitions, started at the given offsets. */
 export interface ConsumerPort {
+  /** Commits offsets to the consumer's own group outside any transaction (at-least-once mode only). */
+  commitOffsets(offsets: OffsetMap): Promise<void>;
   pause(): void;
   resume(): void;
   close(): Promise<void>;
@@ -62,6 +64,12 @@ export interface ConsumerPort {
 export interface KafkaPort {
   /** Connects a transactional producer and runs initTransactions (fencing earlier owners). */
   transactionalProducer(options: { transactionalId: string; transactionTimeoutMs: number }): Promise<TransactionalProducerPort>;
+  /**
+   * A non-transactional producer with the same shape, for the at-least-once mode (benchmarks):
+   * `send` produces at once; `sendOffsets`, commit and abort do nothing (the loop commits offsets
+   * through its consumer instead).
+   */
+  plainProducer(): Promise<TransactionalProducerPort>;
   /** Committed offsets of a group (next offset to read); partitions without one are absent. */
   committedOffsets(groupId: string, topic: string, partitions: number[]): Promise<OffsetMap>;
   /** Earliest available offset per partition (log start). */

@@ -85,6 +85,24 @@ export function createKafkaJsPort(options: KafkaJsPortOptions): KafkaPort {
       return new KafkaJsProducer(producer);
     },
 
+    async plainProducer() {
+      const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+      await producer.connect();
+      return {
+        async begin(): Promise<TransactionPort> {
+          return {
+            async send(records) {
+              await sendInChunks(records, (topicMessages) => producer.sendBatch({ acks: -1, topicMessages }));
+            },
+            async sendOffsets() {},
+            async commit() {},
+            async abort() {},
+          };
+        },
+        close: () => producer.disconnect(),
+      };
+    },
+
     async committedOffsets(groupId, topic, partitions) {
       const res = await (await admin()).fetchOffsets({ groupId, topics: [topic] });
       const out: OffsetMap = new Map();
@@ -140,14 +158,7 @@ class KafkaJsTransaction implements TransactionPort {
   constructor(private readonly tx: Transaction) {}
 
   async send(records: ProduceRecord[]): Promise<void> {
-    if (records.length === 0) return;
-    const byTopic = new Map<string, { key: Buffer | string | null; value: Buffer | string | null; partition?: number; headers?: Record<string, Buffer | string> }[]>();
-    for (const r of records) {
-      let list = byTopic.get(r.topic);
-      if (!list) byTopic.set(r.topic, (list = []));
-      list.push({ key: r.key, value: r.value, partition: r.partition, headers: r.headers });
-    }
-    await this.tx.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
+    await sendInChunks(records, (topicMessages) => this.tx.sendBatch({ acks: -1, topicMessages }));
   }
 
   async sendOffsets(groupId: string, topic: string, offsets: OffsetMap): Promise<void> {
@@ -165,6 +176,36 @@ class KafkaJsTransaction implements TransactionPort {
   abort(): Promise<void> {
     return this.tx.abort();
   }
+}
+
+type TopicMessages = { topic: string; messages: { key: Buffer | string | null; value: Buffer | string | null; partition?: number; headers?: Record<string, Buffer | string> }[] }[];
+
+/** Bytes per produce request: kafkajs does not split record batches, and brokers refuse those over message.max.bytes (1 MiB by default). */
+const CHUNK_BYTES = 768 * 1024;
+
+const size = (v: Buffer | string | null | undefined) => (v == null ? 0 : typeof v === 'string' ? Buffer.byteLength(v) : v.length);
+
+/** Sends records in requests of at most CHUNK_BYTES (a single larger record goes alone), in order. */
+async function sendInChunks(records: ProduceRecord[], sendBatch: (tm: TopicMessages) => Promise<unknown>): Promise<void> {
+  let chunk = new Map<string, TopicMessages[number]['messages']>();
+  let bytes = 0;
+  const flush = async () => {
+    if (chunk.size === 0) return;
+    const tm = [...chunk].map(([topic, messages]) => ({ topic, messages }));
+    chunk = new Map();
+    bytes = 0;
+    await sendBatch(tm);
+  };
+  for (const r of records) {
+    let b = size(r.key) + size(r.value) + 64;
+    if (r.headers) for (const [k, v] of Object.entries(r.headers)) b += k.length + size(v);
+    if (bytes > 0 && bytes + b > CHUNK_BYTES) await flush();
+    let list = chunk.get(r.topic);
+    if (!list) chunk.set(r.topic, (list = []));
+    list.push({ key: r.key, value: r.value, partition: r.partition, headers: r.headers });
+    bytes += b;
+  }
+  await flush();
 }
 
 function taskAssigner(topic: string, partitions: number[]): PartitionAssigner {
@@ -277,6 +318,9 @@ async function startConsumer(kafka: Kafka, o: ConsumerPortOptions, options: Kafk
   }
 
   return {
+    async commitOffsets(offsets) {
+      await consumer.commitOffsets([...offsets].map(([partition, offset]) => ({ topic: o.topic, partition, offset: String(offset) })));
+    },
     pause: () => consumer.pause([{ topic: o.topic }]),
     resume: () => consumer.resume([{ topic: o.topic }]),
     async close() {

@@ -143,6 +143,10 @@ export class FakeKafka implements KafkaPort {
     };
   }
 
+  async plainProducer(): Promise<TransactionalProducerPort> {
+    throw new Error('FakeKafka has no at-least-once producer');
+  }
+
   async committedOffsets(groupId: string, topic: string, partitions: number[]): Promise<OffsetMap> {
     const t = this.groups.get(groupId)?.get(topic) ?? new Map<number, number>();
     return new Map([...t].filter(([p]) => partitions.includes(p)));
@@ -191,6 +195,9 @@ export class FakeKafka implements KafkaPort {
     this.listeners.add(schedule);
     schedule();
     return {
+      commitOffsets: async () => {
+        throw new Error('FakeKafka consumers commit only through transactions');
+      },
       pause: () => {
         paused = true;
       },

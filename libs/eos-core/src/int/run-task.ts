@@ -56,6 +56,7 @@ function withFaults(port: KafkaPort): KafkaPort {
   return {
     ...port,
     consume: (x) => port.consume(x),
+    plainProducer: () => port.plainProducer(),
     committedOffsets: (g, t, p) => port.committedOffsets(g, t, p),
     earliestOffsets: (t, p) => port.earliestOffsets(t, p),
     partitionCount: (t) => port.partitionCount(t),
