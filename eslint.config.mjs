@@ -36,6 +36,11 @@ export default tseslint.config(
               bannedExternalImports: ['@grpc/*', 'ioredis', 'bullmq', 'kafkajs'],
             },
             { sourceTag: 'scope:proto', onlyDependOnLibsWithTags: [] },
+            {
+              sourceTag: 'scope:control',
+              onlyDependOnLibsWithTags: ['scope:transforms', 'scope:proto'],
+              bannedExternalImports: ['@grpc/*', 'ioredis', 'bullmq', 'kafkajs'],
+            },
           ],
         },
       ],

@@ -11,6 +11,7 @@ module.exports = {
     '^@eos/eos-core$': path.join(root, 'libs/eos-core/src/index.ts'),
     '^@eos/eos-core/testing$': path.join(root, 'libs/eos-core/src/testing.ts'),
     '^@eos/transforms$': path.join(root, 'libs/transforms/src/index.ts'),
+    '^@eos/control-plane$': path.join(root, 'libs/control-plane/src/index.ts'),
     '^@eos/tools$': path.join(root, 'tools/index.ts'),
   },
   testPathIgnorePatterns: ['/node_modules/', '/dist/', '/.cache/', '/.data/'],

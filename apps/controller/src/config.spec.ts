@@ -8,6 +8,10 @@ describe('loadConfig', () => {
       grpcPort: 50051,
       httpPort: 8080,
       host: '0.0.0.0',
+      stateTopic: '__eos_controller',
+      leaseMs: 3000,
+      heartbeatIntervalMs: 500,
+      transformsDir: undefined,
     });
   });
   it('reads overrides and splits brokers', () => {

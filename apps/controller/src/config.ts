@@ -11,6 +11,14 @@ const Env = z.object({
   CONTROLLER_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   /** Bind address. @default '0.0.0.0' */
   CONTROLLER_HOST: z.string().default('0.0.0.0'),
+  /** Compacted topic holding the controller's state. @default '__eos_controller' */
+  EOS_STATE_TOPIC: z.string().min(1).default('__eos_controller'),
+  /** A worker without a heartbeat for this long is dead and its tasks move. @default 3000 */
+  WORKER_LEASE_MS: z.coerce.number().int().min(200).default(3000),
+  /** How often workers heartbeat. @default 500 */
+  WORKER_HEARTBEAT_MS: z.coerce.number().int().min(50).default(500),
+  /** User transform modules the controller validates configs with (optional). */
+  TRANSFORMS_DIR: z.string().optional(),
 });
 
 export interface ControllerConfig {
@@ -19,6 +27,10 @@ export interface ControllerConfig {
   grpcPort: number;
   httpPort: number;
   host: string;
+  stateTopic: string;
+  leaseMs: number;
+  heartbeatIntervalMs: number;
+  transformsDir?: string;
 }
 
 /** Parses and validates the controller's environment; throws naming the bad variable. */
@@ -35,5 +47,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): ControllerConfig {
     grpcPort: e.CONTROLLER_GRPC_PORT,
     httpPort: e.CONTROLLER_HTTP_PORT,
     host: e.CONTROLLER_HOST,
+    stateTopic: e.EOS_STATE_TOPIC,
+    leaseMs: e.WORKER_LEASE_MS,
+    heartbeatIntervalMs: e.WORKER_HEARTBEAT_MS,
+    transformsDir: e.TRANSFORMS_DIR,
   };
 }

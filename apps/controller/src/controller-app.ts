@@ -1,28 +1,78 @@
 import * as grpc from '@grpc/grpc-js';
+import { Kafka, logLevel } from 'kafkajs';
+import { FleetController } from '@eos/control-plane';
+import { AdminServiceService, WorkerServiceService } from '@eos/proto';
+import { BUILTIN_TRANSFORMS, TransformRegistry, loadTransformsDir } from '@eos/transforms';
+import { adminService } from './admin-service';
 import type { ControllerConfig } from './config';
 import { addHealthAndReflection, bindServer } from './grpc-server';
+import { KafkaStateStore } from './kafka-state-store';
+import { KafkaTopics } from './kafka-topics';
+import { workerService } from './worker-service';
 
 export interface ControllerApp {
   start(): Promise<void>;
   stop(): Promise<void>;
   grpcPort(): number;
+  /** Resolves when the controller can no longer run (fenced by another controller). */
+  fatal: Promise<Error>;
 }
 
-/** Composition root of the controller. */
+/** Composition root of the controller: Kafka clients, state, fleet, gRPC. `stop` closes in reverse. */
 export function createControllerApp(config: ControllerConfig): ControllerApp {
-  const server = new grpc.Server();
-  addHealthAndReflection(server);
+  const log = (m: string) => console.log(`[controller] ${m}`);
+  const kafka = new Kafka({ clientId: 'eos-controller', brokers: config.kafkaBrokers, logLevel: logLevel.ERROR, retry: { retries: 8 } });
+  const admin = kafka.admin();
+  const store = new KafkaStateStore(kafka, admin, config.stateTopic);
+  const server = new grpc.Server({ 'grpc.keepalive_time_ms': 10_000, 'grpc.keepalive_permit_without_calls': 1 });
+  let fleet: FleetController | undefined;
   let port = 0;
   let stopped = false;
+  let onFatal: (e: Error) => void = () => undefined;
+  const fatal = new Promise<Error>((r) => (onFatal = r));
+
   return {
+    fatal,
     async start() {
+      const t0 = Date.now();
+      const registry = new TransformRegistry(BUILTIN_TRANSFORMS);
+      if (config.transformsDir) for (const d of await loadTransformsDir(config.transformsDir)) registry.register(d);
+      await admin.connect();
+      fleet = new FleetController({
+        state: store,
+        topics: new KafkaTopics(admin),
+        registry,
+        leaseMs: config.leaseMs,
+        heartbeatIntervalMs: config.heartbeatIntervalMs,
+        log,
+      });
+      fleet.on('fatal', (err) => {
+        log(`fatal: ${err.message}`);
+        onFatal(err);
+      });
+      await fleet.start();
+      server.addService(AdminServiceService, adminService(fleet));
+      server.addService(WorkerServiceService, workerService(fleet, log));
+      addHealthAndReflection(server);
       port = await bindServer(server, config.host, config.grpcPort);
-      console.log(`[controller] gRPC on ${config.host}:${port}`);
+      log(`gRPC on ${config.host}:${port}; state from ${config.stateTopic} (epoch ${fleet.currentEpoch()}) in ${Date.now() - t0} ms`);
     },
     async stop() {
       if (stopped) return;
       stopped = true;
-      await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+      fleet?.stop();
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, 2_000);
+        server.tryShutdown(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+      await store.close().catch(() => undefined);
+      await admin.disconnect().catch(() => undefined);
     },
     grpcPort: () => port,
   };

@@ -19,6 +19,10 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
   await app.start();
+  const err = await app.fatal;
+  console.error(`[controller] exiting: ${err.message}`);
+  await app.stop();
+  process.exit(1);
 }
 
 main().catch((err: unknown) => {

@@ -1,13 +1,33 @@
-import { hostname } from 'node:os';
+import { loadConfig } from './config';
+import { createWorkerApp } from './worker-app';
 
-// Placeholder until the control plane lands: the worker process stays up until SIGTERM/SIGINT.
-const id = process.env['WORKER_ID'] ?? `${hostname()}-${process.pid}`;
-console.log(`[worker ${id}] started (placeholder)`);
-const timer = setInterval(() => undefined, 1 << 30);
-for (const sig of ['SIGTERM', 'SIGINT'] as const) {
-  process.on(sig, () => {
-    clearInterval(timer);
-    console.log(`[worker ${id}] ${sig}: exiting`);
-    process.exit(0);
-  });
+async function main(): Promise<void> {
+  const config = loadConfig(process.env);
+  const app = createWorkerApp(config);
+  let signals = 0;
+  const shutdown = (signal: string) => {
+    signals++;
+    const graceful = signals === 1;
+    console.log(`[worker ${config.workerId}] ${signal}: stopping ${graceful ? 'gracefully (commit in flight)' : 'fast (abort in flight)'}`);
+    if (!graceful) {
+      // A second signal: stop the fast way; whatever is open is aborted by the next owner.
+      app.stop(false).finally(() => process.exit(0));
+      return;
+    }
+    app.stop(true).then(
+      () => process.exit(0),
+      (err: unknown) => {
+        console.error(`[worker ${config.workerId}] stop failed`, err);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  await app.start();
 }
+
+main().catch((err: unknown) => {
+  console.error('[worker] failed to start:', err instanceof Error ? err.message : err);
+  process.exit(1);
+});

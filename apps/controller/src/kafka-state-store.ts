@@ -1,0 +1,75 @@
+import { Kafka, type Admin, type Producer } from 'kafkajs';
+import type { AssignmentRecord, PipelineRecord, StateChange, StatePort, StoredState } from '@eos/control-plane';
+import { readTopicToEnd } from './read-to-end';
+
+/**
+ * Controller state in a compacted Kafka topic (one partition), written with the controller's
+ * own transactional producer: starting a second controller fences the first, whose next write
+ * fails. Keys: `pipeline/<name>`, `task/<pipeline>/<index>`, `meta/epoch`; values JSON; null deletes.
+ */
+export class KafkaStateStore implements StatePort {
+  private producer: Producer | undefined;
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly admin: Admin,
+    private readonly topic: string,
+    private readonly transactionalId = `eos-controller.${topic}`,
+  ) {}
+
+  async load(): Promise<StoredState> {
+    const topics = await this.admin.listTopics();
+    if (!topics.includes(this.topic)) {
+      await this.admin.createTopics({
+        topics: [{ topic: this.topic, numPartitions: 1, replicationFactor: -1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }],
+        waitForLeaders: true,
+      });
+    }
+    // Fence any other controller first: its open transaction is aborted, so what we read is final.
+    this.producer = this.kafka.producer({ transactionalId: this.transactionalId, idempotent: true, maxInFlightRequests: 1, transactionTimeout: 30_000 });
+    await this.producer.connect();
+    const state: StoredState = { epoch: 0, pipelines: new Map(), assignments: new Map() };
+    await readTopicToEnd(this.kafka, this.admin, this.topic, (key, value) => {
+      const v = value === null ? null : (JSON.parse(value) as unknown);
+      if (key === 'meta/epoch') state.epoch = Math.max(state.epoch, Number(v ?? 0));
+      else if (key.startsWith('pipeline/')) {
+        const name = key.slice('pipeline/'.length);
+        if (v === null) state.pipelines.delete(name);
+        else state.pipelines.set(name, v as PipelineRecord);
+      } else if (key.startsWith('task/')) {
+        const k = key.slice('task/'.length);
+        if (v === null) state.assignments.delete(k);
+        else state.assignments.set(k, v as AssignmentRecord);
+      }
+    });
+    for (const a of state.assignments.values()) state.epoch = Math.max(state.epoch, a.epoch);
+    return state;
+  }
+
+  async save(changes: StateChange[]): Promise<void> {
+    if (!this.producer) throw new Error('state store not loaded');
+    const messages = changes.map((c) => {
+      switch (c.kind) {
+        case 'pipeline':
+          return { key: `pipeline/${c.name}`, value: c.value === null ? null : JSON.stringify(c.value) };
+        case 'assignment':
+          return { key: `task/${c.key}`, value: c.value === null ? null : JSON.stringify(c.value) };
+        case 'epoch':
+          return { key: 'meta/epoch', value: JSON.stringify(c.value) };
+      }
+    });
+    const tx = await this.producer.transaction();
+    try {
+      await tx.send({ topic: this.topic, acks: -1, messages });
+    } catch (err) {
+      await tx.abort().catch(() => undefined);
+      throw err;
+    }
+    await tx.commit();
+  }
+
+  async close(): Promise<void> {
+    await this.producer?.disconnect();
+    this.producer = undefined;
+  }
+}

@@ -1,0 +1,76 @@
+import * as grpc from '@grpc/grpc-js';
+import type { FleetController } from '@eos/control-plane';
+import type { ControllerMessage, WorkerMessage, WorkerServiceServer } from '@eos/proto';
+import { toGrpcError } from './grpc-errors';
+
+/** eos.v1.WorkerService: one bidirectional session per worker; Hello first. */
+export function workerService(fleet: FleetController, log: (m: string) => void): WorkerServiceServer {
+  return {
+    session(call: grpc.ServerDuplexStream<WorkerMessage, ControllerMessage>) {
+      let workerId: string | undefined;
+      let session: number | undefined;
+      let ended = false;
+      const channel = {
+        send: (m: ControllerMessage) => {
+          if (!ended) call.write(m);
+        },
+        close: () => {
+          if (!ended) {
+            ended = true;
+            call.end();
+          }
+        },
+      };
+      const onError = (err: unknown) => {
+        log(`session ${workerId ?? '?'}: ${(err as Error).message}`);
+        if (!ended) {
+          ended = true;
+          call.destroy(Object.assign(new Error((err as Error).message), toGrpcError(err)));
+        }
+      };
+      call.on('data', (m: WorkerMessage) => {
+        const body = m.body;
+        if (!body) return;
+        if (body.$case === 'hello') {
+          fleet.hello(body.value, channel).then((s) => {
+            workerId = body.value.workerId;
+            session = s;
+          }, onError);
+          return;
+        }
+        if (workerId === undefined || session === undefined) {
+          onError(new Error('the first message of a session must be hello'));
+          return;
+        }
+        switch (body.$case) {
+          case 'heartbeat':
+            fleet.heartbeat(workerId, session);
+            break;
+          case 'commits':
+            fleet.heartbeat(workerId, session);
+            fleet.commits(workerId, body.value.commits);
+            break;
+          case 'started':
+            fleet.started(workerId, body.value);
+            break;
+          case 'released':
+            fleet.released(workerId, body.value).catch(onError);
+            break;
+          case 'lost':
+            fleet.lost(workerId, body.value).catch(onError);
+            break;
+        }
+      });
+      const closed = () => {
+        if (workerId !== undefined && session !== undefined) fleet.disconnected(workerId, session);
+        ended = true;
+      };
+      call.on('end', () => {
+        closed();
+        call.end();
+      });
+      call.on('error', closed);
+      call.on('close', closed);
+    },
+  };
+}

@@ -1,0 +1,14 @@
+import { loadConfig } from './config';
+
+describe('worker loadConfig', () => {
+  it('fills the contract defaults, WORKER_ID = host-pid', () => {
+    const c = loadConfig({}, 1234);
+    expect(c.kafkaBrokers).toEqual(['127.0.0.1:9092']);
+    expect(c.controllerAddr).toBe('127.0.0.1:50051');
+    expect(c.workerId).toBe(`${c.host}-1234`);
+    expect(c.capacity).toBe(8);
+  });
+  it('names the bad variable', () => {
+    expect(() => loadConfig({ WORKER_CAPACITY: '0' })).toThrow(/WORKER_CAPACITY/);
+  });
+});

@@ -1,0 +1,43 @@
+import { hostname } from 'node:os';
+import { z } from 'zod';
+
+const Env = z.object({
+  /** @default '127.0.0.1:9092' */
+  KAFKA_BROKERS: z.string().min(1).default('127.0.0.1:9092'),
+  /** Controller gRPC address. @default '127.0.0.1:50051' */
+  CONTROLLER_ADDR: z.string().min(1).default('127.0.0.1:50051'),
+  /** @default '<host>-<pid>' */
+  WORKER_ID: z.string().min(1).optional(),
+  /** Most tasks this worker runs at once. @default 8 */
+  WORKER_CAPACITY: z.coerce.number().int().min(1).default(8),
+  /** Directory of user transform modules (CommonJS `{ name, version, create }`). */
+  TRANSFORMS_DIR: z.string().optional(),
+});
+
+export interface WorkerConfig {
+  kafkaBrokers: string[];
+  controllerAddr: string;
+  workerId: string;
+  host: string;
+  capacity: number;
+  transformsDir?: string;
+}
+
+/** Parses and validates the worker's environment; throws naming the bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv, pid = process.pid): WorkerConfig {
+  const parsed = Env.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`invalid environment: ${issue?.path.join('.')}: ${issue?.message}`);
+  }
+  const e = parsed.data;
+  const host = hostname();
+  return {
+    kafkaBrokers: e.KAFKA_BROKERS.split(',').map((s) => s.trim()).filter(Boolean),
+    controllerAddr: e.CONTROLLER_ADDR,
+    workerId: e.WORKER_ID ?? `${host}-${pid}`,
+    host,
+    capacity: e.WORKER_CAPACITY,
+    transformsDir: e.TRANSFORMS_DIR,
+  };
+}

@@ -1,0 +1,89 @@
+import * as grpc from '@grpc/grpc-js';
+import { WorkerServiceClient, type ControllerMessage, type Hello, type WorkerMessage } from '@eos/proto';
+
+export interface SessionClientOptions {
+  address: string;
+  hello: () => Hello;
+  onMessage: (m: ControllerMessage) => void;
+  onState?: (connected: boolean) => void;
+  log: (m: string) => void;
+}
+
+/**
+ * The worker's session with the controller: Hello, heartbeats at the interval the controller
+ * asks for, and reconnection with capped backoff. Tasks keep running while it is down.
+ */
+export class SessionClient {
+  private readonly client: WorkerServiceClient;
+  private call: grpc.ClientDuplexStream<WorkerMessage, ControllerMessage> | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private backoff = 200;
+  private closed = false;
+  connected = false;
+
+  constructor(private readonly o: SessionClientOptions) {
+    this.client = new WorkerServiceClient(o.address, grpc.credentials.createInsecure(), {
+      'grpc.keepalive_time_ms': 5_000,
+      'grpc.keepalive_timeout_ms': 2_000,
+      'grpc.keepalive_permit_without_calls': 1,
+      'grpc.initial_reconnect_backoff_ms': 200,
+      'grpc.max_reconnect_backoff_ms': 2_000,
+    });
+  }
+
+  start(): void {
+    this.open();
+  }
+
+  /** Sends if connected; returns false otherwise (the message is dropped: Hello re-syncs on reconnect). */
+  send(m: WorkerMessage): boolean {
+    if (!this.call || !this.connected) return false;
+    this.call.write(m);
+    return true;
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.call?.end();
+    this.call = undefined;
+    this.client.close();
+  }
+
+  private open(): void {
+    if (this.closed) return;
+    const call = this.client.session();
+    this.call = call;
+    let welcomed = false;
+    call.on('data', (m: ControllerMessage) => {
+      if (m.body?.$case === 'welcome') {
+        welcomed = true;
+        this.connected = true;
+        this.backoff = 200;
+        this.o.onState?.(true);
+        if (this.heartbeat) clearInterval(this.heartbeat);
+        const every = m.body.value.heartbeatIntervalMs || 500;
+        this.heartbeat = setInterval(() => this.send({ body: { $case: 'heartbeat', value: { sentAtMs: Date.now() } } }), every);
+        this.o.log(`session open (lease ${m.body.value.leaseMs} ms, heartbeat ${every} ms)`);
+      }
+      this.o.onMessage(m);
+    });
+    const lost = (why: string) => {
+      if (this.call !== call) return;
+      this.call = undefined;
+      if (this.heartbeat) clearInterval(this.heartbeat);
+      this.heartbeat = undefined;
+      if (this.connected || welcomed) this.o.onState?.(false);
+      this.connected = false;
+      if (this.closed) return;
+      this.o.log(`session lost (${why}); reconnecting in ${this.backoff} ms`);
+      this.reconnectTimer = setTimeout(() => this.open(), this.backoff);
+      this.backoff = Math.min(this.backoff * 2, 5_000);
+    };
+    call.on('error', (err: Error) => lost(err.message));
+    call.on('end', () => lost('controller ended the session'));
+    call.write({ body: { $case: 'hello', value: this.o.hello() } });
+  }
+}

@@ -1,0 +1,154 @@
+import { EosTask, describeError, type KafkaPort } from '@eos/eos-core';
+import { LossReason, type Assign, type Revoke, type RunningTask, type SetPaused, type TaskCommit, type WorkerMessage } from '@eos/proto';
+import type { TransformRegistry } from '@eos/transforms';
+
+interface Running {
+  task: EosTask;
+  epoch: number;
+  specVersion: number;
+  ref: { pipeline: string; taskIndex: number };
+  /** Set once a revoke or restart began: its events no longer speak for the task. */
+  leaving: boolean;
+}
+
+const keyOf = (r: { pipeline: string; taskIndex: number }) => `${r.pipeline}/${r.taskIndex}`;
+
+/**
+ * Runs the tasks the controller assigns, one EosTask each, and turns their events into session
+ * messages. Commit reports are batched.
+ */
+export class TaskSupervisor {
+  private readonly tasks = new Map<string, Running>();
+  private pendingCommits: TaskCommit[] = [];
+
+  constructor(
+    private readonly kafka: KafkaPort,
+    private readonly registry: TransformRegistry,
+    private readonly send: (m: WorkerMessage) => void,
+    private readonly log: (m: string) => void,
+  ) {}
+
+  /** What runs now, for Hello after a reconnect. */
+  running(): RunningTask[] {
+    return [...this.tasks.values()].filter((r) => !r.leaving).map((r) => ({ task: r.ref, epoch: r.epoch, specVersion: r.specVersion }));
+  }
+
+  count(): number {
+    return this.tasks.size;
+  }
+
+  /** Commit reports gathered since the last call. */
+  takeCommits(): TaskCommit[] {
+    const c = this.pendingCommits;
+    this.pendingCommits = [];
+    return c;
+  }
+
+  async assign(a: Assign): Promise<void> {
+    if (!a.task) return;
+    const key = keyOf(a.task);
+    const cur = this.tasks.get(key);
+    if (cur && !cur.leaving && cur.specVersion === a.specVersion) {
+      cur.epoch = a.epoch; // same task, new epoch (adopted or re-sent)
+      if (a.paused) cur.task.pause();
+      else cur.task.resume();
+      this.send({ body: { $case: 'started', value: { task: a.task, epoch: a.epoch, offsets: [] } } });
+      return;
+    }
+    if (cur) {
+      cur.leaving = true;
+      await cur.task.stop({ graceful: true });
+      this.tasks.delete(key);
+    }
+    let transform;
+    try {
+      transform = this.registry.create(a.transform?.name ?? '', a.transform?.version ?? 0, (a.transform?.config ?? {}) as Record<string, unknown>);
+    } catch (err) {
+      this.send({ body: { $case: 'lost', value: { task: a.task, epoch: a.epoch, reason: LossReason.FAILED, message: describeError(err) } } });
+      return;
+    }
+    const transformId = `${a.transform?.name}@${a.transform?.version}`;
+    const task = new EosTask({
+      pipeline: a.task.pipeline,
+      taskIndex: a.task.taskIndex,
+      inputTopic: a.inputTopic,
+      partitions: a.partitions,
+      outputTopic: a.outputTopic,
+      deadLetterTopic: a.deadLetterTopic || undefined,
+      transactionalId: a.transactionalId,
+      consumerGroup: a.consumerGroup,
+      transform,
+      transformId,
+      kafka: this.kafka,
+      batching: a.batching ? { maxRecords: a.batching.maxRecords || undefined, maxBytes: a.batching.maxBytes || undefined, lingerMs: a.batching.lingerMs || undefined } : undefined,
+      outputHeaders: { 'eos.spec-version': String(a.specVersion), 'eos.transform': transformId },
+      startPaused: a.paused,
+    });
+    const r: Running = { task, epoch: a.epoch, specVersion: a.specVersion, ref: a.task, leaving: false };
+    this.tasks.set(key, r);
+    task.on('started', (s) => {
+      if (!r.leaving) this.send({ body: { $case: 'started', value: { task: r.ref, epoch: r.epoch, offsets: [...s.offsets].map(([partition, offset]) => ({ partition, offset })) } } });
+    });
+    task.on('committed', (c) => {
+      this.pendingCommits.push({
+        task: r.ref,
+        epoch: r.epoch,
+        offsets: [...c.offsets].map(([partition, offset]) => ({ partition, offset })),
+        records: c.records,
+        bytes: c.bytes,
+        deadLettered: c.deadLettered,
+        durationMs: c.durationMs,
+        committedAtMs: c.committedAt,
+      });
+    });
+    task.on('retrying', (e) => this.log(`task ${key}: retrying in ${e.backoffMs} ms: ${e.error}`));
+    const lose = (reason: LossReason, message: string) => {
+      this.log(`task ${key} ${reason === LossReason.FENCED ? 'fenced' : 'failed'}: ${message}`);
+      if (this.tasks.get(key) === r) this.tasks.delete(key);
+      if (!r.leaving) this.send({ body: { $case: 'lost', value: { task: r.ref, epoch: r.epoch, reason, message } } });
+    };
+    task.on('fenced', (f) => lose(LossReason.FENCED, f.error));
+    task.on('failed', (f) => lose(LossReason.FAILED, f.error));
+    this.log(`task ${key} assigned (epoch ${a.epoch}, partitions ${a.partitions.join(',')}, ${transformId})`);
+    void task.start();
+  }
+
+  /** Stops a task (graceful: commit in flight) and reports it released. */
+  async revoke(rv: Revoke): Promise<void> {
+    if (!rv.task) return;
+    const key = keyOf(rv.task);
+    const r = this.tasks.get(key);
+    if (!r) {
+      // Not running here (already gone): it is released as far as this worker goes.
+      this.send({ body: { $case: 'released', value: { task: rv.task, epoch: rv.epoch, offsets: [] } } });
+      return;
+    }
+    if (r.leaving) return;
+    r.leaving = true;
+    const t0 = Date.now();
+    const outcome = await r.task.stop({ graceful: rv.graceful });
+    if (this.tasks.get(key) === r) this.tasks.delete(key);
+    const offsets = outcome.kind === 'stopped' ? [...outcome.offsets].map(([partition, offset]) => ({ partition, offset })) : [];
+    this.log(`task ${key} released in ${Date.now() - t0} ms (${outcome.kind})`);
+    this.send({ body: { $case: 'released', value: { task: rv.task, epoch: rv.epoch, offsets } } });
+  }
+
+  setPaused(s: SetPaused): void {
+    if (!s.task) return;
+    const r = this.tasks.get(keyOf(s.task));
+    if (!r || r.leaving) return;
+    if (s.paused) r.task.pause();
+    else r.task.resume();
+  }
+
+  /** Stops every task; graceful commits what is in flight, fast aborts it. */
+  async stopAll(graceful: boolean): Promise<void> {
+    await Promise.all(
+      [...this.tasks.values()].map(async (r) => {
+        r.leaving = true;
+        await r.task.stop({ graceful });
+      }),
+    );
+    this.tasks.clear();
+  }
+}

@@ -1,0 +1,650 @@
+import { EventEmitter } from 'node:events';
+import {
+  LossReason,
+  PipelineState,
+  TaskState,
+  WorkerState,
+  type Assign,
+  type ControllerMessage,
+  type GetPipelineStatusResponse,
+  type Hello,
+  type Pipeline,
+  type PipelineSpec,
+  type TaskCommit,
+  type TaskLost,
+  type TaskReleased,
+  type TaskStarted,
+  type TaskStatus,
+  type Worker,
+} from '@eos/proto';
+import type { TransformRegistry } from '@eos/transforms';
+import { placeTasks, type PlacementTask, type PlacementWorker } from './assignment';
+import { ControlError, alreadyExists, failedPrecondition, invalid, notFound } from './errors';
+import type { PipelineRecord, StateChange, StatePort, StoredState, TopicsPort, WorkerChannel } from './ports';
+import { consumerGroupOf, taskPartitions, transactionalIdOf, validateSpec, type SpecInput } from './validation';
+
+export interface FleetControllerOptions {
+  state: StatePort;
+  topics: TopicsPort;
+  /** Transforms the controller can validate configs with (built-ins and TRANSFORMS_DIR). */
+  registry: TransformRegistry;
+  /** A worker without a heartbeat for this long is dead. @default 3000 */
+  leaseMs?: number;
+  /** Workers heartbeat this often. @default 500 */
+  heartbeatIntervalMs?: number;
+  /** A revoke not answered by then is forced: the task is assigned elsewhere anyway (fencing protects). @default 30000 */
+  revokeTimeoutMs?: number;
+  /** Wait before reassigning a task that failed on its owner. @default 2000 */
+  failedTaskBackoffMs?: number;
+  now?: () => number;
+  log?: (msg: string) => void;
+}
+
+interface TaskRecord {
+  pipeline: string;
+  index: number;
+  owner?: string;
+  epoch: number;
+  state: 'UNASSIGNED' | 'STARTING' | 'PROCESSING' | 'REVOKING';
+  revokeSentAt?: number;
+  notBefore?: number;
+  lastCommitAt: number;
+  recordsTotal: number;
+  /** Recent commits (time, records) for rates. */
+  recent: { at: number; records: number }[];
+  offsets: Map<number, number>;
+}
+
+interface WorkerRecord {
+  id: string;
+  host: string;
+  capacity: number;
+  transforms: Set<string>;
+  state: 'ACTIVE' | 'DRAINING' | 'DRAINED' | 'DEAD';
+  channel?: WorkerChannel;
+  session: number;
+  lastHeartbeatAt: number;
+  connectedAt: number;
+  pid: number;
+}
+
+export interface FleetEvents {
+  /** Something changed (for live views). */
+  change: [string];
+  /** A task got a new owner. */
+  assigned: [{ task: string; worker: string; epoch: number }];
+  /** Durable state can no longer be written (fenced by another controller, or broker gone). */
+  fatal: [Error];
+}
+
+const taskKey = (pipeline: string, index: number) => `${pipeline}/${index}`;
+const RATE_WINDOW_MS = 60_000;
+
+/**
+ * The controller's brain: pipelines, tasks, workers and their sessions. Every change goes through
+ * `reconcile`, which places tasks, persists assignments (before telling any worker), and sends
+ * assign and revoke messages. One operation at a time (a promise chain).
+ */
+export class FleetController extends EventEmitter<FleetEvents> {
+  private readonly o: Required<Omit<FleetControllerOptions, 'log'>> & { log: (m: string) => void };
+  private pipelines = new Map<string, PipelineRecord>();
+  private tasks = new Map<string, TaskRecord>();
+  private workers = new Map<string, WorkerRecord>();
+  private epoch = 0;
+  private chain: Promise<unknown> = Promise.resolve();
+  private timer: NodeJS.Timeout | undefined;
+  private sessionSeq = 0;
+  private startedAt = 0;
+
+  constructor(options: FleetControllerOptions) {
+    super();
+    this.o = {
+      leaseMs: 3_000,
+      heartbeatIntervalMs: 500,
+      revokeTimeoutMs: 30_000,
+      failedTaskBackoffMs: 2_000,
+      now: Date.now,
+      log: () => undefined,
+      ...options,
+    };
+  }
+
+  /** Rebuilds from durable state; workers named there get one lease to reconnect. */
+  async start(): Promise<void> {
+    const s: StoredState = await this.o.state.load();
+    this.startedAt = this.o.now();
+    this.epoch = s.epoch;
+    this.pipelines = s.pipelines;
+    for (const [key, a] of s.assignments) {
+      const [pipeline, idx] = splitKey(key);
+      if (!this.pipelines.has(pipeline)) continue;
+      this.tasks.set(key, this.newTask(pipeline, idx, a.owner, a.epoch, a.owner ? 'PROCESSING' : 'UNASSIGNED'));
+      if (a.owner && !this.workers.has(a.owner)) {
+        // Known from state, not connected yet: alive for one lease from now.
+        this.workers.set(a.owner, {
+          id: a.owner,
+          host: '',
+          capacity: 0,
+          transforms: new Set(),
+          state: 'ACTIVE',
+          session: 0,
+          lastHeartbeatAt: this.startedAt,
+          connectedAt: 0,
+          pid: 0,
+        });
+      }
+    }
+    this.timer = setInterval(() => void this.tick(), Math.max(50, Math.floor(this.o.leaseMs / 6)));
+    await this.serial(() => this.reconcile('start'));
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    for (const w of this.workers.values()) w.channel?.close();
+  }
+
+  currentEpoch(): number {
+    return this.epoch;
+  }
+
+  // ---- operations, one at a time ----
+
+  private serial<T>(fn: () => Promise<T> | T): Promise<T> {
+    const run = this.chain.then(fn, fn);
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async persist(changes: StateChange[]): Promise<void> {
+    if (changes.length === 0) return;
+    try {
+      await this.o.state.save(changes);
+    } catch (err) {
+      this.emit('fatal', err instanceof Error ? err : new Error(String(err)));
+      throw new ControlError('UNAVAILABLE', `controller state could not be written: ${(err as Error).message}`, undefined, { cause: err });
+    }
+  }
+
+  // ---- admin API ----
+
+  createPipeline(spec: SpecInput | undefined): Promise<Pipeline> {
+    return this.serial(async () => {
+      const pre = validateSpec(spec, { registry: this.o.registry, announced: this.announced() });
+      if (this.pipelines.has(pre.name)) throw alreadyExists(`pipeline ${pre.name} already exists`);
+      const inputPartitions = await this.o.topics.partitions(pre.inputTopic);
+      if (inputPartitions === undefined) throw invalid('spec.inputTopic', `topic "${pre.inputTopic}" does not exist; create it first`);
+      const v = validateSpec(spec, { registry: this.o.registry, announced: this.announced(), inputPartitions });
+      await this.o.topics.ensureTopic(v.outputTopic, inputPartitions);
+      await this.o.topics.ensureTopic(v.deadLetterTopic, 1);
+      const now = this.o.now();
+      const rec: PipelineRecord = {
+        spec: v,
+        state: 'RUNNING',
+        specVersion: 1,
+        consumerGroup: consumerGroupOf(v.name),
+        inputPartitions,
+        createdAtMs: now,
+        updatedAtMs: now,
+      };
+      await this.persist([{ kind: 'pipeline', name: v.name, value: rec }]);
+      this.pipelines.set(v.name, rec);
+      this.o.log(`pipeline ${v.name} created: ${v.inputTopic} -> ${v.outputTopic}, ${v.tasks} tasks, ${v.transform.name}@${v.transform.version}`);
+      await this.reconcile(`create ${v.name}`);
+      return this.pipelineMessage(rec);
+    });
+  }
+
+  getPipeline(name: string): Pipeline {
+    return this.pipelineMessage(this.mustPipeline(name));
+  }
+
+  listPipelines(): Pipeline[] {
+    return [...this.pipelines.values()].sort((a, b) => a.spec.name.localeCompare(b.spec.name)).map((p) => this.pipelineMessage(p));
+  }
+
+  pausePipeline(name: string): Promise<Pipeline> {
+    return this.setPipelineState(name, 'PAUSED');
+  }
+
+  resumePipeline(name: string): Promise<Pipeline> {
+    return this.setPipelineState(name, 'RUNNING');
+  }
+
+  stopPipeline(name: string): Promise<Pipeline> {
+    return this.setPipelineState(name, 'STOPPED');
+  }
+
+  private setPipelineState(name: string, state: PipelineRecord['state']): Promise<Pipeline> {
+    return this.serial(async () => {
+      const p = this.mustPipeline(name);
+      if (p.deleting) throw failedPrecondition(`pipeline ${name} is being deleted`);
+      if (p.state !== state) {
+        const next = { ...p, state, updatedAtMs: this.o.now() };
+        await this.persist([{ kind: 'pipeline', name, value: next }]);
+        this.pipelines.set(name, next);
+        for (const t of this.tasksOf(name)) {
+          if (t.owner && t.state !== 'REVOKING') this.sendTo(t.owner, { body: { $case: 'setPaused', value: { task: { pipeline: name, taskIndex: t.index }, epoch: t.epoch, paused: state === 'PAUSED' } } });
+        }
+        this.o.log(`pipeline ${name}: ${p.state} -> ${state}`);
+        await this.reconcile(`${name} ${state}`);
+      }
+      return this.pipelineMessage(this.mustPipeline(name));
+    });
+  }
+
+  /** Stops the pipeline, waits for its tasks to be released, then forgets it (topics kept). */
+  async deletePipeline(name: string, timeoutMs = 60_000): Promise<void> {
+    await this.serial(async () => {
+      const p = this.mustPipeline(name);
+      const next = { ...p, state: 'STOPPED' as const, deleting: true, updatedAtMs: this.o.now() };
+      await this.persist([{ kind: 'pipeline', name, value: next }]);
+      this.pipelines.set(name, next);
+      await this.reconcile(`delete ${name}`);
+    });
+    const deadline = this.o.now() + timeoutMs;
+    while (this.tasksOf(name).some((t) => t.owner)) {
+      if (this.o.now() > deadline) throw new ControlError('UNAVAILABLE', `pipeline ${name}: tasks not released within ${timeoutMs} ms; retry DeletePipeline`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await this.serial(async () => {
+      if (!this.pipelines.has(name)) return;
+      const changes: StateChange[] = [{ kind: 'pipeline', name, value: null }];
+      for (const t of this.tasksOf(name)) changes.push({ kind: 'assignment', key: taskKey(name, t.index), value: null });
+      await this.persist(changes);
+      for (const t of this.tasksOf(name)) this.tasks.delete(taskKey(name, t.index));
+      this.pipelines.delete(name);
+      this.o.log(`pipeline ${name} deleted`);
+      this.emit('change', `delete ${name}`);
+    });
+  }
+
+  /** Status with offsets and lag read from Kafka. */
+  async pipelineStatus(name: string): Promise<GetPipelineStatusResponse> {
+    const p = this.mustPipeline(name);
+    const [committed, ends] = await Promise.all([
+      this.o.topics.committedOffsets(p.consumerGroup, p.spec.inputTopic),
+      this.o.topics.endOffsets(p.spec.inputTopic),
+    ]);
+    const now = this.o.now();
+    let total = 0;
+    const tasks: TaskStatus[] = [];
+    for (let i = 0; i < p.spec.tasks; i++) {
+      const t = this.tasks.get(taskKey(name, i));
+      const partitions = taskPartitions(i, p.spec.tasks, p.inputPartitions).map((partition) => {
+        const c = committed.get(partition) ?? -1;
+        const end = ends.get(partition) ?? 0;
+        const lag = Math.max(0, end - Math.max(c, 0));
+        return { partition, committedOffset: c, endOffset: end, lag };
+      });
+      const lag = partitions.reduce((a, x) => a + x.lag, 0);
+      total += lag;
+      const recent = (t?.recent ?? []).filter((r) => now - r.at <= RATE_WINDOW_MS);
+      const span = Math.max(1, Math.min(RATE_WINDOW_MS, now - (recent[0]?.at ?? now))) / 1000;
+      tasks.push({
+        taskIndex: i,
+        transactionalId: transactionalIdOf(name, i),
+        ownerWorkerId: t?.owner ?? '',
+        epoch: t?.epoch ?? 0,
+        state: this.taskStateOf(p, t),
+        partitions,
+        lastCommitAtMs: t?.lastCommitAt ?? 0,
+        commitsPerSecond: recent.length / span,
+        recordsPerSecond: recent.reduce((a, r) => a + r.records, 0) / span,
+        lag,
+        recordsCommitted: t?.recordsTotal ?? 0,
+      });
+    }
+    return { pipeline: this.pipelineMessage(p), tasks, epoch: this.epoch, lag: total };
+  }
+
+  listWorkers(): Worker[] {
+    return [...this.workers.values()].filter((w) => w.connectedAt > 0 || w.state !== 'DEAD').sort((a, b) => a.id.localeCompare(b.id)).map((w) => this.workerMessage(w));
+  }
+
+  getWorker(id: string): Worker {
+    const w = this.workers.get(id);
+    if (!w) throw notFound(`worker ${id} is not known`);
+    return this.workerMessage(w);
+  }
+
+  // ---- worker sessions ----
+
+  /** A worker opened a session with Hello. Returns a session handle for later messages. */
+  hello(h: Hello, channel: WorkerChannel): Promise<number> {
+    return this.serial(async () => {
+      if (!h.workerId) throw invalid('hello.workerId', 'is required');
+      const now = this.o.now();
+      const prev = this.workers.get(h.workerId);
+      if (prev?.channel) prev.channel.close();
+      const session = ++this.sessionSeq;
+      const w: WorkerRecord = {
+        id: h.workerId,
+        host: h.host,
+        capacity: h.capacity || 8,
+        transforms: new Set(h.transforms.map((t) => `${t.name}@${t.version}`)),
+        state: prev && (prev.state === 'DRAINING' || prev.state === 'DRAINED') ? prev.state : 'ACTIVE',
+        channel,
+        session,
+        lastHeartbeatAt: now,
+        connectedAt: now,
+        pid: h.pid,
+      };
+      this.workers.set(w.id, w);
+      channel.send({ body: { $case: 'welcome', value: { leaseMs: this.o.leaseMs, heartbeatIntervalMs: this.o.heartbeatIntervalMs, epoch: this.epoch } } });
+      this.o.log(`worker ${w.id} connected (${h.running.length} running tasks, capacity ${w.capacity}, ${[...w.transforms].join(' ')})`);
+
+      const changes: StateChange[] = [];
+      const running = new Set<string>();
+      for (const r of h.running) {
+        if (!r.task) continue;
+        const key = taskKey(r.task.pipeline, r.task.taskIndex);
+        running.add(key);
+        const t = this.tasks.get(key);
+        const p = this.pipelines.get(r.task.pipeline);
+        if (t && t.owner === w.id) {
+          if (t.state === 'REVOKING') this.sendRevoke(t, true);
+          else if (p && r.specVersion !== p.specVersion) this.sendAssign(t); // runs an old spec: restart it on the current one
+          else t.state = 'PROCESSING';
+        } else if (t && !t.owner && p && p.state !== 'STOPPED' && r.specVersion === p.specVersion && !t.notBefore) {
+          // Nobody owns it and this worker still runs it: adopt it under a new epoch.
+          t.owner = w.id;
+          t.epoch = ++this.epoch;
+          t.state = 'PROCESSING';
+          changes.push({ kind: 'assignment', key, value: { owner: w.id, epoch: t.epoch } }, { kind: 'epoch', value: this.epoch });
+        } else {
+          // Someone else owns it, or it no longer exists: stop it the fast way.
+          channel.send({ body: { $case: 'revoke', value: { task: r.task, epoch: this.epoch, graceful: false } } });
+        }
+      }
+      await this.persist(changes);
+      for (const c of changes) if (c.kind === 'assignment') this.sendAssign(this.tasks.get(c.key) as TaskRecord);
+      // Tasks this worker owns but does not run (it restarted): send them again.
+      for (const t of this.tasks.values()) if (t.owner === w.id && !running.has(taskKey(t.pipeline, t.index)) && t.state !== 'REVOKING') this.sendAssign(t);
+      await this.reconcile(`hello ${w.id}`);
+      return session;
+    });
+  }
+
+  heartbeat(workerId: string, session: number): void {
+    const w = this.workers.get(workerId);
+    if (w && w.session === session) w.lastHeartbeatAt = this.o.now();
+  }
+
+  /** The session stream ended; the lease decides when the worker is dead. */
+  disconnected(workerId: string, session: number): void {
+    const w = this.workers.get(workerId);
+    if (w && w.session === session) {
+      w.channel = undefined;
+      this.o.log(`worker ${workerId} disconnected`);
+      this.emit('change', `disconnect ${workerId}`);
+    }
+  }
+
+  commits(workerId: string, commits: TaskCommit[]): void {
+    const now = this.o.now();
+    for (const c of commits) {
+      if (!c.task) continue;
+      const t = this.tasks.get(taskKey(c.task.pipeline, c.task.taskIndex));
+      if (!t || t.owner !== workerId) continue;
+      if (t.state === 'STARTING') t.state = 'PROCESSING';
+      t.lastCommitAt = c.committedAtMs || now;
+      t.recordsTotal += c.records;
+      t.recent.push({ at: now, records: c.records });
+      while (t.recent.length > 0 && now - (t.recent[0] as { at: number }).at > RATE_WINDOW_MS) t.recent.shift();
+      for (const o of c.offsets) t.offsets.set(o.partition, o.offset);
+    }
+    if (commits.length) this.emit('change', 'commits');
+  }
+
+  started(workerId: string, s: TaskStarted): void {
+    if (!s.task) return;
+    const t = this.tasks.get(taskKey(s.task.pipeline, s.task.taskIndex));
+    if (t && t.owner === workerId && t.state === 'STARTING') {
+      t.state = 'PROCESSING';
+      this.emit('change', 'started');
+    }
+  }
+
+  released(workerId: string, r: TaskReleased): Promise<void> {
+    return this.serial(async () => {
+      if (!r.task) return;
+      const key = taskKey(r.task.pipeline, r.task.taskIndex);
+      const t = this.tasks.get(key);
+      if (!t || t.owner !== workerId) return;
+      t.owner = undefined;
+      t.state = 'UNASSIGNED';
+      t.revokeSentAt = undefined;
+      await this.persist([{ kind: 'assignment', key, value: { epoch: t.epoch } }]);
+      this.o.log(`task ${key} released by ${workerId}`);
+      await this.reconcile(`released ${key}`);
+    });
+  }
+
+  lost(workerId: string, l: TaskLost): Promise<void> {
+    return this.serial(async () => {
+      if (!l.task) return;
+      const key = taskKey(l.task.pipeline, l.task.taskIndex);
+      const t = this.tasks.get(key);
+      this.o.log(`task ${key} lost on ${workerId}: ${l.reason === LossReason.FENCED ? 'fenced' : 'failed'}: ${l.message}`);
+      if (!t || t.owner !== workerId) return;
+      t.owner = undefined;
+      t.state = 'UNASSIGNED';
+      if (l.reason === LossReason.FAILED) t.notBefore = this.o.now() + this.o.failedTaskBackoffMs;
+      await this.persist([{ kind: 'assignment', key, value: { epoch: t.epoch } }]);
+      await this.reconcile(`lost ${key}`);
+    });
+  }
+
+  // ---- the loop ----
+
+  private async tick(): Promise<void> {
+    const now = this.o.now();
+    let changed = false;
+    for (const w of this.workers.values()) {
+      if (w.state !== 'DEAD' && now - w.lastHeartbeatAt > this.o.leaseMs) changed = true;
+    }
+    for (const t of this.tasks.values()) {
+      if (t.state === 'REVOKING' && t.revokeSentAt !== undefined && now - t.revokeSentAt > this.o.revokeTimeoutMs) changed = true;
+      if (t.notBefore !== undefined && t.notBefore <= now) changed = true;
+    }
+    if (changed) await this.serial(() => this.reconcile('tick')).catch((err: unknown) => this.o.log(`reconcile failed: ${(err as Error).message}`));
+  }
+
+  /** Places every task and acts on the difference. Runs inside `serial`. */
+  private async reconcile(reason: string): Promise<void> {
+    const now = this.o.now();
+    const changes: StateChange[] = [];
+    const toAssign: TaskRecord[] = [];
+
+    // Dead workers: lease expired. Their tasks move at once (fencing stops a zombie).
+    for (const w of this.workers.values()) {
+      if (w.state !== 'DEAD' && now - w.lastHeartbeatAt > this.o.leaseMs) {
+        w.state = 'DEAD';
+        w.channel?.close();
+        w.channel = undefined;
+        this.o.log(`worker ${w.id} dead (no heartbeat for ${now - w.lastHeartbeatAt} ms)`);
+        for (const t of this.tasks.values()) {
+          if (t.owner === w.id) {
+            t.owner = undefined;
+            t.state = 'UNASSIGNED';
+            changes.push({ kind: 'assignment', key: taskKey(t.pipeline, t.index), value: { epoch: t.epoch } });
+          }
+        }
+      }
+    }
+    // Forced revokes.
+    for (const t of this.tasks.values()) {
+      if (t.state === 'REVOKING' && t.revokeSentAt !== undefined && now - t.revokeSentAt > this.o.revokeTimeoutMs) {
+        this.o.log(`task ${taskKey(t.pipeline, t.index)}: revoke unanswered for ${this.o.revokeTimeoutMs} ms; moving it anyway`);
+        t.owner = undefined;
+        t.state = 'UNASSIGNED';
+        changes.push({ kind: 'assignment', key: taskKey(t.pipeline, t.index), value: { epoch: t.epoch } });
+      }
+      if (t.notBefore !== undefined && t.notBefore <= now) t.notBefore = undefined;
+    }
+    // Tasks that should exist.
+    for (const p of this.pipelines.values()) {
+      for (let i = 0; i < p.spec.tasks; i++) {
+        const key = taskKey(p.spec.name, i);
+        if (!this.tasks.has(key)) this.tasks.set(key, this.newTask(p.spec.name, i, undefined, 0, 'UNASSIGNED'));
+      }
+    }
+
+    // Placement over connected, active workers; tasks of stopped pipelines go nowhere.
+    const workers: PlacementWorker[] = [...this.workers.values()].map((w) => ({
+      id: w.id,
+      capacity: w.capacity,
+      transforms: w.transforms,
+      eligible: w.state === 'ACTIVE' && w.channel !== undefined,
+    }));
+    const placeable: PlacementTask[] = [];
+    const waiting = new Set<string>();
+    for (const [key, t] of this.tasks) {
+      const p = this.pipelines.get(t.pipeline);
+      if (!p || p.state === 'STOPPED' || t.notBefore !== undefined) continue;
+      const owner = t.owner ? this.workers.get(t.owner) : undefined;
+      // Owned by a worker that is disconnected but within its lease: leave it alone for now.
+      if (owner && owner.state !== 'DEAD' && !owner.channel) {
+        waiting.add(key);
+        continue;
+      }
+      if (t.state === 'REVOKING') continue;
+      placeable.push({ key, transform: `${p.spec.transform.name}@${p.spec.transform.version}`, owner: t.owner });
+    }
+    const placement = placeTasks(placeable, workers);
+
+    for (const [key, t] of this.tasks) {
+      if (waiting.has(key) || t.state === 'REVOKING') continue;
+      const p = this.pipelines.get(t.pipeline);
+      const target = p && p.state !== 'STOPPED' ? placement.get(key) : undefined;
+      if (t.owner === target) continue;
+      if (t.owner) {
+        // A live owner commits and releases first; the task is assigned when it reports released.
+        this.sendRevoke(t, true);
+        continue;
+      }
+      if (target && t.notBefore === undefined) {
+        t.owner = target;
+        t.epoch = ++this.epoch;
+        t.state = 'STARTING';
+        changes.push({ kind: 'assignment', key, value: { owner: target, epoch: t.epoch } });
+        toAssign.push(t);
+      }
+    }
+    if (toAssign.length) changes.push({ kind: 'epoch', value: this.epoch });
+    // Durable first: a restarted controller must know every owner it ever told.
+    await this.persist(changes);
+    for (const t of toAssign) {
+      this.sendAssign(t);
+      this.emit('assigned', { task: taskKey(t.pipeline, t.index), worker: t.owner as string, epoch: t.epoch });
+    }
+    if (changes.length) {
+      this.o.log(`reconcile (${reason}): epoch ${this.epoch}, ${toAssign.length} assigned`);
+      this.emit('change', reason);
+    }
+  }
+
+  private sendAssign(t: TaskRecord): void {
+    const p = this.pipelines.get(t.pipeline);
+    if (!p || !t.owner) return;
+    const a: Assign = {
+      task: { pipeline: t.pipeline, taskIndex: t.index },
+      epoch: t.epoch,
+      transactionalId: transactionalIdOf(t.pipeline, t.index),
+      consumerGroup: p.consumerGroup,
+      inputTopic: p.spec.inputTopic,
+      partitions: taskPartitions(t.index, p.spec.tasks, p.inputPartitions),
+      outputTopic: p.spec.outputTopic,
+      deadLetterTopic: p.spec.deadLetterTopic,
+      transform: { name: p.spec.transform.name, version: p.spec.transform.version, config: p.spec.transform.config },
+      specVersion: p.specVersion,
+      paused: p.state === 'PAUSED',
+      batching: p.spec.batching,
+    };
+    this.sendTo(t.owner, { body: { $case: 'assign', value: a } });
+  }
+
+  private sendRevoke(t: TaskRecord, graceful: boolean): void {
+    if (!t.owner) return;
+    t.state = 'REVOKING';
+    t.revokeSentAt = this.o.now();
+    this.sendTo(t.owner, { body: { $case: 'revoke', value: { task: { pipeline: t.pipeline, taskIndex: t.index }, epoch: t.epoch, graceful } } });
+  }
+
+  private sendTo(workerId: string, msg: ControllerMessage): void {
+    this.workers.get(workerId)?.channel?.send(msg);
+  }
+
+  // ---- views ----
+
+  private announced(): Set<string> {
+    const s = new Set<string>();
+    for (const w of this.workers.values()) if (w.state !== 'DEAD') for (const t of w.transforms) s.add(t);
+    return s;
+  }
+
+  private mustPipeline(name: string): PipelineRecord {
+    if (!name) throw invalid('name', 'is required');
+    const p = this.pipelines.get(name);
+    if (!p) throw notFound(`pipeline ${name} does not exist`);
+    return p;
+  }
+
+  private tasksOf(pipeline: string): TaskRecord[] {
+    return [...this.tasks.values()].filter((t) => t.pipeline === pipeline);
+  }
+
+  private newTask(pipeline: string, index: number, owner: string | undefined, epoch: number, state: TaskRecord['state']): TaskRecord {
+    return { pipeline, index, owner, epoch, state, lastCommitAt: 0, recordsTotal: 0, recent: [], offsets: new Map() };
+  }
+
+  private taskStateOf(p: PipelineRecord, t: TaskRecord | undefined): TaskState {
+    if (!t || !t.owner) return TaskState.UNASSIGNED;
+    if (t.state === 'REVOKING') return TaskState.REVOKING;
+    if (p.state === 'PAUSED') return TaskState.SUSPENDED;
+    return t.state === 'STARTING' ? TaskState.STARTING : TaskState.PROCESSING;
+  }
+
+  private pipelineMessage(p: PipelineRecord): Pipeline {
+    const spec: PipelineSpec = {
+      name: p.spec.name,
+      inputTopic: p.spec.inputTopic,
+      outputTopic: p.spec.outputTopic,
+      tasks: p.spec.tasks,
+      transform: { name: p.spec.transform.name, version: p.spec.transform.version, config: p.spec.transform.config },
+      deadLetterTopic: p.spec.deadLetterTopic,
+      batching: p.spec.batching,
+    };
+    return {
+      spec,
+      state: PipelineState[p.state],
+      specVersion: p.specVersion,
+      consumerGroup: p.consumerGroup,
+      createdAtMs: p.createdAtMs,
+      updatedAtMs: p.updatedAtMs,
+    };
+  }
+
+  private workerMessage(w: WorkerRecord): Worker {
+    return {
+      workerId: w.id,
+      host: w.host,
+      capacity: w.capacity,
+      transforms: [...w.transforms].map((t) => {
+        const [name, version] = t.split('@');
+        return { name: name as string, version: Number(version) };
+      }),
+      state: WorkerState[w.state],
+      tasks: [...this.tasks.values()].filter((t) => t.owner === w.id).map((t) => taskKey(t.pipeline, t.index)),
+      lastHeartbeatAtMs: w.lastHeartbeatAt,
+      connectedAtMs: w.connectedAt,
+      pid: w.pid,
+    };
+  }
+}
+
+function splitKey(key: string): [string, number] {
+  const i = key.lastIndexOf('/');
+  return [key.slice(0, i), Number(key.slice(i + 1))];
+}

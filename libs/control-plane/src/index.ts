@@ -1,0 +1,10 @@
+/** Control-plane logic: placement, spec validation, naming, errors. No I/O. */
+export { movedTasks, placeTasks } from './assignment';
+export type { Placement, PlacementTask, PlacementWorker } from './assignment';
+export { consumerGroupOf, taskPartitions, transactionalIdOf, validateSpec } from './validation';
+export type { SpecInput, ValidSpec } from './validation';
+export { ControlError, alreadyExists, failedPrecondition, invalid, notFound } from './errors';
+export type { ControlErrorCode } from './errors';
+export { FleetController } from './fleet-controller';
+export type { FleetControllerOptions, FleetEvents } from './fleet-controller';
+export type { AssignmentRecord, PipelineRecord, PipelineStateName, StateChange, StatePort, StoredState, TopicsPort, WorkerChannel } from './ports';

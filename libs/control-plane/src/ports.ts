@@ -1,0 +1,61 @@
+import type { ControllerMessage } from '@eos/proto';
+import type { ValidSpec } from './validation';
+
+export type PipelineStateName = 'RUNNING' | 'PAUSED' | 'STOPPED';
+
+/** A pipeline as stored. */
+export interface PipelineRecord {
+  spec: ValidSpec;
+  state: PipelineStateName;
+  specVersion: number;
+  consumerGroup: string;
+  inputPartitions: number;
+  createdAtMs: number;
+  updatedAtMs: number;
+  /** Set while a delete waits for its tasks to be released. */
+  deleting?: boolean;
+}
+
+/** A task's durable assignment. */
+export interface AssignmentRecord {
+  owner?: string;
+  epoch: number;
+}
+
+/** Everything the controller keeps durable. */
+export interface StoredState {
+  epoch: number;
+  pipelines: Map<string, PipelineRecord>;
+  assignments: Map<string, AssignmentRecord>;
+}
+
+/** One durable change; `value: null` deletes. */
+export type StateChange =
+  | { kind: 'pipeline'; name: string; value: PipelineRecord | null }
+  | { kind: 'assignment'; key: string; value: AssignmentRecord | null }
+  | { kind: 'epoch'; value: number };
+
+/** Durable state: a compacted Kafka topic written transactionally (or a fake). */
+export interface StatePort {
+  load(): Promise<StoredState>;
+  /** Writes the changes atomically; throws if this controller was fenced by another. */
+  save(changes: StateChange[]): Promise<void>;
+}
+
+/** Kafka topic administration and offsets, as the controller needs them. */
+export interface TopicsPort {
+  /** Partition count, or undefined when the topic does not exist. */
+  partitions(topic: string): Promise<number | undefined>;
+  /** Creates the topic if missing. */
+  ensureTopic(topic: string, partitions: number): Promise<void>;
+  /** Committed offsets of a group for a topic (partition -> next offset). */
+  committedOffsets(groupId: string, topic: string): Promise<Map<number, number>>;
+  /** Log end offsets (partition -> offset). */
+  endOffsets(topic: string): Promise<Map<number, number>>;
+}
+
+/** The controller's side of one worker session. */
+export interface WorkerChannel {
+  send(message: ControllerMessage): void;
+  close(): void;
+}

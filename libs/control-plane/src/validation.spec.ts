@@ -1,0 +1,62 @@
+import { BUILTIN_TRANSFORMS, TransformRegistry } from '@eos/transforms';
+import { ControlError } from './errors';
+import { taskPartitions, validateSpec, type SpecInput } from './validation';
+
+const registry = new TransformRegistry(BUILTIN_TRANSFORMS);
+const base: SpecInput = {
+  name: 'p1',
+  inputTopic: 'in',
+  outputTopic: 'out',
+  tasks: 6,
+  transform: { name: 'suffix', version: 1, config: { suffix: '|a' } },
+  deadLetterTopic: 'p1.dlq',
+};
+const check = (patch: Partial<SpecInput>, inputPartitions = 6) => () =>
+  validateSpec({ ...base, ...patch }, { registry, announced: new Set(), inputPartitions });
+
+function fieldOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(ControlError);
+    expect((e as ControlError).code).toBe('INVALID_ARGUMENT');
+    return (e as ControlError).field;
+  }
+  throw new Error('no error');
+}
+
+describe('validateSpec', () => {
+  it('accepts the contract example and fills defaults', () => {
+    const v = check({})();
+    expect(v.batching).toEqual({ maxRecords: 5000, maxBytes: 4 << 20, lingerMs: 100 });
+    expect(check({ deadLetterTopic: '' })().deadLetterTopic).toBe('p1.dlq');
+  });
+  it.each<[string, Partial<SpecInput>, string]>([
+    ['empty name', { name: '' }, 'spec.name'],
+    ['bad name', { name: 'a b' }, 'spec.name'],
+    ['missing input', { inputTopic: '' }, 'spec.inputTopic'],
+    ['bad topic', { outputTopic: 'out put' }, 'spec.outputTopic'],
+    ['input == output', { outputTopic: 'in' }, 'spec.outputTopic'],
+    ['tasks 0', { tasks: 0 }, 'spec.tasks'],
+    ['tasks > partitions', { tasks: 7 }, 'spec.tasks'],
+    ['unknown transform', { transform: { name: 'nope', version: 1 } }, 'spec.transform'],
+    ['unknown version', { transform: { name: 'suffix', version: 9, config: {} } }, 'spec.transform'],
+    ['rejected config', { transform: { name: 'suffix', version: 1, config: {} } }, 'spec.transform.config.suffix'],
+  ])('%s names the field', (_what, patch, field) => {
+    expect(fieldOf(check(patch))).toBe(field);
+  });
+  it('messages say what is wrong', () => {
+    expect(check({ tasks: 7 })).toThrow('spec.tasks: 7 tasks for 6 input partitions: at most one task per partition');
+    expect(check({ transform: { name: 'nope', version: 1 } })).toThrow(/unknown transform nope@1 \(known: identity@1, suffix@1\)/);
+  });
+  it('accepts a transform only a worker announces', () => {
+    expect(validateSpec({ ...base, transform: { name: 'suffix', version: 2 } }, { registry, announced: new Set(['suffix@2']) }).transform.version).toBe(2);
+  });
+});
+
+describe('taskPartitions', () => {
+  it('gives partition p to task p mod tasks', () => {
+    expect(taskPartitions(0, 2, 6)).toEqual([0, 2, 4]);
+    expect(taskPartitions(1, 4, 6)).toEqual([1, 5]);
+  });
+});

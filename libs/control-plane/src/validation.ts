@@ -1,0 +1,96 @@
+import { TransformConfigError, UnknownTransformError, type TransformRegistry } from '@eos/transforms';
+import { invalid } from './errors';
+
+/** A pipeline spec as the controller receives it (proto PipelineSpec shape). */
+export interface SpecInput {
+  name: string;
+  inputTopic: string;
+  outputTopic: string;
+  tasks: number;
+  transform?: { name: string; version: number; config?: Record<string, unknown> };
+  deadLetterTopic: string;
+  batching?: { maxRecords: number; maxBytes: number; lingerMs: number };
+}
+
+/** A validated spec with defaults filled in. */
+export interface ValidSpec {
+  name: string;
+  inputTopic: string;
+  outputTopic: string;
+  tasks: number;
+  transform: { name: string; version: number; config: Record<string, unknown> };
+  deadLetterTopic: string;
+  batching: { maxRecords: number; maxBytes: number; lingerMs: number };
+}
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+const TOPIC = /^[A-Za-z0-9._-]{1,249}$/;
+
+function topic(field: string, value: string | undefined): string {
+  if (!value) throw invalid(field, 'is required');
+  if (!TOPIC.test(value) || value === '.' || value === '..') {
+    throw invalid(field, `"${value}" is not a valid topic name (1-249 chars of A-Z a-z 0-9 . _ -)`);
+  }
+  return value;
+}
+
+/**
+ * Checks a spec without touching Kafka: names, topics, tasks >= 1, transform known (to the
+ * registry, or announced by a worker) and its config accepted. `inputPartitions`, when known,
+ * bounds `tasks`.
+ */
+export function validateSpec(
+  spec: SpecInput | undefined,
+  o: { registry: TransformRegistry; announced: ReadonlySet<string>; inputPartitions?: number },
+): ValidSpec {
+  if (!spec) throw invalid('spec', 'is required');
+  if (!spec.name) throw invalid('spec.name', 'is required');
+  if (!NAME.test(spec.name)) throw invalid('spec.name', `"${spec.name}" must be 1-100 chars of A-Z a-z 0-9 . _ -, starting with a letter or digit`);
+  const inputTopic = topic('spec.inputTopic', spec.inputTopic);
+  const outputTopic = topic('spec.outputTopic', spec.outputTopic);
+  if (inputTopic === outputTopic) throw invalid('spec.outputTopic', 'must differ from spec.inputTopic');
+  const deadLetterTopic = spec.deadLetterTopic ? topic('spec.deadLetterTopic', spec.deadLetterTopic) : `${spec.name}.dlq`;
+  if (deadLetterTopic === inputTopic || deadLetterTopic === outputTopic) throw invalid('spec.deadLetterTopic', 'must differ from the input and output topics');
+  if (!Number.isInteger(spec.tasks) || spec.tasks < 1) throw invalid('spec.tasks', `must be at least 1 (got ${spec.tasks})`);
+  if (o.inputPartitions !== undefined && spec.tasks > o.inputPartitions) {
+    throw invalid('spec.tasks', `${spec.tasks} tasks for ${o.inputPartitions} input partitions: at most one task per partition`);
+  }
+  const t = spec.transform;
+  if (!t || !t.name) throw invalid('spec.transform.name', 'is required');
+  if (!Number.isInteger(t.version) || t.version < 1) throw invalid('spec.transform.version', `must be an integer >= 1 (got ${t.version})`);
+  const config = t.config ?? {};
+  const key = `${t.name}@${t.version}`;
+  if (o.registry.has(t.name, t.version)) {
+    try {
+      o.registry.create(t.name, t.version, config);
+    } catch (err) {
+      const field = err instanceof TransformConfigError && err.field ? `spec.transform.config.${err.field}` : 'spec.transform.config';
+      throw invalid(field, (err as Error).message);
+    }
+  } else if (!o.announced.has(key)) {
+    const known = new Set([...o.registry.keys(), ...o.announced]);
+    throw invalid('spec.transform', new UnknownTransformError(t.name, t.version, [...known].sort()).message);
+  }
+  const b = spec.batching;
+  return {
+    name: spec.name,
+    inputTopic,
+    outputTopic,
+    tasks: spec.tasks,
+    transform: { name: t.name, version: t.version, config },
+    deadLetterTopic,
+    batching: { maxRecords: b?.maxRecords || 5000, maxBytes: b?.maxBytes || 4 << 20, lingerMs: b?.lingerMs || 100 },
+  };
+}
+
+/** Input partitions of task `t` of `tasks`: partition p belongs to task p mod tasks. */
+export function taskPartitions(taskIndex: number, tasks: number, inputPartitions: number): number[] {
+  const out: number[] = [];
+  for (let p = taskIndex; p < inputPartitions; p += tasks) out.push(p);
+  return out;
+}
+
+/** The task's stable transactional id: unchanged across moves and versions. */
+export const transactionalIdOf = (pipeline: string, taskIndex: number) => `eos.${pipeline}.${taskIndex}`;
+/** The pipeline's offsets group: written only through transactions. */
+export const consumerGroupOf = (pipeline: string) => `eos.${pipeline}`;

@@ -1,0 +1,126 @@
+/** Real controller and worker processes (from dist/) for integration tests; stopped by pid. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { AdminServiceClient } from '@eos/proto';
+import { testBrokers } from './env';
+import { uniqueName } from './kafka-helpers';
+
+const REPO = path.resolve(__dirname, '../..');
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+export class Proc {
+  output = '';
+  private readonly exited: Promise<number | null>;
+  constructor(
+    readonly name: string,
+    readonly child: ChildProcess,
+  ) {
+    const onData = (d: Buffer) => {
+      this.output = (this.output + d.toString()).slice(-200_000);
+      if (process.env['STACK_DEBUG']) process.stderr.write(`[${name}] ${d.toString()}`);
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    this.exited = new Promise((r) => child.on('exit', (code) => r(code)));
+  }
+  get pid(): number {
+    return this.child.pid as number;
+  }
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+  kill(sig: NodeJS.Signals): void {
+    if (this.running) this.child.kill(sig);
+  }
+  exit(): Promise<number | null> {
+    return this.exited;
+  }
+  async waitForOutput(re: RegExp, timeoutMs = 30_000): Promise<void> {
+    const end = Date.now() + timeoutMs;
+    while (!re.test(this.output)) {
+      if (!this.running || Date.now() > end) throw new Error(`${this.name}: no ${re} (running: ${this.running}); output:\n${this.output.slice(-3000)}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+}
+
+export interface StackOptions {
+  leaseMs?: number;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** One controller (own gRPC port and state topic) and any number of workers. */
+export class TestStack {
+  readonly procs: Proc[] = [];
+  controller: Proc | undefined;
+  grpcPort = 0;
+  readonly stateTopic = uniqueName('__eos_state');
+  private client: AdminServiceClient | undefined;
+
+  constructor(private readonly o: StackOptions = {}) {}
+
+  get addr(): string {
+    return `127.0.0.1:${this.grpcPort}`;
+  }
+
+  private spawn(name: string, script: string, env: NodeJS.ProcessEnv): Proc {
+    const child = spawn(process.execPath, ['--enable-source-maps', path.join(REPO, script)], {
+      cwd: REPO,
+      env: { ...process.env, KAFKA_BROKERS: testBrokers().join(','), KAFKAJS_NO_PARTITIONER_WARNING: '1', ...this.o.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const p = new Proc(name, child);
+    this.procs.push(p);
+    return p;
+  }
+
+  async startController(): Promise<Proc> {
+    if (!this.grpcPort) this.grpcPort = await freePort();
+    this.controller = this.spawn('controller', 'dist/apps/controller/main.js', {
+      CONTROLLER_GRPC_PORT: String(this.grpcPort),
+      CONTROLLER_HOST: '127.0.0.1',
+      CONTROLLER_HTTP_PORT: String(await freePort()),
+      EOS_STATE_TOPIC: this.stateTopic,
+      WORKER_LEASE_MS: String(this.o.leaseMs ?? 3000),
+    });
+    await this.controller.waitForOutput(/gRPC on /);
+    return this.controller;
+  }
+
+  startWorker(id: string, env: NodeJS.ProcessEnv = {}): Proc {
+    return this.spawn(id, 'dist/apps/worker/main.js', { WORKER_ID: id, CONTROLLER_ADDR: this.addr, ...env });
+  }
+
+  admin(): AdminServiceClient {
+    this.client ??= new AdminServiceClient(this.addr, grpc.credentials.createInsecure());
+    return this.client;
+  }
+
+  /** Calls an AdminService method as a promise. */
+  call<Req, Res>(method: string, req: Req): Promise<Res> {
+    const c = this.admin() as unknown as Record<string, (r: Req, cb: (e: grpc.ServiceError | null, res: Res) => void) => void>;
+    return new Promise((resolve, reject) => (c[method] as (r: Req, cb: (e: grpc.ServiceError | null, res: Res) => void) => void).call(c, req, (e, res) => (e ? reject(e) : resolve(res))));
+  }
+
+  async stop(): Promise<void> {
+    this.client?.close();
+    this.client = undefined;
+    for (const p of [...this.procs].reverse()) {
+      p.kill('SIGCONT');
+      p.kill('SIGKILL');
+      await p.exit();
+    }
+  }
+}
