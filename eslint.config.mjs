@@ -6,7 +6,17 @@ import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', '**/.nx/**', 'libs/proto/src/gen/**', '**/.cache/**', '**/.data/**', 'apps/admin-ui/build/**'] },
+  {
+    ignores: [
+      '**/dist/**',
+      '**/node_modules/**',
+      '**/.nx/**',
+      'libs/proto/src/gen/**',
+      '**/.cache/**',
+      '**/.data/**',
+      'apps/admin-ui/build/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -25,9 +35,11 @@ export default tseslint.config(
             { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
             { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
             { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:lib'] },
+            { sourceTag: 'scope:infra', onlyDependOnLibsWithTags: [] },
+            { sourceTag: 'scope:testing', onlyDependOnLibsWithTags: ['scope:infra', 'scope:proto'] },
             {
               sourceTag: 'scope:core',
-              onlyDependOnLibsWithTags: ['scope:transforms'],
+              onlyDependOnLibsWithTags: ['scope:transforms', 'scope:testing'],
               bannedExternalImports: ['@grpc/*', 'ioredis', 'bullmq', 'ts-proto'],
             },
             {
@@ -38,7 +50,7 @@ export default tseslint.config(
             { sourceTag: 'scope:proto', onlyDependOnLibsWithTags: [] },
             {
               sourceTag: 'scope:control',
-              onlyDependOnLibsWithTags: ['scope:transforms', 'scope:proto'],
+              onlyDependOnLibsWithTags: ['scope:transforms', 'scope:proto', 'scope:testing'],
               bannedExternalImports: ['@grpc/*', 'ioredis', 'bullmq', 'kafkajs'],
             },
           ],
@@ -52,6 +64,8 @@ export default tseslint.config(
       '@typescript-eslint/no-unsafe-assignment': 'off',
       '@typescript-eslint/no-unsafe-member-access': 'off',
       '@typescript-eslint/no-unsafe-argument': 'off',
+      '@typescript-eslint/no-unsafe-call': 'off',
+      '@typescript-eslint/no-unsafe-return': 'off',
       '@typescript-eslint/no-non-null-assertion': 'off',
     },
   },
@@ -61,7 +75,13 @@ export default tseslint.config(
     languageOptions: {
       ...tseslint.configs.disableTypeChecked.languageOptions,
       sourceType: 'commonjs',
-      globals: { require: 'readonly', module: 'writable', __dirname: 'readonly', process: 'readonly', console: 'readonly' },
+      globals: {
+        require: 'readonly',
+        module: 'writable',
+        __dirname: 'readonly',
+        process: 'readonly',
+        console: 'readonly',
+      },
     },
     rules: {
       ...tseslint.configs.disableTypeChecked.rules,

@@ -3,8 +3,8 @@
 const path = require('node:path');
 module.exports = {
   ...require('./jest.preset.js'),
-  globalSetup: path.join(__dirname, 'tools/testing/global-setup.ts'),
-  globalTeardown: path.join(__dirname, 'tools/testing/global-teardown.ts'),
+  globalSetup: path.join(__dirname, 'libs/testing/src/global-setup.ts'),
+  globalTeardown: path.join(__dirname, 'libs/testing/src/global-teardown.ts'),
   testTimeout: 180_000,
   maxWorkers: 1,
 };

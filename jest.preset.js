@@ -4,7 +4,12 @@ const path = require('node:path');
 const root = __dirname;
 module.exports = {
   testEnvironment: 'node',
-  transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }] },
+  transform: {
+    '^.+\\.ts$': [
+      '@swc/jest',
+      { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } },
+    ],
+  },
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper: {
     '^@eos/proto$': path.join(root, 'libs/proto/src/index.ts'),
@@ -12,6 +17,8 @@ module.exports = {
     '^@eos/eos-core/testing$': path.join(root, 'libs/eos-core/src/testing.ts'),
     '^@eos/transforms$': path.join(root, 'libs/transforms/src/index.ts'),
     '^@eos/control-plane$': path.join(root, 'libs/control-plane/src/index.ts'),
+    '^@eos/infra$': path.join(root, 'libs/infra/src/index.ts'),
+    '^@eos/testing$': path.join(root, 'libs/testing/src/index.ts'),
     '^@eos/tools$': path.join(root, 'tools/index.ts'),
   },
   testPathIgnorePatterns: ['/node_modules/', '/dist/', '/.cache/', '/.data/'],

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { EosTask, createKafkaJsPort } from '@eos/eos-core';
 import { identityV1 } from '@eos/transforms';
-import { startKafka, stopKafka } from '../kafka/local-kafka';
+import { startKafka, stopKafka } from '@eos/infra';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -53,7 +53,15 @@ async function runOnce(kafka: Kafka, brokers: string[], mode: Mode, tag: string)
   await producer.connect();
   for (let i = 0; i < RECORDS; i += 1000) {
     const n = Math.min(1000, RECORDS - i);
-    await producer.send({ topic: input, acks: -1, messages: Array.from({ length: n }, (_, j) => ({ partition: (i + j) % PARTITIONS, key: `k${(i + j) % 64}`, value: VALUE })) });
+    await producer.send({
+      topic: input,
+      acks: -1,
+      messages: Array.from({ length: n }, (_, j) => ({
+        partition: (i + j) % PARTITIONS,
+        key: `k${(i + j) % 64}`,
+        value: VALUE,
+      })),
+    });
   }
   await producer.disconnect();
 
@@ -81,7 +89,8 @@ async function runOnce(kafka: Kafka, brokers: string[], mode: Mode, tag: string)
     if (done >= RECORDS) finished();
   });
   if (process.env['BENCH_DEBUG']) task.on('retrying', (s) => console.error('[bench] retrying', mode, s));
-  if (process.env['BENCH_DEBUG']) task.on('committed', (c) => console.error('[bench] commit', c.records, done));
+  if (process.env['BENCH_DEBUG'])
+    task.on('committed', (c) => console.error('[bench] commit', c.records, done));
   const t0 = process.hrtime.bigint();
   await task.start();
   await allDone;
@@ -107,7 +116,9 @@ async function main(): Promise<void> {
   const results: RunResult[] = [];
   try {
     for (let r = 0; r < ROUNDS; r++) {
-      for (const mode of (r % 2 === 0 ? ['at-least-once', 'exactly-once'] : ['exactly-once', 'at-least-once']) as Mode[]) {
+      for (const mode of (r % 2 === 0
+        ? ['at-least-once', 'exactly-once']
+        : ['exactly-once', 'at-least-once']) as Mode[]) {
         const res = await runOnce(kafka, k.brokers, mode, `r${r}`);
         console.log(JSON.stringify(res));
         results.push(res);
@@ -116,18 +127,30 @@ async function main(): Promise<void> {
   } finally {
     if (k.startedNow) await stopKafka();
   }
-  const median = (mode: Mode, f: (r: RunResult) => number) => pct(results.filter((r) => r.mode === mode).map(f), 50);
+  const median = (mode: Mode, f: (r: RunResult) => number) =>
+    pct(results.filter((r) => r.mode === mode).map(f), 50);
   const eos = median('exactly-once', (r) => r.recordsPerSec);
   const alo = median('at-least-once', (r) => r.recordsPerSec);
   console.log(`\n| mode | records/s (median of ${ROUNDS}) | p50 commit ms | p99 commit ms |`);
   console.log('|---|---|---|---|');
   for (const mode of ['exactly-once', 'at-least-once'] as Mode[]) {
-    console.log(`| ${mode} | ${median(mode, (r) => r.recordsPerSec)} | ${median(mode, (r) => r.p50CommitMs)} | ${median(mode, (r) => r.p99CommitMs)} |`);
+    console.log(
+      `| ${mode} | ${median(mode, (r) => r.recordsPerSec)} | ${median(mode, (r) => r.p50CommitMs)} | ${median(mode, (r) => r.p99CommitMs)} |`,
+    );
   }
-  console.log(`\nEOS / at-least-once throughput ratio: ${(eos / alo).toFixed(2)} (${RECORDS} records of 1 KB, ${PARTITIONS} partitions, one task)`);
+  console.log(
+    `\nEOS / at-least-once throughput ratio: ${(eos / alo).toFixed(2)} (${RECORDS} records of 1 KB, ${PARTITIONS} partitions, one task)`,
+  );
   const outDir = path.join(__dirname, 'results');
   fs.mkdirSync(outDir, { recursive: true });
-  fs.writeFileSync(path.join(outDir, 'eos-loop.json'), JSON.stringify({ at: new Date().toISOString(), records: RECORDS, rounds: ROUNDS, results, ratio: eos / alo }, null, 2));
+  fs.writeFileSync(
+    path.join(outDir, 'eos-loop.json'),
+    JSON.stringify(
+      { at: new Date().toISOString(), records: RECORDS, rounds: ROUNDS, results, ratio: eos / alo },
+      null,
+      2,
+    ),
+  );
 }
 
 main().catch((err: unknown) => {

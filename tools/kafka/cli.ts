@@ -1,7 +1,6 @@
 /** `npm run kafka:<start|stop|status|logs>`: the local broker. Port: KAFKA_PORT (default 9092). */
 import * as fs from 'node:fs';
-import { brokerVersion, kafkaAnswers, kafkaPaths, startKafka, stopKafka } from './local-kafka';
-import { readLivePid } from '../infra/processes';
+import { brokerVersion, kafkaAnswers, kafkaPaths, readLivePid, startKafka, stopKafka } from '@eos/infra';
 
 async function main(): Promise<number> {
   const cmd = process.argv[2];
@@ -27,7 +26,9 @@ async function main(): Promise<number> {
       const brokers = [`127.0.0.1:${port ?? 9092}`];
       const up = await kafkaAnswers(brokers);
       const pid = readLivePid(paths.pidFile, 'kafka.Kafka');
-      console.log(`kafka on ${brokers[0]}: ${up ? 'answering' : 'not answering'}; pid file: ${pid ?? 'none'}`);
+      console.log(
+        `kafka on ${brokers[0]}: ${up ? 'answering' : 'not answering'}; pid file: ${pid ?? 'none'}`,
+      );
       if (up) console.log(`version: ${brokerVersion(brokers, opts)}`);
       return up ? 0 : 1;
     }

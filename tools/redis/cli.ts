@@ -1,12 +1,14 @@
 /** `npm run redis:<start|stop|status>`: the local Redis at REDIS_URL (default redis://127.0.0.1:6379). */
-import { startRedis, stopRedis, redisAnswers } from './local-redis';
+import { startRedis, stopRedis, redisAnswers } from '@eos/infra';
 
 async function main(): Promise<number> {
   const url = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
   switch (process.argv[2]) {
     case 'start': {
       const h = await startRedis({ url });
-      console.log(h.startedNow ? `redis started at ${url} (pid ${h.pid})` : `redis already answering at ${url}`);
+      console.log(
+        h.startedNow ? `redis started at ${url} (pid ${h.pid})` : `redis already answering at ${url}`,
+      );
       return 0;
     }
     case 'stop':

@@ -7,9 +7,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
-import { REPO_ROOT, startKafka, stopKafka } from '../kafka/local-kafka';
-import { startRedis, stopRedis } from '../redis/local-redis';
-import { isAlive, stopPid } from '../infra/processes';
+import { isAlive, REPO_ROOT, startKafka, startRedis, stopKafka, stopPid, stopRedis } from '@eos/infra';
 import { setupDemo } from './demo';
 
 const args = process.argv.slice(2);
@@ -44,7 +42,9 @@ async function main(): Promise<void> {
   try {
     const k = await startKafka();
     kafkaStarted = k.startedNow;
-    console.log(`[stack] Kafka ${k.brokers[0]} ${k.startedNow ? `started in ${k.startMs} ms` : '(already running, reused)'}`);
+    console.log(
+      `[stack] Kafka ${k.brokers[0]} ${k.startedNow ? `started in ${k.startMs} ms` : '(already running, reused)'}`,
+    );
     const r = await startRedis();
     redisStarted = r.startedNow;
     console.log(`[stack] Redis ${r.url} ${r.startedNow ? 'started' : '(already running, reused)'}`);
@@ -72,7 +72,9 @@ async function main(): Promise<void> {
       });
     }
     if (!flag('--no-demo')) await setupDemo({ brokers: k.brokers, grpcAddr: `127.0.0.1:${grpcPort}` });
-    console.log(`[stack] running: controller gRPC 127.0.0.1:${grpcPort}, HTTP http://127.0.0.1:${httpPort}, ${workers} workers. Ctrl-C stops everything.`);
+    console.log(
+      `[stack] running: controller gRPC 127.0.0.1:${grpcPort}, HTTP http://127.0.0.1:${httpPort}, ${workers} workers. Ctrl-C stops everything.`,
+    );
   } catch (err) {
     console.error('[stack] failed:', err instanceof Error ? err.message : err);
     await stopAll(1);

@@ -13,7 +13,10 @@ export async function setupDemo(o: DemoOptions): Promise<void> {
   try {
     const existing = await admin.listTopics();
     if (!existing.includes('demo.in')) {
-      await admin.createTopics({ topics: [{ topic: 'demo.in', numPartitions: 6, replicationFactor: 1 }], waitForLeaders: true });
+      await admin.createTopics({
+        topics: [{ topic: 'demo.in', numPartitions: 6, replicationFactor: 1 }],
+        waitForLeaders: true,
+      });
     }
   } finally {
     await admin.disconnect();

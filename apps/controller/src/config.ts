@@ -42,7 +42,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): ControllerConfig {
   }
   const e = parsed.data;
   return {
-    kafkaBrokers: e.KAFKA_BROKERS.split(',').map((s) => s.trim()).filter(Boolean),
+    kafkaBrokers: e.KAFKA_BROKERS.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
     redisUrl: e.REDIS_URL,
     grpcPort: e.CONTROLLER_GRPC_PORT,
     httpPort: e.CONTROLLER_HTTP_PORT,

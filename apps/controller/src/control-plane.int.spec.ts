@@ -6,10 +6,18 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
 import type { Admin, Kafka, Producer } from 'kafkajs';
-import type { GetPipelineStatusResponse } from '@eos/proto';
-import { createTopic, endOffsets, groupOffsets, readTopic, testKafka, uniqueName } from '../../../tools/testing/kafka-helpers';
-import { checkExactlyOnce, produceSequence } from '../../../tools/testing/sequence';
-import { TestStack } from '../../../tools/testing/stack';
+import { TaskState, WorkerState, type GetPipelineStatusResponse } from '@eos/proto';
+import {
+  checkExactlyOnce,
+  createTopic,
+  endOffsets,
+  groupOffsets,
+  produceSequence,
+  readTopic,
+  testKafka,
+  TestStack,
+  uniqueName,
+} from '@eos/testing';
 
 const run = promisify(execFile);
 const GRPCURL = process.env['GRPCURL'] ?? 'grpcurl';
@@ -55,9 +63,14 @@ const spec = (t: { name: string; input: string; output: string }, extra: object 
   ...extra,
 });
 
-const status = (name: string) => stack.call<{ name: string }, GetPipelineStatusResponse>('getPipelineStatus', { name });
+const status = (name: string) =>
+  stack.call<{ name: string }, GetPipelineStatusResponse>('getPipelineStatus', { name });
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
+async function until<T>(
+  what: string,
+  fn: () => Promise<T | undefined | false>,
+  timeoutMs = 60_000,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -67,23 +80,39 @@ async function until<T>(what: string, fn: () => Promise<T | undefined | false>, 
     } catch (err) {
       last = err;
     }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    if (Date.now() > end)
+      throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
 
 async function caughtUp(t: { input: string; group: string }): Promise<void> {
-  await until('caught up', async () => {
-    const [ends, committed] = await Promise.all([endOffsets(admin, t.input), groupOffsets(admin, t.group, t.input)]);
-    return [...ends].every(([p, e]) => (committed.get(p) ?? -1) >= e);
-  }, 120_000);
+  await until(
+    'caught up',
+    async () => {
+      const [ends, committed] = await Promise.all([
+        endOffsets(admin, t.input),
+        groupOffsets(admin, t.group, t.input),
+      ]);
+      return [...ends].every(([p, e]) => (committed.get(p) ?? -1) >= e);
+    },
+    120_000,
+  );
 }
 
-async function expectExactlyOnce(t: { input: string; output: string; group: string }, inputs: { value: string }[]) {
+async function expectExactlyOnce(
+  t: { input: string; output: string; group: string },
+  inputs: { value: string }[],
+) {
   await caughtUp(t);
   const out = await readTopic(t.output);
   const r = checkExactlyOnce(inputs, out, (v) => `${v}|a`);
-  expect({ missing: r.missing.length, duplicates: r.duplicates.slice(0, 5), unexpected: r.unexpected.slice(0, 5), order: r.orderViolations.slice(0, 5) }).toEqual({ missing: 0, duplicates: [], unexpected: [], order: [] });
+  expect({
+    missing: r.missing.length,
+    duplicates: r.duplicates.slice(0, 5),
+    unexpected: r.unexpected.slice(0, 5),
+    order: r.orderViolations.slice(0, 5),
+  }).toEqual({ missing: 0, duplicates: [], unexpected: [], order: [] });
   expect(out).toHaveLength(inputs.length);
 }
 
@@ -95,22 +124,66 @@ it('grpcurl lists and describes the services without .proto files, creates a pip
   stack.startWorker('w1');
   stack.startWorker('w2');
   const list = (await run(GRPCURL, ['-plaintext', stack.addr, 'list'])).stdout;
-  expect(list.split('\n')).toEqual(expect.arrayContaining(['eos.v1.AdminService', 'eos.v1.WorkerService', 'grpc.health.v1.Health']));
-  const described = (await run(GRPCURL, ['-plaintext', stack.addr, 'describe', 'eos.v1.AdminService'])).stdout;
-  expect(described).toMatch(/rpc CreatePipeline \( \.eos\.v1\.CreatePipelineRequest \) returns \( \.eos\.v1\.CreatePipelineResponse \)/);
-  await until('two workers', async () => (await stack.call<object, { workers: unknown[] }>('listWorkers', {})).workers.length === 2);
+  expect(list.split('\n')).toEqual(
+    expect.arrayContaining(['eos.v1.AdminService', 'eos.v1.WorkerService', 'grpc.health.v1.Health']),
+  );
+  const described = (await run(GRPCURL, ['-plaintext', stack.addr, 'describe', 'eos.v1.AdminService']))
+    .stdout;
+  expect(described).toMatch(
+    /rpc CreatePipeline \( \.eos\.v1\.CreatePipelineRequest \) returns \( \.eos\.v1\.CreatePipelineResponse \)/,
+  );
+  await until(
+    'two workers',
+    async () => (await stack.call<object, { workers: unknown[] }>('listWorkers', {})).workers.length === 2,
+  );
 
-  const created = JSON.parse((await run(GRPCURL, ['-plaintext', '-d', JSON.stringify({ spec: spec(t) }), stack.addr, 'eos.v1.AdminService/CreatePipeline'])).stdout);
-  expect(created.pipeline).toMatchObject({ state: 'RUNNING', spec: { name: t.name, tasks: 6, transform: { name: 'suffix', version: 1, config: { suffix: '|a' } } } });
-  const st = await until('all tasks processing', async () => {
-    const s = JSON.parse((await run(GRPCURL, ['-plaintext', '-d', JSON.stringify({ name: t.name }), stack.addr, 'eos.v1.AdminService/GetPipelineStatus'])).stdout);
-    return s.tasks.length === 6 && s.tasks.every((x: { state: string }) => x.state === 'PROCESSING') ? s : undefined;
+  const created = JSON.parse(
+    (
+      await run(GRPCURL, [
+        '-plaintext',
+        '-d',
+        JSON.stringify({ spec: spec(t) }),
+        stack.addr,
+        'eos.v1.AdminService/CreatePipeline',
+      ])
+    ).stdout,
+  );
+  expect(created.pipeline).toMatchObject({
+    state: 'RUNNING',
+    spec: { name: t.name, tasks: 6, transform: { name: 'suffix', version: 1, config: { suffix: '|a' } } },
   });
-  expect(new Set(st.tasks.map((x: { ownerWorkerId: string }) => x.ownerWorkerId))).toEqual(new Set(['w1', 'w2']));
-  expect(st.tasks.map((x: { transactionalId: string }) => x.transactionalId)).toEqual([0, 1, 2, 3, 4, 5].map((i) => `eos.${t.name}.${i}`));
-  const workers = JSON.parse((await run(GRPCURL, ['-plaintext', '-d', '{}', stack.addr, 'eos.v1.AdminService/ListWorkers'])).stdout);
-  expect(workers.workers.map((w: { workerId: string; state: string }) => [w.workerId, w.state])).toEqual([['w1', 'ACTIVE'], ['w2', 'ACTIVE']]);
-  const health = JSON.parse((await run(GRPCURL, ['-plaintext', stack.addr, 'grpc.health.v1.Health/Check'])).stdout);
+  const st = await until('all tasks processing', async () => {
+    const s = JSON.parse(
+      (
+        await run(GRPCURL, [
+          '-plaintext',
+          '-d',
+          JSON.stringify({ name: t.name }),
+          stack.addr,
+          'eos.v1.AdminService/GetPipelineStatus',
+        ])
+      ).stdout,
+    );
+    return s.tasks.length === 6 && s.tasks.every((x: { state: string }) => x.state === 'PROCESSING')
+      ? s
+      : undefined;
+  });
+  expect(new Set(st.tasks.map((x: { ownerWorkerId: string }) => x.ownerWorkerId))).toEqual(
+    new Set(['w1', 'w2']),
+  );
+  expect(st.tasks.map((x: { transactionalId: string }) => x.transactionalId)).toEqual(
+    [0, 1, 2, 3, 4, 5].map((i) => `eos.${t.name}.${i}`),
+  );
+  const workers = JSON.parse(
+    (await run(GRPCURL, ['-plaintext', '-d', '{}', stack.addr, 'eos.v1.AdminService/ListWorkers'])).stdout,
+  );
+  expect(workers.workers.map((w: { workerId: string; state: string }) => [w.workerId, w.state])).toEqual([
+    ['w1', 'ACTIVE'],
+    ['w2', 'ACTIVE'],
+  ]);
+  const health = JSON.parse(
+    (await run(GRPCURL, ['-plaintext', stack.addr, 'grpc.health.v1.Health/Check'])).stdout,
+  );
   expect(health).toEqual({ status: 'SERVING' });
 });
 
@@ -121,24 +194,53 @@ it('answers bad input with the right code and a message naming the problem, and 
     [{ ...spec(t), name: '' }, grpc.status.INVALID_ARGUMENT, /spec\.name: is required/],
     [{ ...spec(t), name: 'bad name!' }, grpc.status.INVALID_ARGUMENT, /spec\.name: "bad name!" must be/],
     [{ ...spec(t), inputTopic: '' }, grpc.status.INVALID_ARGUMENT, /spec\.inputTopic: is required/],
-    [{ ...spec(t), outputTopic: t.input }, grpc.status.INVALID_ARGUMENT, /spec\.outputTopic: must differ from spec\.inputTopic/],
+    [
+      { ...spec(t), outputTopic: t.input },
+      grpc.status.INVALID_ARGUMENT,
+      /spec\.outputTopic: must differ from spec\.inputTopic/,
+    ],
     [{ ...spec(t), tasks: 0 }, grpc.status.INVALID_ARGUMENT, /spec\.tasks: must be at least 1/],
     [{ ...spec(t), tasks: 6 }, grpc.status.INVALID_ARGUMENT, /spec\.tasks: 6 tasks for 3 input partitions/],
-    [{ ...spec(t), transform: { name: 'nope', version: 1 } }, grpc.status.INVALID_ARGUMENT, /unknown transform nope@1/],
-    [{ ...spec(t), transform: { name: 'suffix', version: 3 } }, grpc.status.INVALID_ARGUMENT, /unknown transform suffix@3/],
-    [{ ...spec(t), transform: { name: 'suffix', version: 1, config: { suffix: 5 } } }, grpc.status.INVALID_ARGUMENT, /spec\.transform\.config\.suffix: suffix@1 needs config\.suffix, a string/],
-    [{ ...spec(t), inputTopic: `${t.name}.missing` }, grpc.status.INVALID_ARGUMENT, /spec\.inputTopic: topic ".*\.missing" does not exist/],
+    [
+      { ...spec(t), transform: { name: 'nope', version: 1 } },
+      grpc.status.INVALID_ARGUMENT,
+      /unknown transform nope@1/,
+    ],
+    [
+      { ...spec(t), transform: { name: 'suffix', version: 3 } },
+      grpc.status.INVALID_ARGUMENT,
+      /unknown transform suffix@3/,
+    ],
+    [
+      { ...spec(t), transform: { name: 'suffix', version: 1, config: { suffix: 5 } } },
+      grpc.status.INVALID_ARGUMENT,
+      /spec\.transform\.config\.suffix: suffix@1 needs config\.suffix, a string/,
+    ],
+    [
+      { ...spec(t), inputTopic: `${t.name}.missing` },
+      grpc.status.INVALID_ARGUMENT,
+      /spec\.inputTopic: topic ".*\.missing" does not exist/,
+    ],
   ];
   for (const [s, code, msg] of cases) {
-    const err = (await stack.call('createPipeline', { spec: s }).then(() => undefined, (e: unknown) => e)) as grpc.ServiceError;
+    const err = (await stack.call('createPipeline', { spec: s }).then(
+      () => undefined,
+      (e: unknown) => e,
+    )) as grpc.ServiceError;
     expect({ code: err?.code, details: err?.details }).toEqual({ code, details: expect.stringMatching(msg) });
   }
   await stack.call('createPipeline', { spec: { ...spec(t), tasks: 3 } });
-  const dup = (await stack.call('createPipeline', { spec: { ...spec(t), tasks: 3 } }).catch((e: unknown) => e)) as grpc.ServiceError;
+  const dup = (await stack
+    .call('createPipeline', { spec: { ...spec(t), tasks: 3 } })
+    .catch((e: unknown) => e)) as grpc.ServiceError;
   expect([dup.code, dup.details]).toEqual([grpc.status.ALREADY_EXISTS, `pipeline ${t.name} already exists`]);
-  const nf = (await stack.call('getPipeline', { name: 'nope' }).catch((e: unknown) => e)) as grpc.ServiceError;
+  const nf = (await stack
+    .call('getPipeline', { name: 'nope' })
+    .catch((e: unknown) => e)) as grpc.ServiceError;
   expect([nf.code, nf.details]).toEqual([grpc.status.NOT_FOUND, 'pipeline nope does not exist']);
-  const nw = (await stack.call('getWorker', { workerId: 'ghost' }).catch((e: unknown) => e)) as grpc.ServiceError;
+  const nw = (await stack
+    .call('getWorker', { workerId: 'ghost' })
+    .catch((e: unknown) => e)) as grpc.ServiceError;
   expect(nw.code).toBe(grpc.status.NOT_FOUND);
   // Still serving.
   expect((await stack.call<object, { pipelines: unknown[] }>('listPipelines', {})).pipelines).toHaveLength(1);
@@ -152,25 +254,36 @@ it('SIGKILL of one of 3 workers mid-stream: its tasks move within the lease plus
   await stack.call('createPipeline', { spec: spec(t) });
   await until('6 tasks on 3 workers', async () => {
     const s = await status(t.name);
-    return s.tasks.every((x) => x.state === 3) && new Set(owners(s)).size === 3;
+    return s.tasks.every((x) => x.state === TaskState.PROCESSING) && new Set(owners(s)).size === 3;
   });
-  const producing = produceSequence(producer, t.input, { count: 50_000, keys: 60, partitions: 6, batch: 250 });
+  const producing = produceSequence(producer, t.input, {
+    count: 50_000,
+    keys: 60,
+    partitions: 6,
+    batch: 250,
+  });
   await until('some commits', async () => (await status(t.name)).tasks.some((x) => x.recordsCommitted > 0));
   const victim = workers[1]!;
   const before = owners(await status(t.name));
   const moving = before.map((o, i) => (o === 'w2' ? i : -1)).filter((i) => i >= 0);
   const killedAt = Date.now();
   victim.kill('SIGKILL');
-  const s = await until('w2 tasks owned by survivors', async () => {
-    const st = await status(t.name);
-    return moving.every((i) => ['w1', 'w3'].includes(st.tasks[i]!.ownerWorkerId)) ? st : undefined;
-  }, 30_000);
+  const s = await until(
+    'w2 tasks owned by survivors',
+    async () => {
+      const st = await status(t.name);
+      return moving.every((i) => ['w1', 'w3'].includes(st.tasks[i]!.ownerWorkerId)) ? st : undefined;
+    },
+    30_000,
+  );
   const movedWithin = Date.now() - killedAt;
   expect(movedWithin).toBeLessThanOrEqual(LEASE_MS + 1000);
   expect(owners(s).filter((o) => o === 'w2')).toEqual([]);
   const inputs = await producing;
   await expectExactlyOnce(t, inputs);
-  console.log(`failover: w2's ${moving.length} tasks owned by survivors ${movedWithin} ms after SIGKILL (lease ${LEASE_MS} ms)`);
+  console.log(
+    `failover: w2's ${moving.length} tasks owned by survivors ${movedWithin} ms after SIGKILL (lease ${LEASE_MS} ms)`,
+  );
 });
 
 it('a fourth worker joins under load: the fewest tasks move to it, with no duplicates', async () => {
@@ -178,20 +291,31 @@ it('a fourth worker joins under load: the fewest tasks move to it, with no dupli
   await stack.startController();
   ['w1', 'w2', 'w3'].forEach((id) => stack.startWorker(id));
   await stack.call('createPipeline', { spec: spec(t) });
-  await until('6 tasks processing', async () => (await status(t.name)).tasks.every((x) => x.state === 3));
+  await until('6 tasks processing', async () =>
+    (await status(t.name)).tasks.every((x) => x.state === TaskState.PROCESSING),
+  );
   const before = owners(await status(t.name));
-  const producing = produceSequence(producer, t.input, { count: 30_000, keys: 60, partitions: 6, batch: 250 });
+  const producing = produceSequence(producer, t.input, {
+    count: 30_000,
+    keys: 60,
+    partitions: 6,
+    batch: 250,
+  });
   await until('some commits', async () => (await status(t.name)).tasks.some((x) => x.recordsCommitted > 0));
   stack.startWorker('w4');
   const after = await until('w4 owns a task and all process', async () => {
     const st = await status(t.name);
-    return owners(st).includes('w4') && st.tasks.every((x) => x.state === 3) ? owners(st) : undefined;
+    return owners(st).includes('w4') && st.tasks.every((x) => x.state === TaskState.PROCESSING)
+      ? owners(st)
+      : undefined;
   });
   const moved = after.filter((o, i) => o !== before[i]);
   expect(moved).toEqual(['w4']); // 6 tasks on 4 workers: loads 2,2,1,1 need exactly one move
   await expectExactlyOnce(t, await producing);
   // A graceful handoff aborts nothing: every output record is committed.
-  expect((await readTopic(t.output, 'read_uncommitted')).length).toBe((await readTopic(t.output, 'read_committed')).length);
+  expect((await readTopic(t.output, 'read_uncommitted')).length).toBe(
+    (await readTopic(t.output, 'read_committed')).length,
+  );
 });
 
 it('controller SIGKILL and restart mid-stream: commits go on during the outage, state intact, exactly once', async () => {
@@ -199,21 +323,42 @@ it('controller SIGKILL and restart mid-stream: commits go on during the outage, 
   await stack.startController();
   ['w1', 'w2', 'w3'].forEach((id) => stack.startWorker(id));
   await stack.call('createPipeline', { spec: spec(t) });
-  await until('6 tasks processing', async () => (await status(t.name)).tasks.every((x) => x.state === 3));
+  await until('6 tasks processing', async () =>
+    (await status(t.name)).tasks.every((x) => x.state === TaskState.PROCESSING),
+  );
   const before = await status(t.name);
-  const producing = produceSequence(producer, t.input, { count: 30_000, keys: 60, partitions: 6, batch: 250 });
+  const producing = produceSequence(producer, t.input, {
+    count: 30_000,
+    keys: 60,
+    partitions: 6,
+    batch: 250,
+  });
   stack.controller!.kill('SIGKILL');
   await stack.controller!.exit();
   stack['client']?.close();
   (stack as unknown as { client: undefined }).client = undefined;
   // While the controller is down, the workers keep committing.
-  const c0 = [...(await groupOffsets(admin, t.group, t.input)).values()].reduce((a, b) => a + Math.max(0, b), 0);
-  await until('commits during the outage', async () => [...(await groupOffsets(admin, t.group, t.input)).values()].reduce((a, b) => a + Math.max(0, b), 0) > c0 + 1000, 30_000);
+  const c0 = [...(await groupOffsets(admin, t.group, t.input)).values()].reduce(
+    (a, b) => a + Math.max(0, b),
+    0,
+  );
+  await until(
+    'commits during the outage',
+    async () =>
+      [...(await groupOffsets(admin, t.group, t.input)).values()].reduce((a, b) => a + Math.max(0, b), 0) >
+      c0 + 1000,
+    30_000,
+  );
   const restartAt = Date.now();
   await stack.startController();
   const after = await until('steady state after restart', async () => {
     const s = await status(t.name);
-    return s.tasks.every((x) => x.state === 3) && (await stack.call<object, { workers: { state: number }[] }>('listWorkers', {})).workers.filter((w) => w.state === 1).length === 3 ? s : undefined;
+    return s.tasks.every((x) => x.state === TaskState.PROCESSING) &&
+      (await stack.call<object, { workers: { state: WorkerState }[] }>('listWorkers', {})).workers.filter(
+        (w) => w.state === WorkerState.ACTIVE,
+      ).length === 3
+      ? s
+      : undefined;
   });
   console.log(`controller restart to steady state: ${Date.now() - restartAt} ms`);
   expect(after.pipeline?.spec?.name).toBe(t.name);

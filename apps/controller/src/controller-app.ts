@@ -21,10 +21,18 @@ export interface ControllerApp {
 /** Composition root of the controller: Kafka clients, state, fleet, gRPC. `stop` closes in reverse. */
 export function createControllerApp(config: ControllerConfig): ControllerApp {
   const log = (m: string) => console.log(`[controller] ${m}`);
-  const kafka = new Kafka({ clientId: 'eos-controller', brokers: config.kafkaBrokers, logLevel: logLevel.ERROR, retry: { retries: 8 } });
+  const kafka = new Kafka({
+    clientId: 'eos-controller',
+    brokers: config.kafkaBrokers,
+    logLevel: logLevel.ERROR,
+    retry: { retries: 8 },
+  });
   const admin = kafka.admin();
   const store = new KafkaStateStore(kafka, admin, config.stateTopic);
-  const server = new grpc.Server({ 'grpc.keepalive_time_ms': 10_000, 'grpc.keepalive_permit_without_calls': 1 });
+  const server = new grpc.Server({
+    'grpc.keepalive_time_ms': 10_000,
+    'grpc.keepalive_permit_without_calls': 1,
+  });
   let fleet: FleetController | undefined;
   let port = 0;
   let stopped = false;
@@ -36,7 +44,8 @@ export function createControllerApp(config: ControllerConfig): ControllerApp {
     async start() {
       const t0 = Date.now();
       const registry = new TransformRegistry(BUILTIN_TRANSFORMS);
-      if (config.transformsDir) for (const d of await loadTransformsDir(config.transformsDir)) registry.register(d);
+      if (config.transformsDir)
+        for (const d of await loadTransformsDir(config.transformsDir)) registry.register(d);
       await admin.connect();
       fleet = new FleetController({
         state: store,
@@ -55,7 +64,9 @@ export function createControllerApp(config: ControllerConfig): ControllerApp {
       server.addService(WorkerServiceService, workerService(fleet, log));
       addHealthAndReflection(server);
       port = await bindServer(server, config.host, config.grpcPort);
-      log(`gRPC on ${config.host}:${port}; state from ${config.stateTopic} (epoch ${fleet.currentEpoch()}) in ${Date.now() - t0} ms`);
+      log(
+        `gRPC on ${config.host}:${port}; state from ${config.stateTopic} (epoch ${fleet.currentEpoch()}) in ${Date.now() - t0} ms`,
+      );
     },
     async stop() {
       if (stopped) return;

@@ -11,8 +11,12 @@ import { FILE_DESCRIPTOR_PROTOS_BASE64 } from '@eos/proto';
 export function addHealthAndReflection(server: grpc.Server): HealthImplementation {
   const health = new HealthImplementation({ '': 'SERVING' });
   health.addToServer(server);
-  const root = { eos: { fileDescriptorProtos: FILE_DESCRIPTOR_PROTOS_BASE64.map((b) => Buffer.from(b, 'base64')) } };
-  new ReflectionService(root as unknown as ConstructorParameters<typeof ReflectionService>[0]).addToServer(server);
+  const root = {
+    eos: { fileDescriptorProtos: FILE_DESCRIPTOR_PROTOS_BASE64.map((b) => Buffer.from(b, 'base64')) },
+  };
+  new ReflectionService(root as unknown as ConstructorParameters<typeof ReflectionService>[0]).addToServer(
+    server,
+  );
   return health;
 }
 

@@ -1,5 +1,11 @@
 import { Kafka, type Admin, type Producer } from 'kafkajs';
-import type { AssignmentRecord, PipelineRecord, StateChange, StatePort, StoredState } from '@eos/control-plane';
+import type {
+  AssignmentRecord,
+  PipelineRecord,
+  StateChange,
+  StatePort,
+  StoredState,
+} from '@eos/control-plane';
 import { readTopicToEnd } from './read-to-end';
 
 /**
@@ -21,12 +27,24 @@ export class KafkaStateStore implements StatePort {
     const topics = await this.admin.listTopics();
     if (!topics.includes(this.topic)) {
       await this.admin.createTopics({
-        topics: [{ topic: this.topic, numPartitions: 1, replicationFactor: -1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }],
+        topics: [
+          {
+            topic: this.topic,
+            numPartitions: 1,
+            replicationFactor: -1,
+            configEntries: [{ name: 'cleanup.policy', value: 'compact' }],
+          },
+        ],
         waitForLeaders: true,
       });
     }
     // Fence any other controller first: its open transaction is aborted, so what we read is final.
-    this.producer = this.kafka.producer({ transactionalId: this.transactionalId, idempotent: true, maxInFlightRequests: 1, transactionTimeout: 30_000 });
+    this.producer = this.kafka.producer({
+      transactionalId: this.transactionalId,
+      idempotent: true,
+      maxInFlightRequests: 1,
+      transactionTimeout: 30_000,
+    });
     await this.producer.connect();
     const state: StoredState = { epoch: 0, pipelines: new Map(), assignments: new Map() };
     await readTopicToEnd(this.kafka, this.admin, this.topic, (key, value) => {

@@ -14,7 +14,10 @@ export class KafkaTopics implements TopicsPort {
 
   async ensureTopic(topic: string, partitions: number): Promise<void> {
     if ((await this.admin.listTopics()).includes(topic)) return;
-    await this.admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: -1 }], waitForLeaders: true });
+    await this.admin.createTopics({
+      topics: [{ topic, numPartitions: partitions, replicationFactor: -1 }],
+      waitForLeaders: true,
+    });
   }
 
   async committedOffsets(groupId: string, topic: string): Promise<Map<number, number>> {

@@ -19,7 +19,12 @@ export async function readTopicToEnd(
   const done = () => [...ends].every(([p, e]) => (pos.get(p) ?? 0) >= e);
   if (done()) return;
   const groupId = `eos-controller-reader.${randomUUID()}`;
-  const consumer = kafka.consumer({ groupId, readUncommitted: false, maxWaitTimeInMs: 100, allowAutoTopicCreation: false });
+  const consumer = kafka.consumer({
+    groupId,
+    readUncommitted: false,
+    maxWaitTimeInMs: 100,
+    allowAutoTopicCreation: false,
+  });
   let finish: () => void = () => undefined;
   let fail: (e: Error) => void = () => undefined;
   const finished = new Promise<void>((resolve, reject) => {

@@ -33,7 +33,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, pid = process.pid): WorkerCon
   const e = parsed.data;
   const host = hostname();
   return {
-    kafkaBrokers: e.KAFKA_BROKERS.split(',').map((s) => s.trim()).filter(Boolean),
+    kafkaBrokers: e.KAFKA_BROKERS.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
     controllerAddr: e.CONTROLLER_ADDR,
     workerId: e.WORKER_ID ?? `${host}-${pid}`,
     host,

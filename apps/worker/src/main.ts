@@ -8,10 +8,12 @@ async function main(): Promise<void> {
   const shutdown = (signal: string) => {
     signals++;
     const graceful = signals === 1;
-    console.log(`[worker ${config.workerId}] ${signal}: stopping ${graceful ? 'gracefully (commit in flight)' : 'fast (abort in flight)'}`);
+    console.log(
+      `[worker ${config.workerId}] ${signal}: stopping ${graceful ? 'gracefully (commit in flight)' : 'fast (abort in flight)'}`,
+    );
     if (!graceful) {
       // A second signal: stop the fast way; whatever is open is aborted by the next owner.
-      app.stop(false).finally(() => process.exit(0));
+      void app.stop(false).finally(() => process.exit(0));
       return;
     }
     app.stop(true).then(

@@ -65,7 +65,10 @@ export class SessionClient {
         this.o.onState?.(true);
         if (this.heartbeat) clearInterval(this.heartbeat);
         const every = m.body.value.heartbeatIntervalMs || 500;
-        this.heartbeat = setInterval(() => this.send({ body: { $case: 'heartbeat', value: { sentAtMs: Date.now() } } }), every);
+        this.heartbeat = setInterval(
+          () => this.send({ body: { $case: 'heartbeat', value: { sentAtMs: Date.now() } } }),
+          every,
+        );
         this.o.log(`session open (lease ${m.body.value.leaseMs} ms, heartbeat ${every} ms)`);
       }
       this.o.onMessage(m);

@@ -1,5 +1,13 @@
 import { EosTask, describeError, type KafkaPort } from '@eos/eos-core';
-import { LossReason, type Assign, type Revoke, type RunningTask, type SetPaused, type TaskCommit, type WorkerMessage } from '@eos/proto';
+import {
+  LossReason,
+  type Assign,
+  type Revoke,
+  type RunningTask,
+  type SetPaused,
+  type TaskCommit,
+  type WorkerMessage,
+} from '@eos/proto';
 import type { TransformRegistry } from '@eos/transforms';
 
 interface Running {
@@ -30,7 +38,9 @@ export class TaskSupervisor {
 
   /** What runs now, for Hello after a reconnect. */
   running(): RunningTask[] {
-    return [...this.tasks.values()].filter((r) => !r.leaving).map((r) => ({ task: r.ref, epoch: r.epoch, specVersion: r.specVersion }));
+    return [...this.tasks.values()]
+      .filter((r) => !r.leaving)
+      .map((r) => ({ task: r.ref, epoch: r.epoch, specVersion: r.specVersion }));
   }
 
   count(): number {
@@ -62,9 +72,18 @@ export class TaskSupervisor {
     }
     let transform;
     try {
-      transform = this.registry.create(a.transform?.name ?? '', a.transform?.version ?? 0, (a.transform?.config ?? {}) as Record<string, unknown>);
+      transform = this.registry.create(
+        a.transform?.name ?? '',
+        a.transform?.version ?? 0,
+        a.transform?.config ?? {},
+      );
     } catch (err) {
-      this.send({ body: { $case: 'lost', value: { task: a.task, epoch: a.epoch, reason: LossReason.FAILED, message: describeError(err) } } });
+      this.send({
+        body: {
+          $case: 'lost',
+          value: { task: a.task, epoch: a.epoch, reason: LossReason.FAILED, message: describeError(err) },
+        },
+      });
       return;
     }
     const transformId = `${a.transform?.name}@${a.transform?.version}`;
@@ -80,14 +99,30 @@ export class TaskSupervisor {
       transform,
       transformId,
       kafka: this.kafka,
-      batching: a.batching ? { maxRecords: a.batching.maxRecords || undefined, maxBytes: a.batching.maxBytes || undefined, lingerMs: a.batching.lingerMs || undefined } : undefined,
+      batching: a.batching
+        ? {
+            maxRecords: a.batching.maxRecords || undefined,
+            maxBytes: a.batching.maxBytes || undefined,
+            lingerMs: a.batching.lingerMs || undefined,
+          }
+        : undefined,
       outputHeaders: { 'eos.spec-version': String(a.specVersion), 'eos.transform': transformId },
       startPaused: a.paused,
     });
     const r: Running = { task, epoch: a.epoch, specVersion: a.specVersion, ref: a.task, leaving: false };
     this.tasks.set(key, r);
     task.on('started', (s) => {
-      if (!r.leaving) this.send({ body: { $case: 'started', value: { task: r.ref, epoch: r.epoch, offsets: [...s.offsets].map(([partition, offset]) => ({ partition, offset })) } } });
+      if (!r.leaving)
+        this.send({
+          body: {
+            $case: 'started',
+            value: {
+              task: r.ref,
+              epoch: r.epoch,
+              offsets: [...s.offsets].map(([partition, offset]) => ({ partition, offset })),
+            },
+          },
+        });
     });
     task.on('committed', (c) => {
       this.pendingCommits.push({
@@ -105,7 +140,8 @@ export class TaskSupervisor {
     const lose = (reason: LossReason, message: string) => {
       this.log(`task ${key} ${reason === LossReason.FENCED ? 'fenced' : 'failed'}: ${message}`);
       if (this.tasks.get(key) === r) this.tasks.delete(key);
-      if (!r.leaving) this.send({ body: { $case: 'lost', value: { task: r.ref, epoch: r.epoch, reason, message } } });
+      if (!r.leaving)
+        this.send({ body: { $case: 'lost', value: { task: r.ref, epoch: r.epoch, reason, message } } });
     };
     task.on('fenced', (f) => lose(LossReason.FENCED, f.error));
     task.on('failed', (f) => lose(LossReason.FAILED, f.error));
@@ -128,7 +164,10 @@ export class TaskSupervisor {
     const t0 = Date.now();
     const outcome = await r.task.stop({ graceful: rv.graceful });
     if (this.tasks.get(key) === r) this.tasks.delete(key);
-    const offsets = outcome.kind === 'stopped' ? [...outcome.offsets].map(([partition, offset]) => ({ partition, offset })) : [];
+    const offsets =
+      outcome.kind === 'stopped'
+        ? [...outcome.offsets].map(([partition, offset]) => ({ partition, offset }))
+        : [];
     this.log(`task ${key} released in ${Date.now() - t0} ms (${outcome.kind})`);
     this.send({ body: { $case: 'released', value: { task: rv.task, epoch: rv.epoch, offsets } } });
   }

@@ -14,7 +14,11 @@ export interface WorkerApp {
 /** Composition root of a worker. */
 export function createWorkerApp(config: WorkerConfig): WorkerApp {
   const log = (m: string) => console.log(`[worker ${config.workerId}] ${m}`);
-  const kafka = createKafkaJsPort({ brokers: config.kafkaBrokers, clientId: `eos-worker-${config.workerId}`, logLevel: logLevel.ERROR });
+  const kafka = createKafkaJsPort({
+    brokers: config.kafkaBrokers,
+    clientId: `eos-worker-${config.workerId}`,
+    logLevel: logLevel.ERROR,
+  });
   let supervisor: TaskSupervisor | undefined;
   let session: SessionClient | undefined;
   let flushTimer: NodeJS.Timeout | undefined;
@@ -23,7 +27,8 @@ export function createWorkerApp(config: WorkerConfig): WorkerApp {
   return {
     async start() {
       const registry = new TransformRegistry(BUILTIN_TRANSFORMS);
-      if (config.transformsDir) for (const d of await loadTransformsDir(config.transformsDir)) registry.register(d);
+      if (config.transformsDir)
+        for (const d of await loadTransformsDir(config.transformsDir)) registry.register(d);
       supervisor = new TaskSupervisor(kafka, registry, (m) => session?.send(m), log);
       const sup = supervisor;
       session = new SessionClient({
@@ -51,7 +56,9 @@ export function createWorkerApp(config: WorkerConfig): WorkerApp {
         if (commits.length) session.send({ body: { $case: 'commits', value: { commits } } });
       }, 200);
       session.start();
-      log(`started: controller ${config.controllerAddr}, capacity ${config.capacity}, transforms ${registry.keys().join(' ')}`);
+      log(
+        `started: controller ${config.controllerAddr}, capacity ${config.capacity}, transforms ${registry.keys().join(' ')}`,
+      );
     },
     async stop(graceful) {
       if (stopped) {

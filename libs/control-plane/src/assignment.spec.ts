@@ -6,8 +6,11 @@ const w = (id: string, capacity = 10, transforms = ['suffix@1'], eligible = true
   transforms: new Set(transforms),
   eligible,
 });
-const tasks = (n: number, owner?: (i: number) => string | undefined, transform = 'suffix@1'): PlacementTask[] =>
-  Array.from({ length: n }, (_, i) => ({ key: `p/${i}`, transform, owner: owner?.(i) }));
+const tasks = (
+  n: number,
+  owner?: (i: number) => string | undefined,
+  transform = 'suffix@1',
+): PlacementTask[] => Array.from({ length: n }, (_, i) => ({ key: `p/${i}`, transform, owner: owner?.(i) }));
 const counts = (p: Map<string, string | undefined>) => {
   const c: Record<string, number> = {};
   for (const v of p.values()) if (v) c[v] = (c[v] ?? 0) + 1;
@@ -42,7 +45,9 @@ describe('placeTasks', () => {
     const moved = movedTasks(new Map(t.map((x) => [x.key, x.owner])), p);
     expect(moved).toHaveLength(1);
     expect(counts(p)).toMatchObject({ d: 1 });
-    expect(Math.max(...Object.values(counts(p))) - Math.min(...Object.values(counts(p)))).toBeLessThanOrEqual(1);
+    expect(Math.max(...Object.values(counts(p))) - Math.min(...Object.values(counts(p)))).toBeLessThanOrEqual(
+      1,
+    );
   });
 
   it('respects capacity and leaves what fits nowhere unplaced', () => {
@@ -52,7 +57,10 @@ describe('placeTasks', () => {
   });
 
   it('places a task only on workers that can run its transform version', () => {
-    const p = placeTasks(tasks(4, undefined, 'suffix@2'), [w('old', 10, ['suffix@1']), w('new', 10, ['suffix@1', 'suffix@2'])]);
+    const p = placeTasks(tasks(4, undefined, 'suffix@2'), [
+      w('old', 10, ['suffix@1']),
+      w('new', 10, ['suffix@1', 'suffix@2']),
+    ]);
     expect(counts(p)).toEqual({ new: 4 });
   });
 

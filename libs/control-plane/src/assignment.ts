@@ -55,7 +55,12 @@ export function placeTasks(tasks: readonly PlacementTask[], workers: readonly Pl
       if (w.id === exclude || !canRun(w, t)) continue;
       const n = (load.get(w.id) as string[]).length;
       if (n >= w.capacity) continue;
-      if (!best || n < (load.get(best.id) as string[]).length || (n === (load.get(best.id) as string[]).length && w.id < best.id)) best = w;
+      if (
+        !best ||
+        n < (load.get(best.id) as string[]).length ||
+        (n === (load.get(best.id) as string[]).length && w.id < best.id)
+      )
+        best = w;
     }
     return best;
   };

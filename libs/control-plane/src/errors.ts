@@ -2,7 +2,8 @@
  * Control-plane errors by what the caller did wrong; the controller maps each code to a gRPC
  * status (and later an HTTP status) in one place.
  */
-export type ControlErrorCode = 'INVALID_ARGUMENT' | 'NOT_FOUND' | 'ALREADY_EXISTS' | 'FAILED_PRECONDITION' | 'UNAVAILABLE' | 'INTERNAL';
+export type ControlErrorCode =
+  'INVALID_ARGUMENT' | 'NOT_FOUND' | 'ALREADY_EXISTS' | 'FAILED_PRECONDITION' | 'UNAVAILABLE' | 'INTERNAL';
 
 export class ControlError extends Error {
   override readonly name = 'ControlError';
@@ -17,7 +18,8 @@ export class ControlError extends Error {
   }
 }
 
-export const invalid = (field: string, message: string) => new ControlError('INVALID_ARGUMENT', `${field}: ${message}`, field);
+export const invalid = (field: string, message: string) =>
+  new ControlError('INVALID_ARGUMENT', `${field}: ${message}`, field);
 export const notFound = (message: string) => new ControlError('NOT_FOUND', message);
 export const alreadyExists = (message: string) => new ControlError('ALREADY_EXISTS', message);
 export const failedPrecondition = (message: string) => new ControlError('FAILED_PRECONDITION', message);

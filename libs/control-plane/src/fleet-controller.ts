@@ -21,7 +21,13 @@ import type { TransformRegistry } from '@eos/transforms';
 import { placeTasks, type PlacementTask, type PlacementWorker } from './assignment';
 import { ControlError, alreadyExists, failedPrecondition, invalid, notFound } from './errors';
 import type { PipelineRecord, StateChange, StatePort, StoredState, TopicsPort, WorkerChannel } from './ports';
-import { consumerGroupOf, taskPartitions, transactionalIdOf, validateSpec, type SpecInput } from './validation';
+import {
+  consumerGroupOf,
+  taskPartitions,
+  transactionalIdOf,
+  validateSpec,
+  type SpecInput,
+} from './validation';
 
 export interface FleetControllerOptions {
   state: StatePort;
@@ -118,7 +124,10 @@ export class FleetController extends EventEmitter<FleetEvents> {
     for (const [key, a] of s.assignments) {
       const [pipeline, idx] = splitKey(key);
       if (!this.pipelines.has(pipeline)) continue;
-      this.tasks.set(key, this.newTask(pipeline, idx, a.owner, a.epoch, a.owner ? 'PROCESSING' : 'UNASSIGNED'));
+      this.tasks.set(
+        key,
+        this.newTask(pipeline, idx, a.owner, a.epoch, a.owner ? 'PROCESSING' : 'UNASSIGNED'),
+      );
       if (a.owner && !this.workers.has(a.owner)) {
         // Known from state, not connected yet: alive for one lease from now.
         this.workers.set(a.owner, {
@@ -162,7 +171,12 @@ export class FleetController extends EventEmitter<FleetEvents> {
       await this.o.state.save(changes);
     } catch (err) {
       this.emit('fatal', err instanceof Error ? err : new Error(String(err)));
-      throw new ControlError('UNAVAILABLE', `controller state could not be written: ${(err as Error).message}`, undefined, { cause: err });
+      throw new ControlError(
+        'UNAVAILABLE',
+        `controller state could not be written: ${(err as Error).message}`,
+        undefined,
+        { cause: err },
+      );
     }
   }
 
@@ -173,8 +187,13 @@ export class FleetController extends EventEmitter<FleetEvents> {
       const pre = validateSpec(spec, { registry: this.o.registry, announced: this.announced() });
       if (this.pipelines.has(pre.name)) throw alreadyExists(`pipeline ${pre.name} already exists`);
       const inputPartitions = await this.o.topics.partitions(pre.inputTopic);
-      if (inputPartitions === undefined) throw invalid('spec.inputTopic', `topic "${pre.inputTopic}" does not exist; create it first`);
-      const v = validateSpec(spec, { registry: this.o.registry, announced: this.announced(), inputPartitions });
+      if (inputPartitions === undefined)
+        throw invalid('spec.inputTopic', `topic "${pre.inputTopic}" does not exist; create it first`);
+      const v = validateSpec(spec, {
+        registry: this.o.registry,
+        announced: this.announced(),
+        inputPartitions,
+      });
       await this.o.topics.ensureTopic(v.outputTopic, inputPartitions);
       await this.o.topics.ensureTopic(v.deadLetterTopic, 1);
       const now = this.o.now();
@@ -189,7 +208,9 @@ export class FleetController extends EventEmitter<FleetEvents> {
       };
       await this.persist([{ kind: 'pipeline', name: v.name, value: rec }]);
       this.pipelines.set(v.name, rec);
-      this.o.log(`pipeline ${v.name} created: ${v.inputTopic} -> ${v.outputTopic}, ${v.tasks} tasks, ${v.transform.name}@${v.transform.version}`);
+      this.o.log(
+        `pipeline ${v.name} created: ${v.inputTopic} -> ${v.outputTopic}, ${v.tasks} tasks, ${v.transform.name}@${v.transform.version}`,
+      );
       await this.reconcile(`create ${v.name}`);
       return this.pipelineMessage(rec);
     });
@@ -200,7 +221,9 @@ export class FleetController extends EventEmitter<FleetEvents> {
   }
 
   listPipelines(): Pipeline[] {
-    return [...this.pipelines.values()].sort((a, b) => a.spec.name.localeCompare(b.spec.name)).map((p) => this.pipelineMessage(p));
+    return [...this.pipelines.values()]
+      .sort((a, b) => a.spec.name.localeCompare(b.spec.name))
+      .map((p) => this.pipelineMessage(p));
   }
 
   pausePipeline(name: string): Promise<Pipeline> {
@@ -224,7 +247,17 @@ export class FleetController extends EventEmitter<FleetEvents> {
         await this.persist([{ kind: 'pipeline', name, value: next }]);
         this.pipelines.set(name, next);
         for (const t of this.tasksOf(name)) {
-          if (t.owner && t.state !== 'REVOKING') this.sendTo(t.owner, { body: { $case: 'setPaused', value: { task: { pipeline: name, taskIndex: t.index }, epoch: t.epoch, paused: state === 'PAUSED' } } });
+          if (t.owner && t.state !== 'REVOKING')
+            this.sendTo(t.owner, {
+              body: {
+                $case: 'setPaused',
+                value: {
+                  task: { pipeline: name, taskIndex: t.index },
+                  epoch: t.epoch,
+                  paused: state === 'PAUSED',
+                },
+              },
+            });
         }
         this.o.log(`pipeline ${name}: ${p.state} -> ${state}`);
         await this.reconcile(`${name} ${state}`);
@@ -244,13 +277,18 @@ export class FleetController extends EventEmitter<FleetEvents> {
     });
     const deadline = this.o.now() + timeoutMs;
     while (this.tasksOf(name).some((t) => t.owner)) {
-      if (this.o.now() > deadline) throw new ControlError('UNAVAILABLE', `pipeline ${name}: tasks not released within ${timeoutMs} ms; retry DeletePipeline`);
+      if (this.o.now() > deadline)
+        throw new ControlError(
+          'UNAVAILABLE',
+          `pipeline ${name}: tasks not released within ${timeoutMs} ms; retry DeletePipeline`,
+        );
       await new Promise((r) => setTimeout(r, 50));
     }
     await this.serial(async () => {
       if (!this.pipelines.has(name)) return;
       const changes: StateChange[] = [{ kind: 'pipeline', name, value: null }];
-      for (const t of this.tasksOf(name)) changes.push({ kind: 'assignment', key: taskKey(name, t.index), value: null });
+      for (const t of this.tasksOf(name))
+        changes.push({ kind: 'assignment', key: taskKey(name, t.index), value: null });
       await this.persist(changes);
       for (const t of this.tasksOf(name)) this.tasks.delete(taskKey(name, t.index));
       this.pipelines.delete(name);
@@ -299,7 +337,10 @@ export class FleetController extends EventEmitter<FleetEvents> {
   }
 
   listWorkers(): Worker[] {
-    return [...this.workers.values()].filter((w) => w.connectedAt > 0 || w.state !== 'DEAD').sort((a, b) => a.id.localeCompare(b.id)).map((w) => this.workerMessage(w));
+    return [...this.workers.values()]
+      .filter((w) => w.connectedAt > 0 || w.state !== 'DEAD')
+      .sort((a, b) => a.id.localeCompare(b.id))
+      .map((w) => this.workerMessage(w));
   }
 
   getWorker(id: string): Worker {
@@ -331,8 +372,19 @@ export class FleetController extends EventEmitter<FleetEvents> {
         pid: h.pid,
       };
       this.workers.set(w.id, w);
-      channel.send({ body: { $case: 'welcome', value: { leaseMs: this.o.leaseMs, heartbeatIntervalMs: this.o.heartbeatIntervalMs, epoch: this.epoch } } });
-      this.o.log(`worker ${w.id} connected (${h.running.length} running tasks, capacity ${w.capacity}, ${[...w.transforms].join(' ')})`);
+      channel.send({
+        body: {
+          $case: 'welcome',
+          value: {
+            leaseMs: this.o.leaseMs,
+            heartbeatIntervalMs: this.o.heartbeatIntervalMs,
+            epoch: this.epoch,
+          },
+        },
+      });
+      this.o.log(
+        `worker ${w.id} connected (${h.running.length} running tasks, capacity ${w.capacity}, ${[...w.transforms].join(' ')})`,
+      );
 
       const changes: StateChange[] = [];
       const running = new Set<string>();
@@ -344,23 +396,39 @@ export class FleetController extends EventEmitter<FleetEvents> {
         const p = this.pipelines.get(r.task.pipeline);
         if (t && t.owner === w.id) {
           if (t.state === 'REVOKING') this.sendRevoke(t, true);
-          else if (p && r.specVersion !== p.specVersion) this.sendAssign(t); // runs an old spec: restart it on the current one
+          else if (p && r.specVersion !== p.specVersion)
+            this.sendAssign(t); // runs an old spec: restart it on the current one
           else t.state = 'PROCESSING';
-        } else if (t && !t.owner && p && p.state !== 'STOPPED' && r.specVersion === p.specVersion && !t.notBefore) {
+        } else if (
+          t &&
+          !t.owner &&
+          p &&
+          p.state !== 'STOPPED' &&
+          r.specVersion === p.specVersion &&
+          !t.notBefore
+        ) {
           // Nobody owns it and this worker still runs it: adopt it under a new epoch.
           t.owner = w.id;
           t.epoch = ++this.epoch;
           t.state = 'PROCESSING';
-          changes.push({ kind: 'assignment', key, value: { owner: w.id, epoch: t.epoch } }, { kind: 'epoch', value: this.epoch });
+          changes.push(
+            { kind: 'assignment', key, value: { owner: w.id, epoch: t.epoch } },
+            { kind: 'epoch', value: this.epoch },
+          );
         } else {
           // Someone else owns it, or it no longer exists: stop it the fast way.
-          channel.send({ body: { $case: 'revoke', value: { task: r.task, epoch: this.epoch, graceful: false } } });
+          channel.send({
+            body: { $case: 'revoke', value: { task: r.task, epoch: this.epoch, graceful: false } },
+          });
         }
       }
       await this.persist(changes);
-      for (const c of changes) if (c.kind === 'assignment') this.sendAssign(this.tasks.get(c.key) as TaskRecord);
+      for (const c of changes)
+        if (c.kind === 'assignment') this.sendAssign(this.tasks.get(c.key) as TaskRecord);
       // Tasks this worker owns but does not run (it restarted): send them again.
-      for (const t of this.tasks.values()) if (t.owner === w.id && !running.has(taskKey(t.pipeline, t.index)) && t.state !== 'REVOKING') this.sendAssign(t);
+      for (const t of this.tasks.values())
+        if (t.owner === w.id && !running.has(taskKey(t.pipeline, t.index)) && t.state !== 'REVOKING')
+          this.sendAssign(t);
       await this.reconcile(`hello ${w.id}`);
       return session;
     });
@@ -391,7 +459,8 @@ export class FleetController extends EventEmitter<FleetEvents> {
       t.lastCommitAt = c.committedAtMs || now;
       t.recordsTotal += c.records;
       t.recent.push({ at: now, records: c.records });
-      while (t.recent.length > 0 && now - (t.recent[0] as { at: number }).at > RATE_WINDOW_MS) t.recent.shift();
+      while (t.recent.length > 0 && now - (t.recent[0] as { at: number }).at > RATE_WINDOW_MS)
+        t.recent.shift();
       for (const o of c.offsets) t.offsets.set(o.partition, o.offset);
     }
     if (commits.length) this.emit('change', 'commits');
@@ -426,7 +495,9 @@ export class FleetController extends EventEmitter<FleetEvents> {
       if (!l.task) return;
       const key = taskKey(l.task.pipeline, l.task.taskIndex);
       const t = this.tasks.get(key);
-      this.o.log(`task ${key} lost on ${workerId}: ${l.reason === LossReason.FENCED ? 'fenced' : 'failed'}: ${l.message}`);
+      this.o.log(
+        `task ${key} lost on ${workerId}: ${l.reason === LossReason.FENCED ? 'fenced' : 'failed'}: ${l.message}`,
+      );
       if (!t || t.owner !== workerId) return;
       t.owner = undefined;
       t.state = 'UNASSIGNED';
@@ -445,10 +516,18 @@ export class FleetController extends EventEmitter<FleetEvents> {
       if (w.state !== 'DEAD' && now - w.lastHeartbeatAt > this.o.leaseMs) changed = true;
     }
     for (const t of this.tasks.values()) {
-      if (t.state === 'REVOKING' && t.revokeSentAt !== undefined && now - t.revokeSentAt > this.o.revokeTimeoutMs) changed = true;
+      if (
+        t.state === 'REVOKING' &&
+        t.revokeSentAt !== undefined &&
+        now - t.revokeSentAt > this.o.revokeTimeoutMs
+      )
+        changed = true;
       if (t.notBefore !== undefined && t.notBefore <= now) changed = true;
     }
-    if (changed) await this.serial(() => this.reconcile('tick')).catch((err: unknown) => this.o.log(`reconcile failed: ${(err as Error).message}`));
+    if (changed)
+      await this.serial(() => this.reconcile('tick')).catch((err: unknown) =>
+        this.o.log(`reconcile failed: ${(err as Error).message}`),
+      );
   }
 
   /** Places every task and acts on the difference. Runs inside `serial`. */
@@ -468,15 +547,25 @@ export class FleetController extends EventEmitter<FleetEvents> {
           if (t.owner === w.id) {
             t.owner = undefined;
             t.state = 'UNASSIGNED';
-            changes.push({ kind: 'assignment', key: taskKey(t.pipeline, t.index), value: { epoch: t.epoch } });
+            changes.push({
+              kind: 'assignment',
+              key: taskKey(t.pipeline, t.index),
+              value: { epoch: t.epoch },
+            });
           }
         }
       }
     }
     // Forced revokes.
     for (const t of this.tasks.values()) {
-      if (t.state === 'REVOKING' && t.revokeSentAt !== undefined && now - t.revokeSentAt > this.o.revokeTimeoutMs) {
-        this.o.log(`task ${taskKey(t.pipeline, t.index)}: revoke unanswered for ${this.o.revokeTimeoutMs} ms; moving it anyway`);
+      if (
+        t.state === 'REVOKING' &&
+        t.revokeSentAt !== undefined &&
+        now - t.revokeSentAt > this.o.revokeTimeoutMs
+      ) {
+        this.o.log(
+          `task ${taskKey(t.pipeline, t.index)}: revoke unanswered for ${this.o.revokeTimeoutMs} ms; moving it anyway`,
+        );
         t.owner = undefined;
         t.state = 'UNASSIGNED';
         changes.push({ kind: 'assignment', key: taskKey(t.pipeline, t.index), value: { epoch: t.epoch } });
@@ -487,7 +576,8 @@ export class FleetController extends EventEmitter<FleetEvents> {
     for (const p of this.pipelines.values()) {
       for (let i = 0; i < p.spec.tasks; i++) {
         const key = taskKey(p.spec.name, i);
-        if (!this.tasks.has(key)) this.tasks.set(key, this.newTask(p.spec.name, i, undefined, 0, 'UNASSIGNED'));
+        if (!this.tasks.has(key))
+          this.tasks.set(key, this.newTask(p.spec.name, i, undefined, 0, 'UNASSIGNED'));
       }
     }
 
@@ -510,7 +600,11 @@ export class FleetController extends EventEmitter<FleetEvents> {
         continue;
       }
       if (t.state === 'REVOKING') continue;
-      placeable.push({ key, transform: `${p.spec.transform.name}@${p.spec.transform.version}`, owner: t.owner });
+      placeable.push({
+        key,
+        transform: `${p.spec.transform.name}@${p.spec.transform.version}`,
+        owner: t.owner,
+      });
     }
     const placement = placeTasks(placeable, workers);
 
@@ -537,7 +631,11 @@ export class FleetController extends EventEmitter<FleetEvents> {
     await this.persist(changes);
     for (const t of toAssign) {
       this.sendAssign(t);
-      this.emit('assigned', { task: taskKey(t.pipeline, t.index), worker: t.owner as string, epoch: t.epoch });
+      this.emit('assigned', {
+        task: taskKey(t.pipeline, t.index),
+        worker: t.owner as string,
+        epoch: t.epoch,
+      });
     }
     if (changes.length) {
       this.o.log(`reconcile (${reason}): epoch ${this.epoch}, ${toAssign.length} assigned`);
@@ -557,7 +655,11 @@ export class FleetController extends EventEmitter<FleetEvents> {
       partitions: taskPartitions(t.index, p.spec.tasks, p.inputPartitions),
       outputTopic: p.spec.outputTopic,
       deadLetterTopic: p.spec.deadLetterTopic,
-      transform: { name: p.spec.transform.name, version: p.spec.transform.version, config: p.spec.transform.config },
+      transform: {
+        name: p.spec.transform.name,
+        version: p.spec.transform.version,
+        config: p.spec.transform.config,
+      },
       specVersion: p.specVersion,
       paused: p.state === 'PAUSED',
       batching: p.spec.batching,
@@ -569,7 +671,12 @@ export class FleetController extends EventEmitter<FleetEvents> {
     if (!t.owner) return;
     t.state = 'REVOKING';
     t.revokeSentAt = this.o.now();
-    this.sendTo(t.owner, { body: { $case: 'revoke', value: { task: { pipeline: t.pipeline, taskIndex: t.index }, epoch: t.epoch, graceful } } });
+    this.sendTo(t.owner, {
+      body: {
+        $case: 'revoke',
+        value: { task: { pipeline: t.pipeline, taskIndex: t.index }, epoch: t.epoch, graceful },
+      },
+    });
   }
 
   private sendTo(workerId: string, msg: ControllerMessage): void {
@@ -595,8 +702,24 @@ export class FleetController extends EventEmitter<FleetEvents> {
     return [...this.tasks.values()].filter((t) => t.pipeline === pipeline);
   }
 
-  private newTask(pipeline: string, index: number, owner: string | undefined, epoch: number, state: TaskRecord['state']): TaskRecord {
-    return { pipeline, index, owner, epoch, state, lastCommitAt: 0, recordsTotal: 0, recent: [], offsets: new Map() };
+  private newTask(
+    pipeline: string,
+    index: number,
+    owner: string | undefined,
+    epoch: number,
+    state: TaskRecord['state'],
+  ): TaskRecord {
+    return {
+      pipeline,
+      index,
+      owner,
+      epoch,
+      state,
+      lastCommitAt: 0,
+      recordsTotal: 0,
+      recent: [],
+      offsets: new Map(),
+    };
   }
 
   private taskStateOf(p: PipelineRecord, t: TaskRecord | undefined): TaskState {
@@ -612,7 +735,11 @@ export class FleetController extends EventEmitter<FleetEvents> {
       inputTopic: p.spec.inputTopic,
       outputTopic: p.spec.outputTopic,
       tasks: p.spec.tasks,
-      transform: { name: p.spec.transform.name, version: p.spec.transform.version, config: p.spec.transform.config },
+      transform: {
+        name: p.spec.transform.name,
+        version: p.spec.transform.version,
+        config: p.spec.transform.config,
+      },
       deadLetterTopic: p.spec.deadLetterTopic,
       batching: p.spec.batching,
     };
@@ -636,7 +763,9 @@ export class FleetController extends EventEmitter<FleetEvents> {
         return { name: name as string, version: Number(version) };
       }),
       state: WorkerState[w.state],
-      tasks: [...this.tasks.values()].filter((t) => t.owner === w.id).map((t) => taskKey(t.pipeline, t.index)),
+      tasks: [...this.tasks.values()]
+        .filter((t) => t.owner === w.id)
+        .map((t) => taskKey(t.pipeline, t.index)),
       lastHeartbeatAtMs: w.lastHeartbeatAt,
       connectedAtMs: w.connectedAt,
       pid: w.pid,

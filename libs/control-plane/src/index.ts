@@ -7,4 +7,13 @@ export { ControlError, alreadyExists, failedPrecondition, invalid, notFound } fr
 export type { ControlErrorCode } from './errors';
 export { FleetController } from './fleet-controller';
 export type { FleetControllerOptions, FleetEvents } from './fleet-controller';
-export type { AssignmentRecord, PipelineRecord, PipelineStateName, StateChange, StatePort, StoredState, TopicsPort, WorkerChannel } from './ports';
+export type {
+  AssignmentRecord,
+  PipelineRecord,
+  PipelineStateName,
+  StateChange,
+  StatePort,
+  StoredState,
+  TopicsPort,
+  WorkerChannel,
+} from './ports';

@@ -11,8 +11,10 @@ const base: SpecInput = {
   transform: { name: 'suffix', version: 1, config: { suffix: '|a' } },
   deadLetterTopic: 'p1.dlq',
 };
-const check = (patch: Partial<SpecInput>, inputPartitions = 6) => () =>
-  validateSpec({ ...base, ...patch }, { registry, announced: new Set(), inputPartitions });
+const check =
+  (patch: Partial<SpecInput>, inputPartitions = 6) =>
+  () =>
+    validateSpec({ ...base, ...patch }, { registry, announced: new Set(), inputPartitions });
 
 function fieldOf(fn: () => unknown): string | undefined {
   try {
@@ -41,16 +43,29 @@ describe('validateSpec', () => {
     ['tasks > partitions', { tasks: 7 }, 'spec.tasks'],
     ['unknown transform', { transform: { name: 'nope', version: 1 } }, 'spec.transform'],
     ['unknown version', { transform: { name: 'suffix', version: 9, config: {} } }, 'spec.transform'],
-    ['rejected config', { transform: { name: 'suffix', version: 1, config: {} } }, 'spec.transform.config.suffix'],
+    [
+      'rejected config',
+      { transform: { name: 'suffix', version: 1, config: {} } },
+      'spec.transform.config.suffix',
+    ],
   ])('%s names the field', (_what, patch, field) => {
     expect(fieldOf(check(patch))).toBe(field);
   });
   it('messages say what is wrong', () => {
-    expect(check({ tasks: 7 })).toThrow('spec.tasks: 7 tasks for 6 input partitions: at most one task per partition');
-    expect(check({ transform: { name: 'nope', version: 1 } })).toThrow(/unknown transform nope@1 \(known: identity@1, suffix@1\)/);
+    expect(check({ tasks: 7 })).toThrow(
+      'spec.tasks: 7 tasks for 6 input partitions: at most one task per partition',
+    );
+    expect(check({ transform: { name: 'nope', version: 1 } })).toThrow(
+      /unknown transform nope@1 \(known: identity@1, suffix@1\)/,
+    );
   });
   it('accepts a transform only a worker announces', () => {
-    expect(validateSpec({ ...base, transform: { name: 'suffix', version: 2 } }, { registry, announced: new Set(['suffix@2']) }).transform.version).toBe(2);
+    expect(
+      validateSpec(
+        { ...base, transform: { name: 'suffix', version: 2 } },
+        { registry, announced: new Set(['suffix@2']) },
+      ).transform.version,
+    ).toBe(2);
   });
 });
 

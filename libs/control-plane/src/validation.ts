@@ -45,26 +45,41 @@ export function validateSpec(
 ): ValidSpec {
   if (!spec) throw invalid('spec', 'is required');
   if (!spec.name) throw invalid('spec.name', 'is required');
-  if (!NAME.test(spec.name)) throw invalid('spec.name', `"${spec.name}" must be 1-100 chars of A-Z a-z 0-9 . _ -, starting with a letter or digit`);
+  if (!NAME.test(spec.name))
+    throw invalid(
+      'spec.name',
+      `"${spec.name}" must be 1-100 chars of A-Z a-z 0-9 . _ -, starting with a letter or digit`,
+    );
   const inputTopic = topic('spec.inputTopic', spec.inputTopic);
   const outputTopic = topic('spec.outputTopic', spec.outputTopic);
   if (inputTopic === outputTopic) throw invalid('spec.outputTopic', 'must differ from spec.inputTopic');
-  const deadLetterTopic = spec.deadLetterTopic ? topic('spec.deadLetterTopic', spec.deadLetterTopic) : `${spec.name}.dlq`;
-  if (deadLetterTopic === inputTopic || deadLetterTopic === outputTopic) throw invalid('spec.deadLetterTopic', 'must differ from the input and output topics');
-  if (!Number.isInteger(spec.tasks) || spec.tasks < 1) throw invalid('spec.tasks', `must be at least 1 (got ${spec.tasks})`);
+  const deadLetterTopic = spec.deadLetterTopic
+    ? topic('spec.deadLetterTopic', spec.deadLetterTopic)
+    : `${spec.name}.dlq`;
+  if (deadLetterTopic === inputTopic || deadLetterTopic === outputTopic)
+    throw invalid('spec.deadLetterTopic', 'must differ from the input and output topics');
+  if (!Number.isInteger(spec.tasks) || spec.tasks < 1)
+    throw invalid('spec.tasks', `must be at least 1 (got ${spec.tasks})`);
   if (o.inputPartitions !== undefined && spec.tasks > o.inputPartitions) {
-    throw invalid('spec.tasks', `${spec.tasks} tasks for ${o.inputPartitions} input partitions: at most one task per partition`);
+    throw invalid(
+      'spec.tasks',
+      `${spec.tasks} tasks for ${o.inputPartitions} input partitions: at most one task per partition`,
+    );
   }
   const t = spec.transform;
   if (!t || !t.name) throw invalid('spec.transform.name', 'is required');
-  if (!Number.isInteger(t.version) || t.version < 1) throw invalid('spec.transform.version', `must be an integer >= 1 (got ${t.version})`);
+  if (!Number.isInteger(t.version) || t.version < 1)
+    throw invalid('spec.transform.version', `must be an integer >= 1 (got ${t.version})`);
   const config = t.config ?? {};
   const key = `${t.name}@${t.version}`;
   if (o.registry.has(t.name, t.version)) {
     try {
       o.registry.create(t.name, t.version, config);
     } catch (err) {
-      const field = err instanceof TransformConfigError && err.field ? `spec.transform.config.${err.field}` : 'spec.transform.config';
+      const field =
+        err instanceof TransformConfigError && err.field
+          ? `spec.transform.config.${err.field}`
+          : 'spec.transform.config';
       throw invalid(field, (err as Error).message);
     }
   } else if (!o.announced.has(key)) {
@@ -79,7 +94,11 @@ export function validateSpec(
     tasks: spec.tasks,
     transform: { name: t.name, version: t.version, config },
     deadLetterTopic,
-    batching: { maxRecords: b?.maxRecords || 5000, maxBytes: b?.maxBytes || 4 << 20, lingerMs: b?.lingerMs || 100 },
+    batching: {
+      maxRecords: b?.maxRecords || 5000,
+      maxBytes: b?.maxBytes || 4 << 20,
+      lingerMs: b?.lingerMs || 100,
+    },
   };
 }
 

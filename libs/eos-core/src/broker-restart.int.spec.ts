@@ -3,15 +3,26 @@
  * the broker through tools/kafka, so it runs only against the broker that tool manages.
  */
 import type { Admin, Kafka, Producer } from 'kafkajs';
-import { ChildTask } from '../../../tools/testing/child-task';
-import { testBrokers } from '../../../tools/testing/env';
-import { createTopic, endOffsets, groupOffsets, readTopic, testKafka, uniqueName } from '../../../tools/testing/kafka-helpers';
-import { checkExactlyOnce, produceSequence } from '../../../tools/testing/sequence';
-import { kafkaPaths, startKafka, stopKafka } from '../../../tools/kafka/local-kafka';
-import { readLivePid } from '../../../tools/infra/processes';
+import {
+  checkExactlyOnce,
+  ChildTask,
+  createTopic,
+  endOffsets,
+  groupOffsets,
+  kafkaPaths,
+  produceSequence,
+  readLivePid,
+  readTopic,
+  startKafka,
+  stopKafka,
+  testBrokers,
+  testKafka,
+  uniqueName,
+} from '@eos/testing';
 
 const port = Number((testBrokers()[0] ?? '').split(':')[1]);
-const managed = testBrokers().length === 1 && readLivePid(kafkaPaths({ port }).pidFile, 'kafka.Kafka') !== undefined;
+const managed =
+  testBrokers().length === 1 && readLivePid(kafkaPaths({ port }).pidFile, 'kafka.Kafka') !== undefined;
 const maybe = managed ? it : it.skip;
 if (!managed) console.warn('broker restart test skipped: the broker is not managed by tools/kafka');
 
@@ -54,18 +65,30 @@ maybe('the task resumes by itself after a broker stop and start; exactly once ho
   await admin.disconnect();
 
   await stopKafka({ port }); // SIGTERM: a clean broker shutdown mid-stream
-  await child.waitFor((e) => e.event === 'state' && e['state'] === 'recovering', 'the task noticing the outage', 60_000);
+  await child.waitFor(
+    (e) => e.event === 'state' && e['state'] === 'recovering',
+    'the task noticing the outage',
+    60_000,
+  );
   await startKafka({ port });
 
   admin = kafka.admin();
   await admin.connect();
   producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
-  const after = await produceSequence(producer, p.input, { count: 500, keys: 10, partitions: 2, from: 2_000 });
+  const after = await produceSequence(producer, p.input, {
+    count: 500,
+    keys: 10,
+    partitions: 2,
+    from: 2_000,
+  });
 
   const deadline = Date.now() + 120_000;
   for (;;) {
-    const [ends, committed] = await Promise.all([endOffsets(admin, p.input), groupOffsets(admin, p.group, p.input)]);
+    const [ends, committed] = await Promise.all([
+      endOffsets(admin, p.input),
+      groupOffsets(admin, p.group, p.input),
+    ]);
     if ([...ends].every(([part, e]) => (committed.get(part) ?? -1) >= e)) break;
     if (Date.now() > deadline) throw new Error('the task did not catch up after the restart');
     await new Promise((r) => setTimeout(r, 250));
@@ -76,5 +99,8 @@ maybe('the task resumes by itself after a broker stop and start; exactly once ho
   expect(report.duplicates).toEqual([]);
   expect(report.orderViolations).toEqual([]);
   expect(out).toHaveLength(2_500);
-  expect(child.count('aborted') + child.events.filter((e) => e.event === 'state' && e['state'] === 'recovering').length).toBeGreaterThan(0);
+  expect(
+    child.count('aborted') +
+      child.events.filter((e) => e.event === 'state' && e['state'] === 'recovering').length,
+  ).toBeGreaterThan(0);
 });

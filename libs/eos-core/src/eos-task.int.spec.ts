@@ -3,10 +3,18 @@
  * Every check reads the output with kcat (librdkafka), not with kafkajs.
  */
 import type { Admin, Kafka, Producer } from 'kafkajs';
-import { ChildTask } from '../../../tools/testing/child-task';
-import { testBrokers } from '../../../tools/testing/env';
-import { createTopic, endOffsets, groupOffsets, readTopic, testKafka, uniqueName } from '../../../tools/testing/kafka-helpers';
-import { checkExactlyOnce, produceSequence } from '../../../tools/testing/sequence';
+import {
+  checkExactlyOnce,
+  ChildTask,
+  createTopic,
+  endOffsets,
+  groupOffsets,
+  produceSequence,
+  readTopic,
+  testBrokers,
+  testKafka,
+  uniqueName,
+} from '@eos/testing';
 
 const FIXTURE = 'libs/eos-core/src/int/run-task.ts';
 const suffixA = (v: string) => `${v}|a`;
@@ -42,7 +50,12 @@ async function pipeline(partitions: number, withDlq = false) {
   return { name, input, output, dlq, group: `eos.${name}` };
 }
 
-function runTask(p: { name: string; input: string; output: string; dlq: string }, taskIndex: number, partitions: number[], extra: Record<string, unknown> = {}) {
+function runTask(
+  p: { name: string; input: string; output: string; dlq: string },
+  taskIndex: number,
+  partitions: number[],
+  extra: Record<string, unknown> = {},
+) {
   const c = new ChildTask(FIXTURE, {
     brokers: testBrokers(),
     pipeline: p.name,
@@ -62,25 +75,42 @@ function runTask(p: { name: string; input: string; output: string; dlq: string }
 async function waitCaughtUp(input: string, group: string, timeoutMs = 120_000): Promise<void> {
   const end = Date.now() + timeoutMs;
   for (;;) {
-    const [ends, committed] = await Promise.all([endOffsets(admin, input), groupOffsets(admin, group, input)]);
+    const [ends, committed] = await Promise.all([
+      endOffsets(admin, input),
+      groupOffsets(admin, group, input),
+    ]);
     if ([...ends].every(([p, e]) => (committed.get(p) ?? -1) >= e)) return;
-    if (Date.now() > end) throw new Error(`not caught up: ends ${JSON.stringify([...ends])} committed ${JSON.stringify([...committed])}`);
+    if (Date.now() > end)
+      throw new Error(
+        `not caught up: ends ${JSON.stringify([...ends])} committed ${JSON.stringify([...committed])}`,
+      );
     await new Promise((r) => setTimeout(r, 200));
   }
 }
 
-async function expectExactlyOnce(p: { input: string; output: string; group: string }, inputs: { value: string }[]) {
+async function expectExactlyOnce(
+  p: { input: string; output: string; group: string },
+  inputs: { value: string }[],
+) {
   await waitCaughtUp(p.input, p.group);
   const out = await readTopic(p.output, 'read_committed');
   const report = checkExactlyOnce(inputs, out, suffixA);
-  expect({ missing: report.missing.slice(0, 5), duplicates: report.duplicates.slice(0, 5), unexpected: report.unexpected.slice(0, 5), order: report.orderViolations.slice(0, 5) }).toEqual({
+  expect({
+    missing: report.missing.slice(0, 5),
+    duplicates: report.duplicates.slice(0, 5),
+    unexpected: report.unexpected.slice(0, 5),
+    order: report.orderViolations.slice(0, 5),
+  }).toEqual({
     missing: [],
     duplicates: [],
     unexpected: [],
     order: [],
   });
   expect(out).toHaveLength(inputs.length);
-  const [ends, committed] = await Promise.all([endOffsets(admin, p.input), groupOffsets(admin, p.group, p.input)]);
+  const [ends, committed] = await Promise.all([
+    endOffsets(admin, p.input),
+    groupOffsets(admin, p.group, p.input),
+  ]);
   expect(committed).toEqual(ends);
   return out;
 }
@@ -89,12 +119,17 @@ it('10,000 records over 4 partitions, 2 tasks in 2 processes: exactly once, orde
   const p = await pipeline(4);
   const a = runTask(p, 0, [0, 2]);
   const b = runTask(p, 1, [1, 3]);
-  await Promise.all([a.waitFor((e) => e.event === 'started', 'start'), b.waitFor((e) => e.event === 'started', 'start')]);
+  await Promise.all([
+    a.waitFor((e) => e.event === 'started', 'start'),
+    b.waitFor((e) => e.event === 'started', 'start'),
+  ]);
   const inputs = await produceSequence(producer, p.input, { count: 10_000, keys: 40, partitions: 4 });
   const out = await expectExactlyOnce(p, inputs);
   // Same partition in and out: per-partition order is the input order.
   for (let part = 0; part < 4; part++) {
-    expect(out.filter((r) => r.partition === part).map((r) => r.value)).toEqual(inputs.filter((i) => i.partition === part).map((i) => suffixA(i.value)));
+    expect(out.filter((r) => r.partition === part).map((r) => r.value)).toEqual(
+      inputs.filter((i) => i.partition === part).map((i) => suffixA(i.value)),
+    );
   }
 });
 
@@ -141,7 +176,14 @@ it('zombie: A is SIGSTOPped, B takes over and commits, A resumes and is fenced, 
 
 it('poison record: dead-lettered once with its headers, and the loop goes on', async () => {
   const p = await pipeline(1, true);
-  await producer.send({ topic: p.input, messages: [{ key: 'k', value: 'ok-1' }, { key: 'k', value: 'POISON' }, { key: 'k', value: 'ok-2' }] });
+  await producer.send({
+    topic: p.input,
+    messages: [
+      { key: 'k', value: 'ok-1' },
+      { key: 'k', value: 'POISON' },
+      { key: 'k', value: 'ok-2' },
+    ],
+  });
   runTask(p, 0, [0], { transform: 'poison' });
   await waitCaughtUp(p.input, p.group);
   expect((await readTopic(p.output)).map((r) => r.value)).toEqual(['ok-1|a', 'ok-2|a']);
@@ -166,7 +208,9 @@ it('a failure between send and commit: abort, rewind, exactly once', async () =>
   const inputs = await produceSequence(producer, p.input, { count: 50, keys: 1, partitions: 1 });
   const c = runTask(p, 0, [0], { maxRecords: 10, failSendOffsetsOnce: true });
   await expectExactlyOnce(p, inputs);
-  expect(c.events.filter((e) => e.event === 'aborted').map((e) => e['reason'])).toEqual(['injected failure between send and commit']);
+  expect(c.events.filter((e) => e.event === 'aborted').map((e) => e['reason'])).toEqual([
+    'injected failure between send and commit',
+  ]);
   // The aborted batch's records were written and aborted: visible only to read_uncommitted.
   expect((await readTopic(p.output, 'read_uncommitted')).length).toBeGreaterThan(50);
 });
@@ -176,7 +220,9 @@ it('a retriable transform error: abort, rewind, exactly once, nothing dead-lette
   const inputs = await produceSequence(producer, p.input, { count: 50, keys: 1, partitions: 1 });
   const c = runTask(p, 0, [0], { transform: 'retriable-once', maxRecords: 10 });
   await expectExactlyOnce(p, inputs);
-  expect(c.events.filter((e) => e.event === 'aborted').map((e) => e['reason'])).toEqual(['injected retriable failure']);
+  expect(c.events.filter((e) => e.event === 'aborted').map((e) => e['reason'])).toEqual([
+    'injected retriable failure',
+  ]);
   expect(await readTopic(p.dlq)).toHaveLength(0);
 });
 
@@ -184,7 +230,14 @@ it('batches larger than a produce request (4,000 x 1 KB in one transaction) are 
   const p = await pipeline(2);
   const pad = 'x'.repeat(1000);
   for (let i = 0; i < 4000; i += 1000) {
-    await producer.send({ topic: p.input, acks: -1, messages: Array.from({ length: 1000 }, (_, j) => ({ partition: (i + j) % 2, value: `${i + j}:${pad}` })) });
+    await producer.send({
+      topic: p.input,
+      acks: -1,
+      messages: Array.from({ length: 1000 }, (_, j) => ({
+        partition: (i + j) % 2,
+        value: `${i + j}:${pad}`,
+      })),
+    });
   }
   const c = runTask(p, 0, [0, 1], { maxRecords: 5000 });
   await waitCaughtUp(p.input, p.group);
@@ -192,5 +245,7 @@ it('batches larger than a produce request (4,000 x 1 KB in one transaction) are 
   expect(out).toHaveLength(4000);
   expect(new Set(out.map((r) => r.value)).size).toBe(4000);
   expect(c.count('aborted')).toBe(0);
-  expect(Math.max(...c.events.filter((e) => e.event === 'committed').map((e) => e['records'] as number))).toBeGreaterThan(1000);
+  expect(
+    Math.max(...c.events.filter((e) => e.event === 'committed').map((e) => e['records'] as number)),
+  ).toBeGreaterThan(1000);
 });

@@ -36,7 +36,11 @@ function setup(overrides: Partial<EosTaskOptions> = {}, partitions = 2) {
 
 const values = (kafka: FakeKafka, topic: string) => kafka.read(topic).map((r) => r.value?.toString());
 const produceN = (kafka: FakeKafka, partition: number, n: number, from = 0) =>
-  kafka.produce('in', partition, Array.from({ length: n }, (_, i) => ({ key: `k${partition}`, value: `p${partition}-${from + i}` })));
+  kafka.produce(
+    'in',
+    partition,
+    Array.from({ length: n }, (_, i) => ({ key: `k${partition}`, value: `p${partition}-${from + i}` })),
+  );
 
 async function until(cond: () => boolean, what = 'condition', ms = 5_000): Promise<void> {
   const end = Date.now() + ms;
@@ -62,10 +66,25 @@ describe('EosTask on the fake port', () => {
     produceN(kafka, 1, 3);
     await task.start();
     await until(() => kafka.read('out').length === 8, 'outputs');
-    expect(kafka.read('out').filter((r) => r.partition === 0).map((r) => r.value?.toString())).toEqual(['p0-0', 'p0-1', 'p0-2', 'p0-3', 'p0-4']);
-    expect(kafka.groups.get('eos.p')?.get('in')).toEqual(new Map([[0, 5], [1, 3]]));
+    expect(
+      kafka
+        .read('out')
+        .filter((r) => r.partition === 0)
+        .map((r) => r.value?.toString()),
+    ).toEqual(['p0-0', 'p0-1', 'p0-2', 'p0-3', 'p0-4']);
+    expect(kafka.groups.get('eos.p')?.get('in')).toEqual(
+      new Map([
+        [0, 5],
+        [1, 3],
+      ]),
+    );
     expect(commits.reduce((n, c) => n + c.records, 0)).toBe(8);
-    expect(task.positions()).toEqual(new Map([[0, 5], [1, 3]]));
+    expect(task.positions()).toEqual(
+      new Map([
+        [0, 5],
+        [1, 3],
+      ]),
+    );
   });
 
   it('bounds a batch by maxRecords and by maxBytes', async () => {
@@ -77,7 +96,11 @@ describe('EosTask on the fake port', () => {
     expect(a.commits.map((c) => c.records).reduce((x, y) => x + y)).toBe(10);
 
     const b = track(setup({ batching: { maxBytes: 20, lingerMs: 5 } }, 1));
-    b.kafka.produce('in', 0, Array.from({ length: 6 }, () => ({ value: 'x'.repeat(8) }))); // 8 bytes each, no key
+    b.kafka.produce(
+      'in',
+      0,
+      Array.from({ length: 6 }, () => ({ value: 'x'.repeat(8) })),
+    ); // 8 bytes each, no key
     await b.task.start();
     await until(() => b.kafka.read('out').length === 6);
     expect(b.commits.every((c) => c.bytes <= 20)).toBe(true);
@@ -126,22 +149,27 @@ describe('EosTask on the fake port', () => {
     produceN(kafka, 0, 1);
     await task.start();
     await expect(task.done()).resolves.toMatchObject({ kind: 'failed' });
-    expect(failed[0]).toMatch(/in\/0@0 failed the transform \(nope\) and the pipeline has no dead-letter topic/);
+    expect(failed[0]).toMatch(
+      /in\/0@0 failed the transform \(nope\) and the pipeline has no dead-letter topic/,
+    );
     expect(kafka.groups.get('eos.p')).toBeUndefined();
   });
 
-  it.each(['send', 'sendOffsets'] as const)('aborts, rewinds and retries after a %s failure: exactly once', async (op) => {
-    const { kafka, task, aborted } = track(setup({}, 1));
-    produceN(kafka, 0, 20);
-    kafka.failNext(op);
-    await task.start();
-    await until(() => kafka.read('out').length >= 20);
-    await until(() => task.state === 'running');
-    expect(values(kafka, 'out')).toEqual(Array.from({ length: 20 }, (_, i) => `p0-${i}`));
-    expect(aborted).toEqual([`injected ${op} failure`]);
-    expect(kafka.stats.aborts).toBe(1);
-    expect(kafka.stats.consumers).toBe(2); // rewound by a fresh consumer at the committed offsets
-  });
+  it.each(['send', 'sendOffsets'] as const)(
+    'aborts, rewinds and retries after a %s failure: exactly once',
+    async (op) => {
+      const { kafka, task, aborted } = track(setup({}, 1));
+      produceN(kafka, 0, 20);
+      kafka.failNext(op);
+      await task.start();
+      await until(() => kafka.read('out').length >= 20);
+      await until(() => task.state === 'running');
+      expect(values(kafka, 'out')).toEqual(Array.from({ length: 20 }, (_, i) => `p0-${i}`));
+      expect(aborted).toEqual([`injected ${op} failure`]);
+      expect(kafka.stats.aborts).toBe(1);
+      expect(kafka.stats.consumers).toBe(2); // rewound by a fresh consumer at the committed offsets
+    },
+  );
 
   it('aborts and retries a batch when the transform throws a retriable error', async () => {
     let failures = 1;
@@ -262,11 +290,19 @@ describe('classifyError', () => {
   it('sorts errors by what the loop must do', () => {
     expect(classifyError(Object.assign(new Error('x'), { type: 'INVALID_PRODUCER_EPOCH' }))).toBe('fenced');
     expect(classifyError(Object.assign(new Error('x'), { type: 'PRODUCER_FENCED' }))).toBe('fenced');
-    expect(classifyError(new Error('retries exceeded', { cause: Object.assign(new Error('y'), { type: 'PRODUCER_FENCED' }) }))).toBe('fenced');
-    expect(classifyError(Object.assign(new Error('wrapper'), { originalError: new FencedError('f') }))).toBe('fenced');
+    expect(
+      classifyError(
+        new Error('retries exceeded', { cause: Object.assign(new Error('y'), { type: 'PRODUCER_FENCED' }) }),
+      ),
+    ).toBe('fenced');
+    expect(classifyError(Object.assign(new Error('wrapper'), { originalError: new FencedError('f') }))).toBe(
+      'fenced',
+    );
     expect(classifyError(new TaskFatalError('bad'))).toBe('fatal');
     expect(classifyError(Object.assign(new Error('too large'), { type: 'MESSAGE_TOO_LARGE' }))).toBe('fatal');
-    expect(classifyError(Object.assign(new Error('timeout'), { type: 'REQUEST_TIMED_OUT' }))).toBe('retriable');
+    expect(classifyError(Object.assign(new Error('timeout'), { type: 'REQUEST_TIMED_OUT' }))).toBe(
+      'retriable',
+    );
     expect(classifyError(new Error('Connection error: ECONNREFUSED'))).toBe('retriable');
   });
 });

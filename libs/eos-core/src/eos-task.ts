@@ -1,8 +1,20 @@
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
-import { isRetriableTransformError, type InputRecord, type OutputRecord, type TransformFn } from '@eos/transforms';
+import {
+  isRetriableTransformError,
+  type InputRecord,
+  type OutputRecord,
+  type TransformFn,
+} from '@eos/transforms';
 import { classifyError, describeError, InvalidTaskOptionsError, TaskFatalError } from './errors';
-import type { ConsumerPort, KafkaPort, OffsetMap, ProduceRecord, TransactionalProducerPort, TransactionPort } from './kafka-port';
+import type {
+  ConsumerPort,
+  KafkaPort,
+  OffsetMap,
+  ProduceRecord,
+  TransactionalProducerPort,
+  TransactionPort,
+} from './kafka-port';
 import { RecordBuffer, type BatchLimits, type TakenBatch } from './record-buffer';
 
 /** Everything one task needs. Only the Kafka port talks to the outside world. */
@@ -44,7 +56,8 @@ export interface EosTaskOptions {
   fastStopTimeoutMs?: number;
 }
 
-export type TaskState = 'created' | 'starting' | 'running' | 'paused' | 'recovering' | 'stopping' | 'stopped' | 'fenced' | 'failed';
+export type TaskState =
+  'created' | 'starting' | 'running' | 'paused' | 'recovering' | 'stopping' | 'stopped' | 'fenced' | 'failed';
 
 /** A committed transaction. */
 export interface CommitInfo {
@@ -72,7 +85,10 @@ export interface TaskEvents {
 }
 
 /** How the task ended. */
-export type TaskOutcome = { kind: 'stopped'; graceful: boolean; offsets: OffsetMap } | { kind: 'fenced'; error: string } | { kind: 'failed'; error: string };
+export type TaskOutcome =
+  | { kind: 'stopped'; graceful: boolean; offsets: OffsetMap }
+  | { kind: 'fenced'; error: string }
+  | { kind: 'failed'; error: string };
 
 const DEFAULT_BATCHING: BatchLimits = { maxRecords: 5000, maxBytes: 4 << 20, lingerMs: 100 };
 
@@ -93,7 +109,8 @@ class StopRequested extends Error {
  * ```
  */
 export class EosTask extends EventEmitter<TaskEvents> {
-  private readonly o: Required<Pick<EosTaskOptions, 'transactionTimeoutMs' | 'fastStopTimeoutMs'>> & EosTaskOptions;
+  private readonly o: Required<Pick<EosTaskOptions, 'transactionTimeoutMs' | 'fastStopTimeoutMs'>> &
+    EosTaskOptions;
   private readonly limits: BatchLimits;
   private readonly retryInitial: number;
   private readonly retryMax: number;
@@ -169,7 +186,9 @@ export class EosTask extends EventEmitter<TaskEvents> {
     this.wakeIdle?.();
     if (graceful) return this.loop;
     let timer: NodeJS.Timeout | undefined;
-    const abandoned = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), this.o.fastStopTimeoutMs)));
+    const abandoned = new Promise<'timeout'>(
+      (r) => (timer = setTimeout(() => r('timeout'), this.o.fastStopTimeoutMs)),
+    );
     const res = await Promise.race([this.loop, abandoned]);
     clearTimeout(timer);
     if (res !== 'timeout') return res;
@@ -258,8 +277,13 @@ export class EosTask extends EventEmitter<TaskEvents> {
     }
     if (this.stopRequested) throw new StopRequested();
     if (!this.consumer) {
-      if (this.outputPartitions === 0) this.outputPartitions = await this.o.kafka.partitionCount(this.o.outputTopic);
-      const committed = await this.o.kafka.committedOffsets(this.o.consumerGroup, this.o.inputTopic, this.o.partitions);
+      if (this.outputPartitions === 0)
+        this.outputPartitions = await this.o.kafka.partitionCount(this.o.outputTopic);
+      const committed = await this.o.kafka.committedOffsets(
+        this.o.consumerGroup,
+        this.o.inputTopic,
+        this.o.partitions,
+      );
       const missing = this.o.partitions.filter((p) => !committed.has(p));
       if (missing.length > 0) {
         const earliest = await this.o.kafka.earliestOffsets(this.o.inputTopic, missing);
@@ -273,7 +297,10 @@ export class EosTask extends EventEmitter<TaskEvents> {
         partitions: this.o.partitions,
         startOffsets: committed,
         // At-least-once commits through the consumer, so it joins the offsets group itself.
-        privateGroupId: this.o.mode === 'at-least-once' ? this.o.consumerGroup : `${this.o.consumerGroup}.member.${this.o.taskIndex}.${randomUUID()}`,
+        privateGroupId:
+          this.o.mode === 'at-least-once'
+            ? this.o.consumerGroup
+            : `${this.o.consumerGroup}.member.${this.o.taskIndex}.${randomUUID()}`,
         onItems: (items) => this.buffer.push(items),
         onBroken: (err) => {
           this.consumerBroken = err;
@@ -298,7 +325,10 @@ export class EosTask extends EventEmitter<TaskEvents> {
         continue;
       }
       this.setState('running');
-      const batch = await this.buffer.take(this.committed, () => this.stopRequested || this.paused || this.consumerBroken !== undefined);
+      const batch = await this.buffer.take(
+        this.committed,
+        () => this.stopRequested || this.paused || this.consumerBroken !== undefined,
+      );
       if (batch.records.length === 0 && batch.nextOffsets.size === 0) continue;
       await this.runTransaction(batch);
     }
@@ -353,14 +383,18 @@ export class EosTask extends EventEmitter<TaskEvents> {
       throw err;
     }
     try {
-      if (this.o.mode === 'at-least-once') await (this.consumer as ConsumerPort).commitOffsets(batch.nextOffsets);
+      if (this.o.mode === 'at-least-once')
+        await (this.consumer as ConsumerPort).commitOffsets(batch.nextOffsets);
       await tx.commit();
     } catch (err) {
       if (classifyError(err) === 'fenced') throw err;
       // Outcome unknown: a delayed EndTxn could land on the next transaction (KAFKA-17754), so the
       // producer is recreated, and the consumer re-reads the committed offsets, whichever way it went.
       this.producerDirty = true;
-      this.emit('aborted', { reason: `commit outcome unknown: ${describeError(err)}`, records: batch.records.length });
+      this.emit('aborted', {
+        reason: `commit outcome unknown: ${describeError(err)}`,
+        records: batch.records.length,
+      });
       throw err;
     }
     for (const [p, off] of batch.nextOffsets) this.committed.set(p, off);
@@ -450,7 +484,12 @@ function validate(o: EosTaskOptions): void {
   need(!!o.inputTopic, 'inputTopic is required');
   need(!!o.outputTopic, 'outputTopic is required');
   need(o.inputTopic !== o.outputTopic, 'inputTopic and outputTopic must differ');
-  need(Array.isArray(o.partitions) && o.partitions.length > 0 && o.partitions.every((p) => Number.isInteger(p) && p >= 0), 'partitions must be a non-empty list of partition numbers');
+  need(
+    Array.isArray(o.partitions) &&
+      o.partitions.length > 0 &&
+      o.partitions.every((p) => Number.isInteger(p) && p >= 0),
+    'partitions must be a non-empty list of partition numbers',
+  );
   need(!!o.transactionalId, 'transactionalId is required');
   need(!!o.consumerGroup, 'consumerGroup is required');
   need(typeof o.transform === 'function', 'transform must be a function');

@@ -21,7 +21,11 @@ export class InvalidTaskOptionsError extends Error {
   override readonly name = 'InvalidTaskOptionsError';
 }
 
-const FENCED_TYPES = new Set(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED', 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED']);
+const FENCED_TYPES = new Set([
+  'INVALID_PRODUCER_EPOCH',
+  'PRODUCER_FENCED',
+  'TRANSACTIONAL_ID_AUTHORIZATION_FAILED',
+]);
 
 /** Walks an error and its causes (ES2022 `cause`, kafkajs `originalError`, retry wrappers). */
 function* chain(err: unknown): Generator<Record<string, unknown>> {
@@ -40,13 +44,23 @@ export function isFencedError(err: unknown): boolean {
   for (const e of chain(err)) {
     if (e instanceof FencedError) return true;
     if (typeof e['type'] === 'string' && FENCED_TYPES.has(e['type'])) return true;
-    if (typeof e['message'] === 'string' && /INVALID_PRODUCER_EPOCH|PRODUCER_FENCED|producer.*fenced|fenced by/i.test(e['message'])) return true;
+    if (
+      typeof e['message'] === 'string' &&
+      /INVALID_PRODUCER_EPOCH|PRODUCER_FENCED|producer.*fenced|fenced by/i.test(e['message'])
+    )
+      return true;
   }
   return false;
 }
 
 /** Broker answers that retrying the same batch cannot fix. */
-const FATAL_TYPES = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD', 'TOPIC_AUTHORIZATION_FAILED', 'GROUP_AUTHORIZATION_FAILED']);
+const FATAL_TYPES = new Set([
+  'MESSAGE_TOO_LARGE',
+  'RECORD_LIST_TOO_LARGE',
+  'INVALID_RECORD',
+  'TOPIC_AUTHORIZATION_FAILED',
+  'GROUP_AUTHORIZATION_FAILED',
+]);
 
 /** Classifies an error raised while running a transaction. */
 export function classifyError(err: unknown): ErrorKind {
@@ -62,5 +76,7 @@ export function classifyError(err: unknown): ErrorKind {
 export function describeError(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
   const cause = (err as { cause?: unknown }).cause;
-  return cause instanceof Error && cause.message !== err.message ? `${err.message} (cause: ${cause.message})` : err.message;
+  return cause instanceof Error && cause.message !== err.message
+    ? `${err.message} (cause: ${cause.message})`
+    : err.message;
 }

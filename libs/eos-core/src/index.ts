@@ -14,5 +14,12 @@ export type {
 } from './kafka-port';
 export { createKafkaJsPort } from './kafkajs-port';
 export type { KafkaJsPortOptions } from './kafkajs-port';
-export { FencedError, InvalidTaskOptionsError, TaskFatalError, classifyError, describeError, isFencedError } from './errors';
+export {
+  FencedError,
+  InvalidTaskOptionsError,
+  TaskFatalError,
+  classifyError,
+  describeError,
+  isFencedError,
+} from './errors';
 export type { ErrorKind } from './errors';

@@ -63,7 +63,10 @@ export interface ConsumerPort {
 
 export interface KafkaPort {
   /** Connects a transactional producer and runs initTransactions (fencing earlier owners). */
-  transactionalProducer(options: { transactionalId: string; transactionTimeoutMs: number }): Promise<TransactionalProducerPort>;
+  transactionalProducer(options: {
+    transactionalId: string;
+    transactionTimeoutMs: number;
+  }): Promise<TransactionalProducerPort>;
   /**
    * A non-transactional producer with the same shape, for the at-least-once mode (benchmarks):
    * `send` produces at once; `sendOffsets`, commit and abort do nothing (the loop commits offsets

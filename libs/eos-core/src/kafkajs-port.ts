@@ -8,7 +8,15 @@
  * offsets by a seek on its first join and never seeks again: an abort recreates it, so every batch
  * it hands over is contiguous with the last.
  */
-import { AssignerProtocol, Kafka, logLevel as KafkaLogLevel, type Consumer, type PartitionAssigner, type Producer, type Transaction } from 'kafkajs';
+import {
+  AssignerProtocol,
+  Kafka,
+  logLevel as KafkaLogLevel,
+  type Consumer,
+  type PartitionAssigner,
+  type Producer,
+  type Transaction,
+} from 'kafkajs';
 import type { Headers, InputRecord } from '@eos/transforms';
 import type {
   ConsumedItem,
@@ -86,7 +94,11 @@ export function createKafkaJsPort(options: KafkaJsPortOptions): KafkaPort {
     },
 
     async plainProducer() {
-      const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+      const producer = kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+      });
       await producer.connect();
       return {
         async begin(): Promise<TransactionPort> {
@@ -165,7 +177,12 @@ class KafkaJsTransaction implements TransactionPort {
     if (offsets.size === 0) return;
     await this.tx.sendOffsets({
       consumerGroupId: groupId,
-      topics: [{ topic, partitions: [...offsets].map(([partition, offset]) => ({ partition, offset: String(offset) })) }],
+      topics: [
+        {
+          topic,
+          partitions: [...offsets].map(([partition, offset]) => ({ partition, offset: String(offset) })),
+        },
+      ],
     });
   }
 
@@ -178,15 +195,27 @@ class KafkaJsTransaction implements TransactionPort {
   }
 }
 
-type TopicMessages = { topic: string; messages: { key: Buffer | string | null; value: Buffer | string | null; partition?: number; headers?: Record<string, Buffer | string> }[] }[];
+type TopicMessages = {
+  topic: string;
+  messages: {
+    key: Buffer | string | null;
+    value: Buffer | string | null;
+    partition?: number;
+    headers?: Record<string, Buffer | string>;
+  }[];
+}[];
 
 /** Bytes per produce request: kafkajs does not split record batches, and brokers refuse those over message.max.bytes (1 MiB by default). */
 const CHUNK_BYTES = 768 * 1024;
 
-const size = (v: Buffer | string | null | undefined) => (v == null ? 0 : typeof v === 'string' ? Buffer.byteLength(v) : v.length);
+const size = (v: Buffer | string | null | undefined) =>
+  v == null ? 0 : typeof v === 'string' ? Buffer.byteLength(v) : v.length;
 
 /** Sends records in requests of at most CHUNK_BYTES (a single larger record goes alone), in order. */
-async function sendInChunks(records: ProduceRecord[], sendBatch: (tm: TopicMessages) => Promise<unknown>): Promise<void> {
+async function sendInChunks(
+  records: ProduceRecord[],
+  sendBatch: (tm: TopicMessages) => Promise<unknown>,
+): Promise<void> {
   let chunk = new Map<string, TopicMessages[number]['messages']>();
   let bytes = 0;
   const flush = async () => {
@@ -225,12 +254,19 @@ function taskAssigner(topic: string, partitions: number[]): PartitionAssigner {
       }));
     },
     protocol({ topics }) {
-      return { name: ASSIGNER, metadata: AssignerProtocol.MemberMetadata.encode({ version: 1, topics, userData: Buffer.alloc(0) }) };
+      return {
+        name: ASSIGNER,
+        metadata: AssignerProtocol.MemberMetadata.encode({ version: 1, topics, userData: Buffer.alloc(0) }),
+      };
     },
   });
 }
 
-async function startConsumer(kafka: Kafka, o: ConsumerPortOptions, options: KafkaJsPortOptions): Promise<ConsumerPort> {
+async function startConsumer(
+  kafka: Kafka,
+  o: ConsumerPortOptions,
+  options: KafkaJsPortOptions,
+): Promise<ConsumerPort> {
   const consumer: Consumer = kafka.consumer({
     groupId: o.privateGroupId,
     partitionAssigners: [taskAssigner(o.topic, o.partitions)],
@@ -262,7 +298,8 @@ async function startConsumer(kafka: Kafka, o: ConsumerPortOptions, options: Kafk
           return;
         }
         // Positioned before the first fetch: kafkajs applies pending seeks at the start of each fetch.
-        for (const p of o.partitions) consumer.seek({ topic: o.topic, partition: p, offset: String(o.startOffsets.get(p) ?? 0) });
+        for (const p of o.partitions)
+          consumer.seek({ topic: o.topic, partition: p, offset: String(o.startOffsets.get(p) ?? 0) });
         resolve();
       } else {
         // A rejoin resets kafkajs's fetch position; the loop recreates the consumer instead.
@@ -280,7 +317,9 @@ async function startConsumer(kafka: Kafka, o: ConsumerPortOptions, options: Kafk
   // still announces them, and the loop needs their end to count markers in its position.
   consumer.on(consumer.events.START_BATCH_PROCESS, ({ payload }) => {
     if (payload.batchSize === 0 && payload.topic === o.topic) {
-      o.onItems([{ kind: 'position', partition: payload.partition, nextOffset: Number(payload.lastOffset) + 1 }]);
+      o.onItems([
+        { kind: 'position', partition: payload.partition, nextOffset: Number(payload.lastOffset) + 1 },
+      ]);
     }
   });
 
@@ -291,8 +330,10 @@ async function startConsumer(kafka: Kafka, o: ConsumerPortOptions, options: Kafk
       autoCommit: false,
       eachBatchAutoResolve: true,
       partitionsConsumedConcurrently: 1,
-      eachBatch: async ({ batch, isStale }) => {
-        if (isStale() || closing) return;
+      eachBatch: async (payload) => {
+        const { batch } = payload;
+        // No seek happens after the first join, but a batch fetched before one must never count.
+        if (payload.isStale() || closing) return;
         const items: ConsumedItem[] = [];
         for (const m of batch.messages) {
           const record: InputRecord = {
@@ -306,7 +347,11 @@ async function startConsumer(kafka: Kafka, o: ConsumerPortOptions, options: Kafk
           };
           items.push({ kind: 'record', record, bytes: (m.value?.length ?? 0) + (m.key?.length ?? 0) });
         }
-        items.push({ kind: 'position', partition: batch.partition, nextOffset: Number(batch.lastOffset()) + 1 });
+        items.push({
+          kind: 'position',
+          partition: batch.partition,
+          nextOffset: Number(batch.lastOffset()) + 1,
+        });
         o.onItems(items);
       },
     });
@@ -319,7 +364,9 @@ async function startConsumer(kafka: Kafka, o: ConsumerPortOptions, options: Kafk
 
   return {
     async commitOffsets(offsets) {
-      await consumer.commitOffsets([...offsets].map(([partition, offset]) => ({ topic: o.topic, partition, offset: String(offset) })));
+      await consumer.commitOffsets(
+        [...offsets].map(([partition, offset]) => ({ topic: o.topic, partition, offset: String(offset) })),
+      );
     },
     pause: () => consumer.pause([{ topic: o.topic }]),
     resume: () => consumer.resume([{ topic: o.topic }]),

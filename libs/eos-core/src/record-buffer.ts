@@ -48,7 +48,10 @@ export class RecordBuffer {
         this.byteCount += it.bytes;
       }
     }
-    if (!this.high && (this.recordCount >= 2 * this.limits.maxRecords || this.byteCount >= 2 * this.limits.maxBytes)) {
+    if (
+      !this.high &&
+      (this.recordCount >= 2 * this.limits.maxRecords || this.byteCount >= 2 * this.limits.maxBytes)
+    ) {
       this.high = true;
       this.onBackpressure(true);
     }
@@ -105,7 +108,9 @@ export class RecordBuffer {
     while (this.head < this.items.length) {
       const it = this.items[this.head] as ConsumedItem;
       if (it.kind === 'record') {
-        const fits = records.length < this.limits.maxRecords && (records.length === 0 || bytes + it.bytes <= this.limits.maxBytes);
+        const fits =
+          records.length < this.limits.maxRecords &&
+          (records.length === 0 || bytes + it.bytes <= this.limits.maxBytes);
         if (!fits) break;
         records.push(it.record);
         bytes += it.bytes;

@@ -26,12 +26,18 @@ type Op = 'init' | 'begin' | 'send' | 'sendOffsets' | 'commit' | 'abort';
 
 /** A fenced error as kafkajs raises it. */
 export function fencedError(): Error {
-  return Object.assign(new Error('The producer attempted to use a producer id which is not currently assigned to its transactional id'), {
-    type: 'INVALID_PRODUCER_EPOCH',
-  });
+  return Object.assign(
+    new Error(
+      'The producer attempted to use a producer id which is not currently assigned to its transactional id',
+    ),
+    {
+      type: 'INVALID_PRODUCER_EPOCH',
+    },
+  );
 }
 
-const toBuf = (v: Buffer | string | null | undefined): Buffer | null => (v === null || v === undefined ? null : Buffer.isBuffer(v) ? v : Buffer.from(v));
+const toBuf = (v: Buffer | string | null | undefined): Buffer | null =>
+  v === null || v === undefined ? null : Buffer.isBuffer(v) ? v : Buffer.from(v);
 
 export class FakeKafka implements KafkaPort {
   readonly topics = new Map<string, FakeRecord[][]>();
@@ -43,13 +49,17 @@ export class FakeKafka implements KafkaPort {
   readonly stats = { inits: 0, commits: 0, aborts: 0, consumers: 0 };
 
   createTopic(name: string, partitions: number): void {
-    this.topics.set(name, Array.from({ length: partitions }, () => []));
+    this.topics.set(
+      name,
+      Array.from({ length: partitions }, () => []),
+    );
   }
 
   /** Appends committed records to an input topic (a plain producer). */
   produce(topic: string, partition: number, records: { key?: string; value: string | null }[]): void {
     const log = this.partition(topic, partition);
-    for (const r of records) log.push({ offset: log.length, key: toBuf(r.key ?? null), value: toBuf(r.value), headers: {} });
+    for (const r of records)
+      log.push({ offset: log.length, key: toBuf(r.key ?? null), value: toBuf(r.value), headers: {} });
     this.notify();
   }
 
@@ -83,26 +93,29 @@ export class FakeKafka implements KafkaPort {
     for (const l of [...this.listeners]) l();
   }
 
-  async transactionalProducer({ transactionalId }: { transactionalId: string }): Promise<TransactionalProducerPort> {
+  async transactionalProducer({
+    transactionalId,
+  }: {
+    transactionalId: string;
+  }): Promise<TransactionalProducerPort> {
     const f = this.takeFault('init');
     if (f) throw f.error;
     this.stats.inits++;
     const epoch = (this.epochs.get(transactionalId) ?? 0) + 1;
     this.epochs.set(transactionalId, epoch);
-    const fake = this;
     const check = () => {
-      if (fake.epochs.get(transactionalId) !== epoch) throw fencedError();
+      if (this.epochs.get(transactionalId) !== epoch) throw fencedError();
     };
     return {
-      async begin(): Promise<TransactionPort> {
-        const bf = fake.takeFault('begin');
+      begin: async (): Promise<TransactionPort> => {
+        const bf = this.takeFault('begin');
         if (bf) throw bf.error;
         check();
         const pending: ProduceRecord[] = [];
         const offsets: { group: string; topic: string; offsets: OffsetMap }[] = [];
         let done = false;
         const run = async (op: Op, effect: () => void) => {
-          const of = fake.takeFault(op);
+          const of = this.takeFault(op);
           if (of && !of.afterEffect) throw of.error;
           check();
           effect();
@@ -110,36 +123,44 @@ export class FakeKafka implements KafkaPort {
         };
         return {
           send: (records) => run('send', () => pending.push(...records)),
-          sendOffsets: (group, topic, o) => run('sendOffsets', () => offsets.push({ group, topic, offsets: new Map(o) })),
+          sendOffsets: (group, topic, o) =>
+            run('sendOffsets', () => offsets.push({ group, topic, offsets: new Map(o) })),
           commit: () =>
             run('commit', () => {
               if (done) throw new Error('transaction already ended');
               done = true;
-              fake.stats.commits++;
+              this.stats.commits++;
               for (const r of pending) {
-                const parts = fake.topics.get(r.topic);
+                const parts = this.topics.get(r.topic);
                 if (!parts) throw new Error(`topic ${r.topic} does not exist`);
-                const p = r.partition ?? (r.key ? Buffer.from(String(r.key)).reduce((a, b) => a + b, 0) % parts.length : 0);
-                const log = fake.partition(r.topic, p);
-                log.push({ offset: log.length, key: toBuf(r.key), value: toBuf(r.value), headers: { ...(r.headers ?? {}) } });
+                const p =
+                  r.partition ??
+                  (r.key ? Buffer.from(String(r.key)).reduce((a, b) => a + b, 0) % parts.length : 0);
+                const log = this.partition(r.topic, p);
+                log.push({
+                  offset: log.length,
+                  key: toBuf(r.key),
+                  value: toBuf(r.value),
+                  headers: { ...(r.headers ?? {}) },
+                });
               }
               for (const o of offsets) {
-                let g = fake.groups.get(o.group);
-                if (!g) fake.groups.set(o.group, (g = new Map()));
+                let g = this.groups.get(o.group);
+                if (!g) this.groups.set(o.group, (g = new Map<string, OffsetMap>()));
                 let t = g.get(o.topic);
-                if (!t) g.set(o.topic, (t = new Map()));
+                if (!t) g.set(o.topic, (t = new Map<number, number>()));
                 for (const [p, off] of o.offsets) t.set(p, off);
               }
-              fake.notify();
+              this.notify();
             }),
           abort: () =>
             run('abort', () => {
               done = true;
-              fake.stats.aborts++;
+              this.stats.aborts++;
             }),
         };
       },
-      async close() {},
+      close: async () => undefined,
     };
   }
 
@@ -178,7 +199,15 @@ export class FakeKafka implements KafkaPort {
         if (next >= log.length) continue;
         for (; next < log.length; next++) {
           const r = log[next] as FakeRecord;
-          const record: InputRecord = { topic: o.topic, partition: p, offset: String(r.offset), key: r.key, value: r.value, headers: { ...r.headers }, timestamp: '0' };
+          const record: InputRecord = {
+            topic: o.topic,
+            partition: p,
+            offset: String(r.offset),
+            key: r.key,
+            value: r.value,
+            headers: { ...r.headers },
+            timestamp: '0',
+          };
           items.push({ kind: 'record', record, bytes: (r.value?.length ?? 0) + (r.key?.length ?? 0) });
         }
         items.push({ kind: 'position', partition: p, nextOffset: next });

@@ -12,12 +12,15 @@ fs.rmSync(gen, { recursive: true, force: true });
 fs.mkdirSync(gen, { recursive: true });
 execFileSync(process.execPath, [buf, 'generate'], { cwd: root, stdio: 'inherit' });
 const image = path.join(gen, 'descriptor.binpb');
-execFileSync(process.execPath, [buf, 'build', '--as-file-descriptor-set', '-o', image], { cwd: root, stdio: 'inherit' });
+execFileSync(process.execPath, [buf, 'build', '--as-file-descriptor-set', '-o', image], {
+  cwd: root,
+  stdio: 'inherit',
+});
 // Split the FileDescriptorSet (field 1: repeated FileDescriptorProto) into its files.
 const set = fs.readFileSync(image);
 fs.rmSync(image);
 const files = [];
-for (let i = 0; i < set.length; ) {
+for (let i = 0; i < set.length;) {
   const tag = set[i++];
   if (tag !== 0x0a) throw new Error(`unexpected tag ${tag} in descriptor set`);
   let len = 0;

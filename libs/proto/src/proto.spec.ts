@@ -30,11 +30,17 @@ describe('eos.v1 generated code', () => {
 
   it('carries oneof session messages', () => {
     const msg = WorkerMessage.fromPartial({ body: { $case: 'heartbeat', value: { sentAtMs: 42 } } });
-    expect(WorkerMessage.decode(WorkerMessage.encode(msg).finish()).body).toEqual({ $case: 'heartbeat', value: { sentAtMs: 42 } });
+    expect(WorkerMessage.decode(WorkerMessage.encode(msg).finish()).body).toEqual({
+      $case: 'heartbeat',
+      value: { sentAtMs: 42 },
+    });
   });
 
   it('embeds descriptors for every served service (reflection)', () => {
-    const text = FILE_DESCRIPTOR_PROTOS_BASE64.map((b) => Buffer.from(b, 'base64').toString('latin1')).join('\n');
-    for (const name of ['AdminService', 'WorkerService', 'Health', 'google/protobuf/struct.proto']) expect(text).toContain(name);
+    const text = FILE_DESCRIPTOR_PROTOS_BASE64.map((b) => Buffer.from(b, 'base64').toString('latin1')).join(
+      '\n',
+    );
+    for (const name of ['AdminService', 'WorkerService', 'Health', 'google/protobuf/struct.proto'])
+      expect(text).toContain(name);
   });
 });

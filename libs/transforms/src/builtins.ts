@@ -8,7 +8,8 @@ export const identityV1: TransformDefinition = {
   description: 'key, value and headers unchanged',
   create(config) {
     const extra = Object.keys(config);
-    if (extra.length > 0) throw new TransformConfigError(`identity@1 takes no config (got ${extra.join(', ')})`, extra[0]);
+    if (extra.length > 0)
+      throw new TransformConfigError(`identity@1 takes no config (got ${extra.join(', ')})`, extra[0]);
     return (r) => ({ value: r.value, headers: definedHeaders(r.headers) });
   },
 };
@@ -20,9 +21,11 @@ export const suffixV1: TransformDefinition = {
   description: 'appends config.suffix to the value',
   create(config) {
     const suffix = config['suffix'];
-    if (typeof suffix !== 'string') throw new TransformConfigError('suffix@1 needs config.suffix, a string', 'suffix');
+    if (typeof suffix !== 'string')
+      throw new TransformConfigError('suffix@1 needs config.suffix, a string', 'suffix');
     const unknown = Object.keys(config).filter((k) => k !== 'suffix');
-    if (unknown.length > 0) throw new TransformConfigError(`suffix@1: unknown config key ${unknown[0]}`, unknown[0]);
+    if (unknown.length > 0)
+      throw new TransformConfigError(`suffix@1: unknown config key ${unknown[0]}`, unknown[0]);
     const tail = Buffer.from(suffix, 'utf8');
     return (r) => {
       if (r.value === null) throw new PoisonRecordError('suffix@1 cannot append to a null value (tombstone)');

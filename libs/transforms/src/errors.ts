@@ -47,5 +47,7 @@ export class TransformLoadError extends Error {
 
 /** True when the loop must abort and retry rather than dead-letter the record. */
 export function isRetriableTransformError(err: unknown): boolean {
-  return err instanceof RetriableTransformError || (err as { retriable?: unknown } | null)?.retriable === true;
+  return (
+    err instanceof RetriableTransformError || (err as { retriable?: unknown } | null)?.retriable === true
+  );
 }

@@ -13,13 +13,20 @@ const MODULE_FILE = /\.c?js$/;
 export async function loadTransformsDir(dir: string): Promise<TransformDefinition[]> {
   let entries: string[];
   try {
-    entries = fs.readdirSync(dir).filter((f) => MODULE_FILE.test(f)).sort();
+    entries = fs
+      .readdirSync(dir)
+      .filter((f) => MODULE_FILE.test(f))
+      .sort();
   } catch (err) {
-    throw new TransformLoadError(`TRANSFORMS_DIR ${dir} cannot be read: ${(err as Error).message}`, { cause: err });
+    throw new TransformLoadError(`TRANSFORMS_DIR ${dir} cannot be read: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   const esm = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.mjs')) : [];
   if (esm.length > 0) {
-    throw new TransformLoadError(`transform modules must be CommonJS (.js or .cjs); ${path.resolve(dir, esm[0]!)} is ESM`);
+    throw new TransformLoadError(
+      `transform modules must be CommonJS (.js or .cjs); ${path.resolve(dir, esm[0]!)} is ESM`,
+    );
   }
   const out: TransformDefinition[] = [];
   for (const file of entries) {
@@ -30,11 +37,15 @@ export async function loadTransformsDir(dir: string): Promise<TransformDefinitio
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       mod = require(full);
     } catch (err) {
-      throw new TransformLoadError(`transform module ${full} failed to load: ${(err as Error).message}`, { cause: err });
+      throw new TransformLoadError(`transform module ${full} failed to load: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
     const defs = collect(mod);
     if (defs.length === 0) {
-      throw new TransformLoadError(`transform module ${full} exports no transform ({ name, version, create })`);
+      throw new TransformLoadError(
+        `transform module ${full} exports no transform ({ name, version, create })`,
+      );
     }
     for (const d of defs) out.push(validate(d, full));
   }
@@ -56,10 +67,13 @@ function validate(d: unknown, file: string): TransformDefinition {
   const problems: string[] = [];
   if (!o || typeof o !== 'object') problems.push('not an object');
   else {
-    if (typeof o.name !== 'string' || !/^[a-z][a-z0-9_-]*$/i.test(o.name)) problems.push('name must be a non-empty identifier string');
-    if (typeof o.version !== 'number' || !Number.isInteger(o.version) || o.version < 1) problems.push('version must be an integer >= 1');
+    if (typeof o.name !== 'string' || !/^[a-z][a-z0-9_-]*$/i.test(o.name))
+      problems.push('name must be a non-empty identifier string');
+    if (typeof o.version !== 'number' || !Number.isInteger(o.version) || o.version < 1)
+      problems.push('version must be an integer >= 1');
     if (typeof o.create !== 'function') problems.push('create(config) must be a function');
   }
-  if (problems.length) throw new TransformLoadError(`transform module ${file} is malformed: ${problems.join('; ')}`);
+  if (problems.length)
+    throw new TransformLoadError(`transform module ${file} is malformed: ${problems.join('; ')}`);
   return o as TransformDefinition;
 }

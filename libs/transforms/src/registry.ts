@@ -34,7 +34,9 @@ export class TransformRegistry {
       return def.create(config);
     } catch (err) {
       if (err instanceof TransformConfigError) throw err;
-      throw new TransformConfigError(`${transformKey(name, version)} rejected its config: ${(err as Error).message}`);
+      throw new TransformConfigError(
+        `${transformKey(name, version)} rejected its config: ${(err as Error).message}`,
+      );
     }
   }
 
@@ -45,6 +47,8 @@ export class TransformRegistry {
 
   /** Every registered transform as {name, version}. */
   capabilities(): { name: string; version: number }[] {
-    return [...this.defs.values()].map((d) => ({ name: d.name, version: d.version })).sort((a, b) => transformKey(a.name, a.version).localeCompare(transformKey(b.name, b.version)));
+    return [...this.defs.values()]
+      .map((d) => ({ name: d.name, version: d.version }))
+      .sort((a, b) => transformKey(a.name, a.version).localeCompare(transformKey(b.name, b.version)));
   }
 }

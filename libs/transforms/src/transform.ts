@@ -35,7 +35,10 @@ export type TransformResult = OutputRecord | OutputRecord[] | null | undefined;
  * Transforms one record. Return null or [] to drop it. Throw a plain Error (or PoisonRecordError)
  * to dead-letter the record; throw RetriableTransformError to abort and retry the batch.
  */
-export type TransformFn = (record: InputRecord, ctx: TransformContext) => TransformResult | Promise<TransformResult>;
+export type TransformFn = (
+  record: InputRecord,
+  ctx: TransformContext,
+) => TransformResult | Promise<TransformResult>;
 
 /** A transform module: what `TRANSFORMS_DIR` modules export and the built-ins are. */
 export interface TransformDefinition {

@@ -75,7 +75,10 @@ describe('loadTransformsDir', () => {
       path.join(dir, 'suffix2.js'),
       `module.exports = { name: 'suffix', version: 2, create: (c) => (r) => ({ value: String(r.value) + c.suffix + '!' }) };`,
     );
-    fs.writeFileSync(path.join(dir, 'upper.cjs'), `exports.transforms = [{ name: 'upper', version: 1, create: () => (r) => ({ value: String(r.value).toUpperCase() }) }];`);
+    fs.writeFileSync(
+      path.join(dir, 'upper.cjs'),
+      `exports.transforms = [{ name: 'upper', version: 1, create: () => (r) => ({ value: String(r.value).toUpperCase() }) }];`,
+    );
     const defs = await loadTransformsDir(dir);
     const reg = new TransformRegistry([...BUILTIN_TRANSFORMS, ...defs]);
     expect(reg.keys()).toEqual(['identity@1', 'suffix@1', 'suffix@2', 'upper@1']);
@@ -86,12 +89,16 @@ describe('loadTransformsDir', () => {
   it('names a malformed module and what is wrong', async () => {
     fs.writeFileSync(path.join(dir, 'bad.js'), `module.exports = { name: 'bad', version: 0, create: 5 };`);
     await expect(loadTransformsDir(dir)).rejects.toThrow(TransformLoadError);
-    await expect(loadTransformsDir(dir)).rejects.toThrow(/bad\.js is malformed: version must be an integer >= 1; create\(config\) must be a function/);
+    await expect(loadTransformsDir(dir)).rejects.toThrow(
+      /bad\.js is malformed: version must be an integer >= 1; create\(config\) must be a function/,
+    );
   });
 
   it('refuses ESM modules by name', async () => {
     fs.writeFileSync(path.join(dir, 'x.mjs'), `export default {}`);
-    await expect(loadTransformsDir(dir)).rejects.toThrow(/must be CommonJS \(\.js or \.cjs\); \S*x\.mjs is ESM/);
+    await expect(loadTransformsDir(dir)).rejects.toThrow(
+      /must be CommonJS \(\.js or \.cjs\); \S*x\.mjs is ESM/,
+    );
   });
 
   it('names a module that throws on load', async () => {

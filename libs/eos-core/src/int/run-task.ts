@@ -25,7 +25,8 @@ interface FixtureOptions {
 }
 
 const o = JSON.parse(process.argv[2] ?? '{}') as FixtureOptions;
-const emit = (event: string, data: unknown = {}) => process.stdout.write(`${JSON.stringify({ event, pid: process.pid, ...(data as object) })}\n`);
+const emit = (event: string, data: unknown = {}) =>
+  process.stdout.write(`${JSON.stringify({ event, pid: process.pid, ...(data as object) })}\n`);
 
 let retriableLeft = 1;
 const suffix: TransformFn = (r) => ({ value: `${r.value?.toString()}|a` });
@@ -48,7 +49,11 @@ const transforms: Record<FixtureOptions['transform'], TransformFn> = {
   },
 };
 
-const kafka = createKafkaJsPort({ brokers: o.brokers, clientId: `fixture-${process.pid}`, logLevel: logLevel.NOTHING });
+const kafka = createKafkaJsPort({
+  brokers: o.brokers,
+  clientId: `fixture-${process.pid}`,
+  logLevel: logLevel.NOTHING,
+});
 
 /** Wraps the real port to open windows between send and commit, for crash and failure tests. */
 function withFaults(port: KafkaPort): KafkaPort {
@@ -110,7 +115,13 @@ const task = new EosTask({
 });
 task.on('state', (s) => emit('state', { state: s }));
 task.on('started', (s) => emit('started', { offsets: Object.fromEntries(s.offsets) }));
-task.on('committed', (c) => emit('committed', { offsets: Object.fromEntries(c.offsets), records: c.records, deadLettered: c.deadLettered }));
+task.on('committed', (c) =>
+  emit('committed', {
+    offsets: Object.fromEntries(c.offsets),
+    records: c.records,
+    deadLettered: c.deadLettered,
+  }),
+);
 task.on('aborted', (a) => emit('aborted', a));
 task.on('fenced', (f) => emit('fenced', f));
 task.on('failed', (f) => emit('failed', f));

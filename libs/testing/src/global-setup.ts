@@ -1,5 +1,4 @@
-import { brokerVersion, kafkaAnswers, startKafka } from '../kafka/local-kafka';
-import { startRedis } from '../redis/local-redis';
+import { brokerVersion, kafkaAnswers, startKafka, startRedis } from '@eos/infra';
 import { testBrokers, testRedisUrl } from './env';
 
 interface InfraState {
@@ -20,13 +19,19 @@ export default async function globalSetup(): Promise<void> {
   if (m) {
     const h = await startKafka({ port: Number(m[2]) });
     if (h.startedNow) state.kafkaPort = Number(m[2]);
-    process.stdout.write(`\n[infra] Kafka at ${brokers.join(',')}: ${h.startedNow ? `started (${h.startMs} ms)` : 'already running, reused'}\n`);
+    process.stdout.write(
+      `\n[infra] Kafka at ${brokers.join(',')}: ${h.startedNow ? `started (${h.startMs} ms)` : 'already running, reused'}\n`,
+    );
   } else if (!(await kafkaAnswers(brokers, 5_000))) {
-    throw new Error(`KAFKA_BROKERS=${brokers.join(',')} does not answer, and only a loopback broker can be started`);
+    throw new Error(
+      `KAFKA_BROKERS=${brokers.join(',')} does not answer, and only a loopback broker can be started`,
+    );
   }
   process.stdout.write(`[infra] broker version: ${brokerVersion(brokers)}\n`);
   const r = await startRedis({ url: testRedisUrl() });
   if (r.startedNow) state.redisUrl = r.url;
-  process.stdout.write(`[infra] Redis at ${r.url}: ${r.startedNow ? 'started' : 'already running, reused'}\n`);
+  process.stdout.write(
+    `[infra] Redis at ${r.url}: ${r.startedNow ? 'started' : 'already running, reused'}\n`,
+  );
   globalThis.__EOS_INFRA__ = state;
 }

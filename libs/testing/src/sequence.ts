@@ -21,7 +21,11 @@ export async function produceSequence(
     const msgs = [];
     for (let j = i; j < Math.min(from + o.count, i + batch); j++) {
       const key = j % o.keys;
-      msgs.push({ partition: key % o.partitions, key: `k${key}`, value: seqValue(key, Math.floor(j / o.keys)) });
+      msgs.push({
+        partition: key % o.partitions,
+        key: `k${key}`,
+        value: seqValue(key, Math.floor(j / o.keys)),
+      });
     }
     await producer.send({ topic, acks: -1, messages: msgs });
     acked.push(...msgs);

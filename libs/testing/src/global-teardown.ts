@@ -1,5 +1,4 @@
-import { stopKafka } from '../kafka/local-kafka';
-import { stopRedis } from '../redis/local-redis';
+import { stopKafka, stopRedis } from '@eos/infra';
 
 /** Stops only what global-setup started; a broker or Redis found running is left alone. */
 export default async function globalTeardown(): Promise<void> {

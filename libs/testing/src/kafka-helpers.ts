@@ -15,7 +15,10 @@ export function testKafka(clientId = 'eos-test'): Kafka {
 
 /** Creates a topic and waits until its leaders are known. */
 export async function createTopic(admin: Admin, topic: string, numPartitions: number): Promise<void> {
-  await admin.createTopics({ topics: [{ topic, numPartitions, replicationFactor: 1 }], waitForLeaders: true });
+  await admin.createTopics({
+    topics: [{ topic, numPartitions, replicationFactor: 1 }],
+    waitForLeaders: true,
+  });
 }
 
 export interface ReadRecord {
@@ -37,7 +40,21 @@ export function readTopic(
 ): Promise<ReadRecord[]> {
   // Fields separated by \x1f, records by \x1e; headers as k=v pairs separated by commas.
   const fmt = '%p\x1f%o\x1f%k\x1f%s\x1f%h\x1e';
-  const args = ['-C', '-b', testBrokers().join(','), '-t', topic, '-o', 'beginning', '-e', '-q', '-X', `isolation.level=${isolation}`, '-f', fmt];
+  const args = [
+    '-C',
+    '-b',
+    testBrokers().join(','),
+    '-t',
+    topic,
+    '-o',
+    'beginning',
+    '-e',
+    '-q',
+    '-X',
+    `isolation.level=${isolation}`,
+    '-f',
+    fmt,
+  ];
   return new Promise((resolve, reject) => {
     execFile('kcat', args, { maxBuffer: 1 << 30, timeout: 120_000 }, (err, stdout, stderr) => {
       if (err) return reject(new Error(`kcat failed: ${err.message}\n${stderr}`));
@@ -60,7 +77,11 @@ export function readTopic(
 }
 
 /** Committed offsets of a consumer group for a topic, partition -> next offset (-1: none). */
-export async function groupOffsets(admin: Admin, groupId: string, topic: string): Promise<Map<number, number>> {
+export async function groupOffsets(
+  admin: Admin,
+  groupId: string,
+  topic: string,
+): Promise<Map<number, number>> {
   const res = await admin.fetchOffsets({ groupId, topics: [topic] });
   const m = new Map<number, number>();
   for (const t of res) for (const p of t.partitions) m.set(p.partition, Number(p.offset));

@@ -2,8 +2,8 @@
 import { Queue, QueueEvents, Worker } from 'bullmq';
 import IORedis from 'ioredis';
 import type { Admin, Kafka, Producer } from 'kafkajs';
-import { testRedisUrl } from '../testing/env';
-import { createTopic, readTopic, testKafka, uniqueName } from '../testing/kafka-helpers';
+import { testRedisUrl } from './index';
+import { createTopic, readTopic, testKafka, uniqueName } from './index';
 
 describe('Kafka transactions on the real broker', () => {
   let kafka: Kafka;
@@ -35,7 +35,13 @@ describe('Kafka transactions on the real broker', () => {
     const producer = await txProducer(uniqueName('tid'));
 
     const committed = await producer.transaction();
-    await committed.send({ topic, messages: [{ key: 'k', value: 'committed-1' }, { key: 'k', value: 'committed-2' }] });
+    await committed.send({
+      topic,
+      messages: [
+        { key: 'k', value: 'committed-1' },
+        { key: 'k', value: 'committed-2' },
+      ],
+    });
     await committed.commit();
 
     const aborted = await producer.transaction();

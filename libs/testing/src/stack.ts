@@ -7,7 +7,7 @@ import { AdminServiceClient } from '@eos/proto';
 import { testBrokers } from './env';
 import { uniqueName } from './kafka-helpers';
 
-const REPO = path.resolve(__dirname, '../..');
+const REPO = path.resolve(__dirname, '../../..');
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -50,7 +50,10 @@ export class Proc {
   async waitForOutput(re: RegExp, timeoutMs = 30_000): Promise<void> {
     const end = Date.now() + timeoutMs;
     while (!re.test(this.output)) {
-      if (!this.running || Date.now() > end) throw new Error(`${this.name}: no ${re} (running: ${this.running}); output:\n${this.output.slice(-3000)}`);
+      if (!this.running || Date.now() > end)
+        throw new Error(
+          `${this.name}: no ${re} (running: ${this.running}); output:\n${this.output.slice(-3000)}`,
+        );
       await new Promise((r) => setTimeout(r, 25));
     }
   }
@@ -78,7 +81,13 @@ export class TestStack {
   private spawn(name: string, script: string, env: NodeJS.ProcessEnv): Proc {
     const child = spawn(process.execPath, ['--enable-source-maps', path.join(REPO, script)], {
       cwd: REPO,
-      env: { ...process.env, KAFKA_BROKERS: testBrokers().join(','), KAFKAJS_NO_PARTITIONER_WARNING: '1', ...this.o.env, ...env },
+      env: {
+        ...process.env,
+        KAFKA_BROKERS: testBrokers().join(','),
+        KAFKAJS_NO_PARTITIONER_WARNING: '1',
+        ...this.o.env,
+        ...env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const p = new Proc(name, child);
@@ -110,8 +119,17 @@ export class TestStack {
 
   /** Calls an AdminService method as a promise. */
   call<Req, Res>(method: string, req: Req): Promise<Res> {
-    const c = this.admin() as unknown as Record<string, (r: Req, cb: (e: grpc.ServiceError | null, res: Res) => void) => void>;
-    return new Promise((resolve, reject) => (c[method] as (r: Req, cb: (e: grpc.ServiceError | null, res: Res) => void) => void).call(c, req, (e, res) => (e ? reject(e) : resolve(res))));
+    const c = this.admin() as unknown as Record<
+      string,
+      (r: Req, cb: (e: grpc.ServiceError | null, res: Res) => void) => void
+    >;
+    return new Promise((resolve, reject) =>
+      (c[method] as (r: Req, cb: (e: grpc.ServiceError | null, res: Res) => void) => void).call(
+        c,
+        req,
+        (e, res) => (e ? reject(e) : resolve(res)),
+      ),
+    );
   }
 
   async stop(): Promise<void> {

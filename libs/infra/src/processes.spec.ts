@@ -11,6 +11,8 @@ describe('processes', () => {
     expect(n).toBe(3);
   });
   it('waitFor names what it waited for on timeout', async () => {
-    await expect(waitFor('never', () => false, { timeoutMs: 20, intervalMs: 5 })).rejects.toThrow(/timed out after 20 ms waiting for never/);
+    await expect(waitFor('never', () => false, { timeoutMs: 20, intervalMs: 5 })).rejects.toThrow(
+      /timed out after 20 ms waiting for never/,
+    );
   });
 });

@@ -7,9 +7,9 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import { readLivePid, spawnDetached, stopPid, tail, waitFor } from '../infra/processes';
+import { readLivePid, spawnDetached, stopPid, tail, waitFor } from './processes';
 
-export const REPO_ROOT = path.resolve(__dirname, '../..');
+export const REPO_ROOT = path.resolve(__dirname, '../../..');
 const KAFKA_DIR = path.join(REPO_ROOT, 'tools/kafka');
 const LIBS_DIR = path.join(KAFKA_DIR, '.cache/libs');
 
@@ -77,10 +77,15 @@ export function ensureKafkaJars(): void {
   const have = fs.existsSync(LIBS_DIR) && fs.readdirSync(LIBS_DIR).some((f) => /^kafka_2\.13-3\.9\./.test(f));
   if (have) return;
   process.stderr.write('[kafka] fetching Apache Kafka 3.9 jars from Maven Central...\n');
-  const res = spawnSync('mvn', ['-q', '-B', '-f', path.join(KAFKA_DIR, 'pom.xml'), 'dependency:copy-dependencies'], {
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  if (res.status !== 0) throw new Error(`mvn dependency:copy-dependencies failed (exit ${res.status}); is Maven installed?`);
+  const res = spawnSync(
+    'mvn',
+    ['-q', '-B', '-f', path.join(KAFKA_DIR, 'pom.xml'), 'dependency:copy-dependencies'],
+    {
+      stdio: ['ignore', 'inherit', 'inherit'],
+    },
+  );
+  if (res.status !== 0)
+    throw new Error(`mvn dependency:copy-dependencies failed (exit ${res.status}); is Maven installed?`);
 }
 
 export const kafkaClasspath = () => `${LIBS_DIR}/*`;
@@ -177,9 +182,23 @@ export async function startKafka(options: LocalKafkaOptions = {}): Promise<Kafka
   if (!fs.existsSync(path.join(p.logDirs, 'meta.properties'))) {
     // Kafka's Uuid text form: 16 random bytes, URL-safe base64 without padding.
     const clusterId = randomBytes(16).toString('base64url');
-    execFileSync('java', [`-Dlog4j.configuration=file:${path.join(KAFKA_DIR, 'log4j.properties')}`, '-cp', kafkaClasspath(), 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', p.configFile], {
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
+    execFileSync(
+      'java',
+      [
+        `-Dlog4j.configuration=file:${path.join(KAFKA_DIR, 'log4j.properties')}`,
+        '-cp',
+        kafkaClasspath(),
+        'kafka.tools.StorageTool',
+        'format',
+        '-t',
+        clusterId,
+        '-c',
+        p.configFile,
+      ],
+      {
+        stdio: ['ignore', 'ignore', 'inherit'],
+      },
+    );
   }
   const child = spawnDetached(
     'java',
@@ -253,7 +272,14 @@ export function brokerVersion(brokers: string[], options: LocalKafkaOptions = {}
   if (fs.existsSync(LIBS_DIR)) {
     const res = spawnSync(
       'java',
-      ['-cp', kafkaClasspath(), 'org.apache.kafka.tools.FeatureCommand', '--bootstrap-server', brokers.join(','), 'describe'],
+      [
+        '-cp',
+        kafkaClasspath(),
+        'org.apache.kafka.tools.FeatureCommand',
+        '--bootstrap-server',
+        brokers.join(','),
+        'describe',
+      ],
       { encoding: 'utf8', timeout: 30_000 },
     );
     const m = /Feature: metadata\.version.*?FinalizedVersionLevel: (\S+)/.exec(res.stdout ?? '');

@@ -2,9 +2,9 @@
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { readLivePid, spawnDetached, stopPid, tail, waitFor } from '../infra/processes';
+import { readLivePid, spawnDetached, stopPid, tail, waitFor } from './processes';
 
-const REPO_ROOT = path.resolve(__dirname, '../..');
+const REPO_ROOT = path.resolve(__dirname, '../../..');
 
 export interface LocalRedisOptions {
   /** @default 'redis://127.0.0.1:6379' */
@@ -18,7 +18,14 @@ function resolve(o: LocalRedisOptions = {}) {
   const port = Number(url.port || 6379);
   const host = url.hostname || '127.0.0.1';
   const dataDir = o.dataDir ?? path.join(REPO_ROOT, '.data', `redis-${port}`);
-  return { url: url.toString(), host, port, dataDir, pidFile: path.join(dataDir, 'redis.pid'), logFile: path.join(dataDir, 'redis.log') };
+  return {
+    url: url.toString(),
+    host,
+    port,
+    dataDir,
+    pidFile: path.join(dataDir, 'redis.pid'),
+    logFile: path.join(dataDir, 'redis.log'),
+  };
 }
 
 /** Sends PING over a raw socket; true on `+PONG` (or an auth error, which still means a Redis answers). */
@@ -57,14 +64,29 @@ export async function startRedis(options: LocalRedisOptions = {}): Promise<Redis
   fs.mkdirSync(r.dataDir, { recursive: true });
   const child = spawnDetached(
     'redis-server',
-    ['--bind', '127.0.0.1', '--port', String(r.port), '--dir', r.dataDir, '--save', '', '--appendonly', 'no', '--daemonize', 'no'],
+    [
+      '--bind',
+      '127.0.0.1',
+      '--port',
+      String(r.port),
+      '--dir',
+      r.dataDir,
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--daemonize',
+      'no',
+    ],
     r.logFile,
   );
   const pid = child.pid as number;
   fs.writeFileSync(r.pidFile, `${pid}\n`);
   await waitFor(`redis on ${r.host}:${r.port}`, async () => {
     if (readLivePid(r.pidFile, 'redis-server') === undefined) {
-      throw new Error(`redis-server exited during start (is the redis-server package installed?):\n${tail(r.logFile)}`);
+      throw new Error(
+        `redis-server exited during start (is the redis-server package installed?):\n${tail(r.logFile)}`,
+      );
     }
     return redisAnswers(r.host, r.port);
   });

@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
 
-const REPO = path.resolve(__dirname, '../..');
+const REPO = path.resolve(__dirname, '../../..');
 
 export interface ChildEvent {
   event: string;
@@ -51,7 +51,9 @@ export class ChildTask {
       const hit = this.events.find(pred);
       if (hit) return hit;
       if (this.proc.exitCode !== null || Date.now() > end) {
-        throw new Error(`child ${this.pid}: no ${what} (exit ${this.proc.exitCode}); stderr:\n${this.stderr}`);
+        throw new Error(
+          `child ${this.pid}: no ${what} (exit ${this.proc.exitCode}); stderr:\n${this.stderr}`,
+        );
       }
       await new Promise((r) => setTimeout(r, 25));
     }

@@ -1,0 +1,12 @@
+/** Test helpers over the real broker and processes: names, topics, an independent reader (kcat), workloads, checkers, child processes. */
+export { testBrokers, testRedisUrl } from './env';
+export { createTopic, endOffsets, groupOffsets, readTopic, testKafka, uniqueName } from './kafka-helpers';
+export type { ReadRecord } from './kafka-helpers';
+export { checkExactlyOnce, produceSequence, seqValue } from './sequence';
+export type { ExactlyOnceReport } from './sequence';
+export { ChildTask } from './child-task';
+export type { ChildEvent } from './child-task';
+export { Proc, TestStack, freePort } from './stack';
+export type { StackOptions } from './stack';
+/** The local broker's controls, for tests that restart it. */
+export { kafkaPaths, readLivePid, startKafka, stopKafka } from '@eos/infra';
