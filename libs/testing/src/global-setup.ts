@@ -1,4 +1,6 @@
-import { brokerVersion, kafkaAnswers, startKafka, startRedis } from '@eos/infra';
+// Jest loads global setup/teardown without moduleNameMapper, so the path aliases do not resolve here.
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { brokerVersion, kafkaAnswers, startKafka, startRedis } from '../../infra/src/index';
 import { testBrokers, testRedisUrl } from './env';
 
 interface InfraState {
