@@ -8,9 +8,11 @@ import * as grpc from '@grpc/grpc-js';
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import { TaskState, WorkerState, type GetPipelineStatusResponse } from '@eos/proto';
 import {
+  background,
   checkExactlyOnce,
   createTopic,
   endOffsets,
+  freePort,
   groupOffsets,
   produceSequence,
   readTopic,
@@ -121,7 +123,8 @@ const owners = (s: GetPipelineStatusResponse) => s.tasks.map((t) => t.ownerWorke
 it('grpcurl lists and describes the services without .proto files, creates a pipeline from the contract JSON and reads its status', async () => {
   const t = await topics();
   await stack.startController();
-  stack.startWorker('w1');
+  const metricsPort = await freePort();
+  stack.startWorker('w1', { WORKER_HTTP_PORT: String(metricsPort) });
   stack.startWorker('w2');
   const list = (await run(GRPCURL, ['-plaintext', stack.addr, 'list'])).stdout;
   expect(list.split('\n')).toEqual(
@@ -256,12 +259,14 @@ it('SIGKILL of one of 3 workers mid-stream: its tasks move within the lease plus
     const s = await status(t.name);
     return s.tasks.every((x) => x.state === TaskState.PROCESSING) && new Set(owners(s)).size === 3;
   });
-  const producing = produceSequence(producer, t.input, {
-    count: 50_000,
-    keys: 60,
-    partitions: 6,
-    batch: 250,
-  });
+  const producing = background(
+    produceSequence(producer, t.input, {
+      count: 50_000,
+      keys: 60,
+      partitions: 6,
+      batch: 250,
+    }),
+  );
   await until('some commits', async () => (await status(t.name)).tasks.some((x) => x.recordsCommitted > 0));
   const victim = workers[1]!;
   const before = owners(await status(t.name));
@@ -295,12 +300,14 @@ it('a fourth worker joins under load: the fewest tasks move to it, with no dupli
     (await status(t.name)).tasks.every((x) => x.state === TaskState.PROCESSING),
   );
   const before = owners(await status(t.name));
-  const producing = produceSequence(producer, t.input, {
-    count: 30_000,
-    keys: 60,
-    partitions: 6,
-    batch: 250,
-  });
+  const producing = background(
+    produceSequence(producer, t.input, {
+      count: 30_000,
+      keys: 60,
+      partitions: 6,
+      batch: 250,
+    }),
+  );
   await until('some commits', async () => (await status(t.name)).tasks.some((x) => x.recordsCommitted > 0));
   stack.startWorker('w4');
   const after = await until('w4 owns a task and all process', async () => {
@@ -327,12 +334,14 @@ it('controller SIGKILL and restart mid-stream: commits go on during the outage, 
     (await status(t.name)).tasks.every((x) => x.state === TaskState.PROCESSING),
   );
   const before = await status(t.name);
-  const producing = produceSequence(producer, t.input, {
-    count: 30_000,
-    keys: 60,
-    partitions: 6,
-    batch: 250,
-  });
+  const producing = background(
+    produceSequence(producer, t.input, {
+      count: 30_000,
+      keys: 60,
+      partitions: 6,
+      batch: 250,
+    }),
+  );
   stack.controller!.kill('SIGKILL');
   await stack.controller!.exit();
   stack['client']?.close();

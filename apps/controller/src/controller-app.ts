@@ -49,7 +49,7 @@ export function createControllerApp(config: ControllerConfig): ControllerApp {
       await admin.connect();
       fleet = new FleetController({
         state: store,
-        topics: new KafkaTopics(admin),
+        topics: new KafkaTopics(admin, kafka),
         registry,
         leaseMs: config.leaseMs,
         heartbeatIntervalMs: config.heartbeatIntervalMs,

@@ -1,6 +1,7 @@
 import { Kafka, type Admin, type Producer } from 'kafkajs';
 import type {
   AssignmentRecord,
+  AuditEntry,
   PipelineRecord,
   StateChange,
   StatePort,
@@ -11,7 +12,8 @@ import { readTopicToEnd } from './read-to-end';
 /**
  * Controller state in a compacted Kafka topic (one partition), written with the controller's
  * own transactional producer: starting a second controller fences the first, whose next write
- * fails. Keys: `pipeline/<name>`, `task/<pipeline>/<index>`, `meta/epoch`; values JSON; null deletes.
+ * fails. Keys: `pipeline/<name>`, `task/<pipeline>/<index>`, `meta/epoch`, `audit/<seq>`; values
+ * JSON; null deletes.
  */
 export class KafkaStateStore implements StatePort {
   private producer: Producer | undefined;
@@ -46,7 +48,7 @@ export class KafkaStateStore implements StatePort {
       transactionTimeout: 30_000,
     });
     await this.producer.connect();
-    const state: StoredState = { epoch: 0, pipelines: new Map(), assignments: new Map() };
+    const state: StoredState = { epoch: 0, pipelines: new Map(), assignments: new Map(), audit: [] };
     await readTopicToEnd(this.kafka, this.admin, this.topic, (key, value) => {
       const v = value === null ? null : (JSON.parse(value) as unknown);
       if (key === 'meta/epoch') state.epoch = Math.max(state.epoch, Number(v ?? 0));
@@ -54,6 +56,8 @@ export class KafkaStateStore implements StatePort {
         const name = key.slice('pipeline/'.length);
         if (v === null) state.pipelines.delete(name);
         else state.pipelines.set(name, v as PipelineRecord);
+      } else if (key.startsWith('audit/')) {
+        if (v !== null) state.audit.push(v as AuditEntry);
       } else if (key.startsWith('task/')) {
         const k = key.slice('task/'.length);
         if (v === null) state.assignments.delete(k);
@@ -74,6 +78,8 @@ export class KafkaStateStore implements StatePort {
           return { key: `task/${c.key}`, value: c.value === null ? null : JSON.stringify(c.value) };
         case 'epoch':
           return { key: 'meta/epoch', value: JSON.stringify(c.value) };
+        case 'audit':
+          return { key: `audit/${String(c.value.seq).padStart(12, '0')}`, value: JSON.stringify(c.value) };
       }
     });
     const tx = await this.producer.transaction();

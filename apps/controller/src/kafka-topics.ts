@@ -1,9 +1,12 @@
-import type { Admin } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
 import type { TopicsPort } from '@eos/control-plane';
 
 /** Topic administration and offsets through the kafkajs admin client. */
 export class KafkaTopics implements TopicsPort {
-  constructor(private readonly admin: Admin) {}
+  constructor(
+    private readonly admin: Admin,
+    private readonly kafka: Kafka,
+  ) {}
 
   async partitions(topic: string): Promise<number | undefined> {
     // listTopics first: a metadata request for a missing topic can auto-create it on some brokers.
@@ -29,5 +32,53 @@ export class KafkaTopics implements TopicsPort {
 
   async endOffsets(topic: string): Promise<Map<number, number>> {
     return new Map((await this.admin.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.high)]));
+  }
+
+  async earliestOffsets(topic: string): Promise<Map<number, number>> {
+    return new Map((await this.admin.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.low)]));
+  }
+
+  async offsetsForTimestamp(topic: string, timestampMs: number): Promise<Map<number, number>> {
+    const [byTime, ends] = await Promise.all([
+      this.admin.fetchTopicOffsetsByTimestamp(topic, timestampMs),
+      this.endOffsets(topic),
+    ]);
+    // -1: no record at or after the time: the end.
+    return new Map(
+      byTime.map((p) => [
+        p.partition,
+        Number(p.offset) < 0 ? (ends.get(p.partition) ?? 0) : Number(p.offset),
+      ]),
+    );
+  }
+
+  async commitOffsetsInTransaction(
+    transactionalId: string,
+    groupId: string,
+    topic: string,
+    offsets: Map<number, number>,
+  ): Promise<void> {
+    const producer = this.kafka.producer({ transactionalId, idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    try {
+      const tx = await producer.transaction();
+      try {
+        await tx.sendOffsets({
+          consumerGroupId: groupId,
+          topics: [
+            {
+              topic,
+              partitions: [...offsets].map(([partition, offset]) => ({ partition, offset: String(offset) })),
+            },
+          ],
+        });
+      } catch (err) {
+        await tx.abort().catch(() => undefined);
+        throw err;
+      }
+      await tx.commit();
+    } finally {
+      await producer.disconnect();
+    }
   }
 }

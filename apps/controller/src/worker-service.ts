@@ -59,6 +59,21 @@ export function workerService(fleet: FleetController, log: (m: string) => void):
           case 'lost':
             fleet.lost(workerId, body.value).catch(onError);
             break;
+          case 'drainRequest': {
+            const id = workerId;
+            fleet.drainWorker(id).then(
+              () =>
+                void fleet.recordAudit({
+                  actor: `worker:${id}`,
+                  action: 'DrainWorker',
+                  target: id,
+                  detail: body.value.reason,
+                  outcome: 'OK',
+                }),
+              (err: unknown) => log(`drain request of ${id} refused: ${(err as Error).message}`),
+            );
+            break;
+          }
         }
       });
       const closed = () => {

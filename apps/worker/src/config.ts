@@ -12,6 +12,8 @@ const Env = z.object({
   WORKER_CAPACITY: z.coerce.number().int().min(1).default(8),
   /** Directory of user transform modules (CommonJS `{ name, version, create }`). */
   TRANSFORMS_DIR: z.string().optional(),
+  /** Port of the worker's own `/metrics` and `/healthz`; 0 picks a free one (logged). @default 0 */
+  WORKER_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(0),
 });
 
 export interface WorkerConfig {
@@ -21,6 +23,7 @@ export interface WorkerConfig {
   host: string;
   capacity: number;
   transformsDir?: string;
+  httpPort: number;
 }
 
 /** Parses and validates the worker's environment; throws naming the bad variable. */
@@ -41,5 +44,6 @@ export function loadConfig(env: NodeJS.ProcessEnv, pid = process.pid): WorkerCon
     host,
     capacity: e.WORKER_CAPACITY,
     transformsDir: e.TRANSFORMS_DIR,
+    httpPort: e.WORKER_HTTP_PORT,
   };
 }

@@ -3,26 +3,37 @@ import { createWorkerApp } from './worker-app';
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
-  const app = createWorkerApp(config);
+  const log = (m: string) => console.log(`[worker ${config.workerId}] ${m}`);
+  const exit = (code: number) => process.exit(code);
+  const app = createWorkerApp(config, {
+    // DrainWorker finished: no tasks left here; exit 0.
+    onDrained: () => {
+      log('drained by the controller; exiting');
+      void app.stop(true).finally(() => exit(0));
+    },
+  });
   let signals = 0;
   const shutdown = (signal: string) => {
     signals++;
-    const graceful = signals === 1;
-    console.log(
-      `[worker ${config.workerId}] ${signal}: stopping ${graceful ? 'gracefully (commit in flight)' : 'fast (abort in flight)'}`,
-    );
-    if (!graceful) {
-      // A second signal: stop the fast way; whatever is open is aborted by the next owner.
-      void app.stop(false).finally(() => process.exit(0));
+    if (signals > 1) {
+      // A second signal: stop the fast way (abort in flight); the next owner fences what is left.
+      log(`${signal} again: stopping fast`);
+      void app.stop(false).finally(() => exit(0));
       return;
     }
-    app.stop(true).then(
-      () => process.exit(0),
-      (err: unknown) => {
+    log(`${signal}: draining through the controller`);
+    app
+      .drain(signal)
+      .then(async (drained) => {
+        if (drained) log('drained by the controller');
+        else log('no controller reachable: stopping tasks the fast way');
+        await app.stop(drained);
+        exit(0);
+      })
+      .catch((err: unknown) => {
         console.error(`[worker ${config.workerId}] stop failed`, err);
-        process.exit(1);
-      },
-    );
+        exit(1);
+      });
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));

@@ -9,6 +9,7 @@ import {
   type WorkerMessage,
 } from '@eos/proto';
 import type { TransformRegistry } from '@eos/transforms';
+import type { WorkerMetrics } from './worker-http';
 
 interface Running {
   task: EosTask;
@@ -34,6 +35,7 @@ export class TaskSupervisor {
     private readonly registry: TransformRegistry,
     private readonly send: (m: WorkerMessage) => void,
     private readonly log: (m: string) => void,
+    private readonly metrics?: WorkerMetrics,
   ) {}
 
   /** What runs now, for Hello after a reconnect. */
@@ -124,7 +126,15 @@ export class TaskSupervisor {
           },
         });
     });
+    const labels = { pipeline: a.task.pipeline, task: String(a.task.taskIndex) };
+    task.on('aborted', () =>
+      this.metrics?.transactions.inc({ pipeline: labels.pipeline, outcome: 'aborted' }),
+    );
     task.on('committed', (c) => {
+      this.metrics?.recordsCommitted.inc(labels, c.records);
+      if (c.deadLettered) this.metrics?.deadLettered.inc(labels, c.deadLettered);
+      this.metrics?.transactions.inc({ pipeline: labels.pipeline, outcome: 'committed' });
+      this.metrics?.txDuration.observe({ pipeline: labels.pipeline }, c.durationMs / 1000);
       this.pendingCommits.push({
         task: r.ref,
         epoch: r.epoch,
@@ -159,7 +169,11 @@ export class TaskSupervisor {
       this.send({ body: { $case: 'released', value: { task: rv.task, epoch: rv.epoch, offsets: [] } } });
       return;
     }
-    if (r.leaving) return;
+    if (r.leaving) {
+      // Already stopping gracefully: a fast revoke (drain deadline) escalates it to an abort.
+      if (!rv.graceful) void r.task.stop({ graceful: false });
+      return;
+    }
     r.leaving = true;
     const t0 = Date.now();
     const outcome = await r.task.stop({ graceful: rv.graceful });

@@ -4,15 +4,22 @@ import { BUILTIN_TRANSFORMS, TransformRegistry, loadTransformsDir } from '@eos/t
 import type { WorkerConfig } from './config';
 import { SessionClient } from './session-client';
 import { TaskSupervisor } from './task-supervisor';
+import { WorkerMetrics, startWorkerHttp } from './worker-http';
 
 export interface WorkerApp {
   start(): Promise<void>;
+  /**
+   * Drains this worker through the controller (SIGTERM): resolves once the controller says it
+   * is drained, or at once with `false` when no controller is reachable (the caller then stops
+   * the fast way).
+   */
+  drain(reason: string): Promise<boolean>;
   /** Stops every task (graceful: commit in flight; fast: abort), closes the session and Kafka. */
   stop(graceful: boolean): Promise<void>;
 }
 
 /** Composition root of a worker. */
-export function createWorkerApp(config: WorkerConfig): WorkerApp {
+export function createWorkerApp(config: WorkerConfig, hooks: { onDrained?: () => void } = {}): WorkerApp {
   const log = (m: string) => console.log(`[worker ${config.workerId}] ${m}`);
   const kafka = createKafkaJsPort({
     brokers: config.kafkaBrokers,
@@ -23,13 +30,17 @@ export function createWorkerApp(config: WorkerConfig): WorkerApp {
   let session: SessionClient | undefined;
   let flushTimer: NodeJS.Timeout | undefined;
   let stopped = false;
+  const metrics = new WorkerMetrics();
+  let http: { port: number; close: () => Promise<void> } | undefined;
+  let onDrained: (() => void) | undefined;
+  let onSessionLost: (() => void) | undefined;
 
   return {
     async start() {
       const registry = new TransformRegistry(BUILTIN_TRANSFORMS);
       if (config.transformsDir)
         for (const d of await loadTransformsDir(config.transformsDir)) registry.register(d);
-      supervisor = new TaskSupervisor(kafka, registry, (m) => session?.send(m), log);
+      supervisor = new TaskSupervisor(kafka, registry, (m) => session?.send(m), log, metrics);
       const sup = supervisor;
       session = new SessionClient({
         address: config.controllerAddr,
@@ -42,23 +53,48 @@ export function createWorkerApp(config: WorkerConfig): WorkerApp {
           running: sup.running(),
           pid: process.pid,
         }),
+        onState: (up) => {
+          metrics.connected.set(up ? 1 : 0);
+          if (!up) onSessionLost?.();
+        },
         onMessage: (m) => {
           const b = m.body;
           if (!b) return;
           if (b.$case === 'assign') void sup.assign(b.value);
           else if (b.$case === 'revoke') void sup.revoke(b.value);
           else if (b.$case === 'setPaused') sup.setPaused(b.value);
+          else if (b.$case === 'drained') {
+            if (onDrained) onDrained();
+            else hooks.onDrained?.(); // drained by an operator's DrainWorker
+          }
         },
       });
       flushTimer = setInterval(() => {
+        metrics.tasks.set(sup.count());
         if (!session?.connected) return;
         const commits = sup.takeCommits();
         if (commits.length) session.send({ body: { $case: 'commits', value: { commits } } });
       }, 200);
       session.start();
+      http = await startWorkerHttp(config.httpPort, metrics, () => ({
+        workerId: config.workerId,
+        controllerConnected: session?.connected ?? false,
+        tasks: sup.count(),
+      }));
       log(
-        `started: controller ${config.controllerAddr}, capacity ${config.capacity}, transforms ${registry.keys().join(' ')}`,
+        `started: controller ${config.controllerAddr}, capacity ${config.capacity}, transforms ${registry.keys().join(' ')}, metrics on :${http.port}/metrics`,
       );
+    },
+    async drain(reason) {
+      if (!session?.connected) return false;
+      const done = new Promise<boolean>((resolve) => {
+        onDrained = () => resolve(true);
+        // Controller gone mid-drain: stop the rest the fast way (fencing protects the next owner).
+        onSessionLost = () => resolve(false);
+      });
+      session.send({ body: { $case: 'drainRequest', value: { reason } } });
+      log(`asked the controller to drain this worker (${reason})`);
+      return done;
     },
     async stop(graceful) {
       if (stopped) {
@@ -73,6 +109,7 @@ export function createWorkerApp(config: WorkerConfig): WorkerApp {
       if (commits.length) session?.send({ body: { $case: 'commits', value: { commits } } });
       session?.close();
       await kafka.close();
+      await http?.close();
     },
   };
 }

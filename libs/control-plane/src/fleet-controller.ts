@@ -7,6 +7,10 @@ import {
   type Assign,
   type ControllerMessage,
   type GetPipelineStatusResponse,
+  type PartitionStatus,
+  type PipelineOffsetsResponse,
+  type ResetPipelineOffsetsRequest,
+  type AuditRecord,
   type Hello,
   type Pipeline,
   type PipelineSpec,
@@ -20,7 +24,15 @@ import {
 import type { TransformRegistry } from '@eos/transforms';
 import { placeTasks, type PlacementTask, type PlacementWorker } from './assignment';
 import { ControlError, alreadyExists, failedPrecondition, invalid, notFound } from './errors';
-import type { PipelineRecord, StateChange, StatePort, StoredState, TopicsPort, WorkerChannel } from './ports';
+import type {
+  AuditEntry,
+  PipelineRecord,
+  StateChange,
+  StatePort,
+  StoredState,
+  TopicsPort,
+  WorkerChannel,
+} from './ports';
 import {
   consumerGroupOf,
   taskPartitions,
@@ -42,6 +54,8 @@ export interface FleetControllerOptions {
   revokeTimeoutMs?: number;
   /** Wait before reassigning a task that failed on its owner. @default 2000 */
   failedTaskBackoffMs?: number;
+  /** Tasks a drain revokes at once, unless the request says otherwise. @default 2 */
+  drainConcurrency?: number;
   now?: () => number;
   log?: (msg: string) => void;
 }
@@ -72,6 +86,7 @@ interface WorkerRecord {
   lastHeartbeatAt: number;
   connectedAt: number;
   pid: number;
+  drain?: { startedAt: number; deadlineAt: number; maxConcurrent: number; escalated: boolean };
 }
 
 export interface FleetEvents {
@@ -101,6 +116,8 @@ export class FleetController extends EventEmitter<FleetEvents> {
   private timer: NodeJS.Timeout | undefined;
   private sessionSeq = 0;
   private startedAt = 0;
+  private audit: AuditEntry[] = [];
+  private auditSeq = 0;
 
   constructor(options: FleetControllerOptions) {
     super();
@@ -109,6 +126,7 @@ export class FleetController extends EventEmitter<FleetEvents> {
       heartbeatIntervalMs: 500,
       revokeTimeoutMs: 30_000,
       failedTaskBackoffMs: 2_000,
+      drainConcurrency: 2,
       now: Date.now,
       log: () => undefined,
       ...options,
@@ -121,6 +139,8 @@ export class FleetController extends EventEmitter<FleetEvents> {
     this.startedAt = this.o.now();
     this.epoch = s.epoch;
     this.pipelines = s.pipelines;
+    this.audit = s.audit.slice(-1000);
+    this.auditSeq = this.audit.reduce((m, a) => Math.max(m, a.seq), 0);
     for (const [key, a] of s.assignments) {
       const [pipeline, idx] = splitKey(key);
       if (!this.pipelines.has(pipeline)) continue;
@@ -349,6 +369,150 @@ export class FleetController extends EventEmitter<FleetEvents> {
     return this.workerMessage(w);
   }
 
+  /** Starts draining a worker: no new tasks, its tasks revoked a few at a time. */
+  drainWorker(id: string, o: { deadlineMs?: number; maxConcurrent?: number } = {}): Promise<Worker> {
+    return this.serial(async () => {
+      if (!id) throw invalid('workerId', 'is required');
+      const w = this.workers.get(id);
+      if (!w) throw notFound(`worker ${id} is not known`);
+      if (w.state === 'DEAD') throw failedPrecondition(`worker ${id} is dead; its tasks have moved already`);
+      if (w.state === 'DRAINED') throw failedPrecondition(`worker ${id} is drained already`);
+      const now = this.o.now();
+      if (w.state !== 'DRAINING') {
+        w.state = 'DRAINING';
+        w.drain = {
+          startedAt: now,
+          deadlineAt: o.deadlineMs ? now + o.deadlineMs : 0,
+          maxConcurrent: o.maxConcurrent || this.o.drainConcurrency,
+          escalated: false,
+        };
+        this.o.log(
+          `worker ${id} draining (${[...this.tasks.values()].filter((t) => t.owner === id).length} tasks${o.deadlineMs ? `, deadline ${o.deadlineMs} ms` : ''})`,
+        );
+      } else if (w.drain && o.deadlineMs) {
+        w.drain.deadlineAt = now + o.deadlineMs; // a new deadline for a drain in progress
+        w.drain.escalated = false;
+      }
+      await this.reconcile(`drain ${id}`);
+      return this.workerMessage(w);
+    });
+  }
+
+  /** Cancels a drain. */
+  undrainWorker(id: string): Promise<Worker> {
+    return this.serial(async () => {
+      const w = this.workers.get(id);
+      if (!w) throw notFound(`worker ${id} is not known`);
+      if (w.state !== 'DRAINING') throw failedPrecondition(`worker ${id} is not draining (state ${w.state})`);
+      w.state = 'ACTIVE';
+      w.drain = undefined;
+      this.o.log(`worker ${id} undrained`);
+      await this.reconcile(`undrain ${id}`);
+      return this.workerMessage(w);
+    });
+  }
+
+  /** Committed offset, end offset and lag per input partition. */
+  async pipelineOffsets(name: string): Promise<PipelineOffsetsResponse> {
+    const p = this.mustPipeline(name);
+    return { name, partitions: await this.partitionStatus(p) };
+  }
+
+  /** Moves the committed offsets of a stopped pipeline (all tasks released). */
+  resetPipelineOffsets(req: ResetPipelineOffsetsRequest): Promise<PipelineOffsetsResponse> {
+    return this.serial(async () => {
+      const p = this.mustPipeline(req.name);
+      if (p.state !== 'STOPPED')
+        throw failedPrecondition(`pipeline ${req.name} is ${p.state}; stop it before resetting offsets`);
+      const owned = this.tasksOf(req.name).filter((t) => t.owner);
+      if (owned.length)
+        throw failedPrecondition(
+          `pipeline ${req.name} still has ${owned.length} task(s) being released; retry shortly`,
+        );
+      const topic = p.spec.inputTopic;
+      const [low, high] = await Promise.all([
+        this.o.topics.earliestOffsets(topic),
+        this.o.topics.endOffsets(topic),
+      ]);
+      let target: Map<number, number>;
+      const t = req.target;
+      if (!t) throw invalid('target', 'one of earliest, latest, timestampMs or explicit is required');
+      switch (t.$case) {
+        case 'earliest':
+          target = low;
+          break;
+        case 'latest':
+          target = high;
+          break;
+        case 'timestampMs':
+          target = await this.o.topics.offsetsForTimestamp(topic, t.value);
+          break;
+        case 'explicit': {
+          target = new Map();
+          if (t.value.offsets.length === 0) throw invalid('explicit.offsets', 'name at least one partition');
+          for (const o of t.value.offsets) {
+            const lo = low.get(o.partition);
+            const hi = high.get(o.partition);
+            if (lo === undefined || hi === undefined)
+              throw invalid('explicit.offsets', `partition ${o.partition} does not exist in ${topic}`);
+            if (o.offset < lo || o.offset > hi)
+              throw invalid(
+                'explicit.offsets',
+                `offset ${o.offset} for partition ${o.partition} is outside [${lo}, ${hi}]`,
+              );
+            target.set(o.partition, o.offset);
+          }
+          break;
+        }
+      }
+      await this.o.topics.commitOffsetsInTransaction(
+        `eos.${req.name}.offsets-reset`,
+        p.consumerGroup,
+        topic,
+        target,
+      );
+      this.o.log(`pipeline ${req.name}: offsets reset (${t.$case}) to ${JSON.stringify([...target])}`);
+      return { name: req.name, partitions: await this.partitionStatus(p) };
+    });
+  }
+
+  /** Appends to the audit trail (durable). Failures to persist are logged, not thrown. */
+  async recordAudit(e: Omit<AuditEntry, 'seq' | 'atMs'>): Promise<void> {
+    const entry: AuditEntry = { ...e, seq: ++this.auditSeq, atMs: this.o.now() };
+    this.audit.push(entry);
+    if (this.audit.length > 1000) this.audit.shift();
+    await this.serial(() => this.persist([{ kind: 'audit', value: entry }])).catch((err: unknown) =>
+      this.o.log(`audit not persisted: ${(err as Error).message}`),
+    );
+  }
+
+  auditRecords(limit = 100): AuditRecord[] {
+    return this.audit
+      .slice(-(limit || 100))
+      .reverse()
+      .map((a) => ({
+        atMs: a.atMs,
+        actor: a.actor,
+        action: a.action,
+        target: a.target,
+        detail: a.detail,
+        outcome: a.outcome,
+      }));
+  }
+
+  private async partitionStatus(p: PipelineRecord): Promise<PartitionStatus[]> {
+    const [committed, ends] = await Promise.all([
+      this.o.topics.committedOffsets(p.consumerGroup, p.spec.inputTopic),
+      this.o.topics.endOffsets(p.spec.inputTopic),
+    ]);
+    return [...ends]
+      .sort((a, b) => a[0] - b[0])
+      .map(([partition, end]) => {
+        const c = committed.get(partition) ?? -1;
+        return { partition, committedOffset: c, endOffset: end, lag: Math.max(0, end - Math.max(c, 0)) };
+      });
+  }
+
   // ---- worker sessions ----
 
   /** A worker opened a session with Hello. Returns a session handle for later messages. */
@@ -364,7 +528,9 @@ export class FleetController extends EventEmitter<FleetEvents> {
         host: h.host,
         capacity: h.capacity || 8,
         transforms: new Set(h.transforms.map((t) => `${t.name}@${t.version}`)),
-        state: prev && (prev.state === 'DRAINING' || prev.state === 'DRAINED') ? prev.state : 'ACTIVE',
+        // A reconnect during a drain stays draining; a new process after a finished drain is active.
+        state: prev?.state === 'DRAINING' ? 'DRAINING' : 'ACTIVE',
+        drain: prev?.state === 'DRAINING' ? prev.drain : undefined,
         channel,
         session,
         lastHeartbeatAt: now,
@@ -513,7 +679,16 @@ export class FleetController extends EventEmitter<FleetEvents> {
     const now = this.o.now();
     let changed = false;
     for (const w of this.workers.values()) {
-      if (w.state !== 'DEAD' && now - w.lastHeartbeatAt > this.o.leaseMs) changed = true;
+      if (w.state !== 'DEAD' && w.state !== 'DRAINED' && now - w.lastHeartbeatAt > this.o.leaseMs)
+        changed = true;
+      if (
+        w.state === 'DRAINING' &&
+        w.drain &&
+        w.drain.deadlineAt > 0 &&
+        !w.drain.escalated &&
+        now >= w.drain.deadlineAt
+      )
+        changed = true;
     }
     for (const t of this.tasks.values()) {
       if (
@@ -538,6 +713,11 @@ export class FleetController extends EventEmitter<FleetEvents> {
 
     // Dead workers: lease expired. Their tasks move at once (fencing stops a zombie).
     for (const w of this.workers.values()) {
+      if (w.state === 'DRAINED' && now - w.lastHeartbeatAt > this.o.leaseMs) {
+        w.channel?.close();
+        w.channel = undefined;
+        continue;
+      }
       if (w.state !== 'DEAD' && now - w.lastHeartbeatAt > this.o.leaseMs) {
         w.state = 'DEAD';
         w.channel?.close();
@@ -571,6 +751,20 @@ export class FleetController extends EventEmitter<FleetEvents> {
         changes.push({ kind: 'assignment', key: taskKey(t.pipeline, t.index), value: { epoch: t.epoch } });
       }
       if (t.notBefore !== undefined && t.notBefore <= now) t.notBefore = undefined;
+    }
+    // Drains past their deadline: stop the remaining tasks the fast way (abort in flight).
+    for (const w of this.workers.values()) {
+      if (
+        w.state !== 'DRAINING' ||
+        !w.drain ||
+        w.drain.escalated ||
+        w.drain.deadlineAt === 0 ||
+        now < w.drain.deadlineAt
+      )
+        continue;
+      w.drain.escalated = true;
+      this.o.log(`worker ${w.id}: drain deadline passed; stopping its remaining tasks the fast way`);
+      for (const t of this.tasks.values()) if (t.owner === w.id) this.sendRevoke(t, false);
     }
     // Tasks that should exist.
     for (const p of this.pipelines.values()) {
@@ -615,6 +809,13 @@ export class FleetController extends EventEmitter<FleetEvents> {
       if (t.owner === target) continue;
       if (t.owner) {
         // A live owner commits and releases first; the task is assigned when it reports released.
+        const ow = this.workers.get(t.owner);
+        if (ow?.state === 'DRAINING' && ow.drain) {
+          const inFlight = [...this.tasks.values()].filter(
+            (x) => x.owner === ow.id && x.state === 'REVOKING',
+          ).length;
+          if (inFlight >= ow.drain.maxConcurrent) continue; // a few at a time
+        }
         this.sendRevoke(t, true);
         continue;
       }
@@ -636,6 +837,15 @@ export class FleetController extends EventEmitter<FleetEvents> {
         worker: t.owner as string,
         epoch: t.epoch,
       });
+    }
+    // Drains with nothing left: the worker may exit.
+    for (const w of this.workers.values()) {
+      if (w.state === 'DRAINING' && ![...this.tasks.values()].some((t) => t.owner === w.id)) {
+        w.state = 'DRAINED';
+        this.o.log(`worker ${w.id} drained in ${now - (w.drain?.startedAt ?? now)} ms`);
+        w.channel?.send({ body: { $case: 'drained', value: {} } });
+        this.emit('change', `drained ${w.id}`);
+      }
     }
     if (changes.length) {
       this.o.log(`reconcile (${reason}): epoch ${this.epoch}, ${toAssign.length} assigned`);
@@ -769,6 +979,8 @@ export class FleetController extends EventEmitter<FleetEvents> {
       lastHeartbeatAtMs: w.lastHeartbeatAt,
       connectedAtMs: w.connectedAt,
       pid: w.pid,
+      drainDeadlineAtMs: w.state === 'DRAINING' ? (w.drain?.deadlineAt ?? 0) : 0,
+      tasksLeft: [...this.tasks.values()].filter((t) => t.owner === w.id).length,
     };
   }
 }

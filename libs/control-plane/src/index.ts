@@ -9,6 +9,7 @@ export { FleetController } from './fleet-controller';
 export type { FleetControllerOptions, FleetEvents } from './fleet-controller';
 export type {
   AssignmentRecord,
+  AuditEntry,
   PipelineRecord,
   PipelineStateName,
   StateChange,

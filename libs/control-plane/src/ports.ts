@@ -22,18 +22,31 @@ export interface AssignmentRecord {
   epoch: number;
 }
 
+/** One operation in the audit trail. */
+export interface AuditEntry {
+  seq: number;
+  atMs: number;
+  actor: string;
+  action: string;
+  target: string;
+  detail: string;
+  outcome: string;
+}
+
 /** Everything the controller keeps durable. */
 export interface StoredState {
   epoch: number;
   pipelines: Map<string, PipelineRecord>;
   assignments: Map<string, AssignmentRecord>;
+  audit: AuditEntry[];
 }
 
 /** One durable change; `value: null` deletes. */
 export type StateChange =
   | { kind: 'pipeline'; name: string; value: PipelineRecord | null }
   | { kind: 'assignment'; key: string; value: AssignmentRecord | null }
-  | { kind: 'epoch'; value: number };
+  | { kind: 'epoch'; value: number }
+  | { kind: 'audit'; value: AuditEntry };
 
 /** Durable state: a compacted Kafka topic written transactionally (or a fake). */
 export interface StatePort {
@@ -52,6 +65,17 @@ export interface TopicsPort {
   committedOffsets(groupId: string, topic: string): Promise<Map<number, number>>;
   /** Log end offsets (partition -> offset). */
   endOffsets(topic: string): Promise<Map<number, number>>;
+  /** Log start offsets (partition -> offset). */
+  earliestOffsets(topic: string): Promise<Map<number, number>>;
+  /** Per partition, the first offset at or after `timestampMs` (the end when none). */
+  offsetsForTimestamp(topic: string, timestampMs: number): Promise<Map<number, number>>;
+  /** Writes a group's offsets in a Kafka transaction (the offsets group is written only that way). */
+  commitOffsetsInTransaction(
+    transactionalId: string,
+    groupId: string,
+    topic: string,
+    offsets: Map<number, number>,
+  ): Promise<void>;
 }
 
 /** The controller's side of one worker session. */

@@ -3,7 +3,19 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { AdminServiceClient } from '@eos/proto';
+import {
+  AdminServiceClient,
+  CreatePipelineRequest,
+  DrainWorkerRequest,
+  GetPipelineStatusRequest,
+  GetWorkerRequest,
+  ListAuditRecordsRequest,
+  ListPipelinesRequest,
+  ListWorkersRequest,
+  PipelineNameRequest,
+  ResetPipelineOffsetsRequest,
+  UndrainWorkerRequest,
+} from '@eos/proto';
 import { testBrokers } from './env';
 import { uniqueName } from './kafka-helpers';
 
@@ -117,8 +129,10 @@ export class TestStack {
     return this.client;
   }
 
-  /** Calls an AdminService method as a promise. */
-  call<Req, Res>(method: string, req: Req): Promise<Res> {
+  /** Calls an AdminService method as a promise; the request is completed with defaults (ts-proto encodes whole messages). */
+  call<Req, Res>(method: string, partial: Req): Promise<Res> {
+    const type = REQUEST_TYPES[method];
+    const req = (type ? type.fromPartial(partial as object) : partial) as Req;
     const c = this.admin() as unknown as Record<
       string,
       (r: Req, cb: (e: grpc.ServiceError | null, res: Res) => void) => void
@@ -141,4 +155,28 @@ export class TestStack {
       await p.exit();
     }
   }
+}
+
+const REQUEST_TYPES: Record<string, { fromPartial(o: object): unknown }> = {
+  createPipeline: CreatePipelineRequest,
+  getPipelineStatus: GetPipelineStatusRequest,
+  getWorker: GetWorkerRequest,
+  listWorkers: ListWorkersRequest,
+  listPipelines: ListPipelinesRequest,
+  getPipeline: PipelineNameRequest,
+  pausePipeline: PipelineNameRequest,
+  resumePipeline: PipelineNameRequest,
+  stopPipeline: PipelineNameRequest,
+  deletePipeline: PipelineNameRequest,
+  getPipelineOffsets: PipelineNameRequest,
+  drainWorker: DrainWorkerRequest,
+  undrainWorker: UndrainWorkerRequest,
+  resetPipelineOffsets: ResetPipelineOffsetsRequest,
+  listAuditRecords: ListAuditRecordsRequest,
+};
+
+/** Marks a promise awaited later as handled now, so a test that fails first does not crash jest. */
+export function background<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => undefined);
+  return p;
 }

@@ -1,0 +1,81 @@
+import * as http from 'node:http';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** The worker's own Prometheus metrics. */
+export class WorkerMetrics {
+  readonly registry = new Registry();
+  readonly recordsCommitted = new Counter({
+    name: 'eos_worker_records_committed_total',
+    help: 'Input records committed',
+    labelNames: ['pipeline', 'task'],
+    registers: [this.registry],
+  });
+  readonly deadLettered = new Counter({
+    name: 'eos_worker_records_dead_lettered_total',
+    help: 'Records sent to the dead-letter topic',
+    labelNames: ['pipeline', 'task'],
+    registers: [this.registry],
+  });
+  readonly transactions = new Counter({
+    name: 'eos_worker_transactions_total',
+    help: 'Transactions by outcome',
+    labelNames: ['pipeline', 'outcome'],
+    registers: [this.registry],
+  });
+  readonly txDuration = new Histogram({
+    name: 'eos_worker_transaction_duration_seconds',
+    help: 'begin -> commit',
+    labelNames: ['pipeline'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+  readonly tasks = new Gauge({
+    name: 'eos_worker_tasks',
+    help: 'Tasks running on this worker',
+    registers: [this.registry],
+  });
+  readonly connected = new Gauge({
+    name: 'eos_worker_controller_connected',
+    help: '1 while the controller session is up',
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'eos_worker_' });
+  }
+}
+
+/** `/metrics` (Prometheus) and `/healthz` on the worker's own port. Resolves with the bound port. */
+export function startWorkerHttp(
+  port: number,
+  metrics: WorkerMetrics,
+  health: () => object,
+): Promise<{ port: number; close: () => Promise<void> }> {
+  const server = http.createServer((req, res) => {
+    if (req.url === '/metrics') {
+      metrics.registry.metrics().then(
+        (body) => {
+          res.writeHead(200, { 'content-type': metrics.registry.contentType });
+          res.end(body);
+        },
+        (err: unknown) => {
+          res.writeHead(500);
+          res.end(String(err));
+        },
+      );
+    } else if (req.url === '/healthz') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(health()));
+    } else {
+      res.writeHead(404);
+      res.end();
+    }
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '0.0.0.0', () => {
+      const bound = (server.address() as { port: number }).port;
+      resolve({ port: bound, close: () => new Promise((r) => server.close(() => r())) });
+    });
+  });
+}
