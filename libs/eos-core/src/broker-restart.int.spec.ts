@@ -85,11 +85,15 @@ maybe('the task resumes by itself after a broker stop and start; exactly once ho
 
   const deadline = Date.now() + 120_000;
   for (;;) {
-    const [ends, committed] = await Promise.all([
-      endOffsets(admin, p.input),
-      groupOffsets(admin, p.group, p.input),
-    ]);
-    if ([...ends].every(([part, e]) => (committed.get(part) ?? -1) >= e)) break;
+    try {
+      const [ends, committed] = await Promise.all([
+        endOffsets(admin, p.input),
+        groupOffsets(admin, p.group, p.input),
+      ]);
+      if ([...ends].every(([part, e]) => (committed.get(part) ?? -1) >= e)) break;
+    } catch {
+      // Right after a restart the group coordinator may still be loading (NOT_COORDINATOR): ask again.
+    }
     if (Date.now() > deadline) throw new Error('the task did not catch up after the restart');
     await new Promise((r) => setTimeout(r, 250));
   }
