@@ -1,9 +1,10 @@
 import type { FleetController } from '@eos/control-plane';
 import type { AdminServiceServer } from '@eos/proto';
 import { audited, unary } from './grpc-errors';
+import { toProto, type RolloutQueue } from './rollout-queue';
 
 /** eos.v1.AdminService over the fleet controller. Every operation that changes something is audited. */
-export function adminService(fleet: FleetController): AdminServiceServer {
+export function adminService(fleet: FleetController, rollouts: RolloutQueue): AdminServiceServer {
   const record = (e: Parameters<FleetController['recordAudit']>[0]) => fleet.recordAudit(e);
   const byName = (r: { name: string }) => r.name;
   const bySpec = (r: { spec?: { name: string } }) => r.spec?.name ?? '';
@@ -44,5 +45,30 @@ export function adminService(fleet: FleetController): AdminServiceServer {
       fleet.resetPipelineOffsets(req),
     ),
     listAuditRecords: unary((req) => ({ records: fleet.auditRecords(req.limit) })),
+    updatePipeline: audited('UpdatePipeline', bySpec, record, async (req) => ({
+      rolloutId: await rollouts.update(req.spec, req.strategy),
+    })),
+    getRollout: unary((req) => toProto(fleet.getRolloutRecord(req.rolloutId), fleet)),
+    listRollouts: unary((req) => ({
+      rollouts: fleet.listRolloutRecords(req.pipeline || undefined).map((r) => toProto(r, fleet)),
+    })),
+    pauseRollout: audited(
+      'PauseRollout',
+      (r) => r.rolloutId,
+      record,
+      (req) => rollouts.request(req.rolloutId, 'PAUSE'),
+    ),
+    resumeRollout: audited(
+      'ResumeRollout',
+      (r) => r.rolloutId,
+      record,
+      (req) => rollouts.request(req.rolloutId, 'RESUME'),
+    ),
+    abortRollout: audited(
+      'AbortRollout',
+      (r) => r.rolloutId,
+      record,
+      (req) => rollouts.request(req.rolloutId, 'ABORT'),
+    ),
   };
 }

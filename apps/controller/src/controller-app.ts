@@ -8,6 +8,7 @@ import type { ControllerConfig } from './config';
 import { addHealthAndReflection, bindServer } from './grpc-server';
 import { KafkaStateStore } from './kafka-state-store';
 import { KafkaTopics } from './kafka-topics';
+import { RolloutQueue } from './rollout-queue';
 import { workerService } from './worker-service';
 
 export interface ControllerApp {
@@ -34,6 +35,7 @@ export function createControllerApp(config: ControllerConfig): ControllerApp {
     'grpc.keepalive_permit_without_calls': 1,
   });
   let fleet: FleetController | undefined;
+  let rollouts: RolloutQueue | undefined;
   let port = 0;
   let stopped = false;
   let onFatal: (e: Error) => void = () => undefined;
@@ -60,7 +62,9 @@ export function createControllerApp(config: ControllerConfig): ControllerApp {
         onFatal(err);
       });
       await fleet.start();
-      server.addService(AdminServiceService, adminService(fleet));
+      rollouts = new RolloutQueue(fleet, config.redisUrl, log);
+      rollouts.start();
+      server.addService(AdminServiceService, adminService(fleet, rollouts));
       server.addService(WorkerServiceService, workerService(fleet, log));
       addHealthAndReflection(server);
       port = await bindServer(server, config.host, config.grpcPort);
@@ -71,6 +75,7 @@ export function createControllerApp(config: ControllerConfig): ControllerApp {
     async stop() {
       if (stopped) return;
       stopped = true;
+      await rollouts?.close();
       fleet?.stop();
       await new Promise<void>((resolve) => {
         const t = setTimeout(() => {

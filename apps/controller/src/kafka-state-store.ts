@@ -3,6 +3,7 @@ import type {
   AssignmentRecord,
   AuditEntry,
   PipelineRecord,
+  RolloutRecord,
   StateChange,
   StatePort,
   StoredState,
@@ -48,7 +49,13 @@ export class KafkaStateStore implements StatePort {
       transactionTimeout: 30_000,
     });
     await this.producer.connect();
-    const state: StoredState = { epoch: 0, pipelines: new Map(), assignments: new Map(), audit: [] };
+    const state: StoredState = {
+      epoch: 0,
+      pipelines: new Map(),
+      assignments: new Map(),
+      audit: [],
+      rollouts: new Map(),
+    };
     await readTopicToEnd(this.kafka, this.admin, this.topic, (key, value) => {
       const v = value === null ? null : (JSON.parse(value) as unknown);
       if (key === 'meta/epoch') state.epoch = Math.max(state.epoch, Number(v ?? 0));
@@ -56,6 +63,8 @@ export class KafkaStateStore implements StatePort {
         const name = key.slice('pipeline/'.length);
         if (v === null) state.pipelines.delete(name);
         else state.pipelines.set(name, v as PipelineRecord);
+      } else if (key.startsWith('rollout/')) {
+        if (v !== null) state.rollouts.set(key.slice('rollout/'.length), v as RolloutRecord);
       } else if (key.startsWith('audit/')) {
         if (v !== null) state.audit.push(v as AuditEntry);
       } else if (key.startsWith('task/')) {
@@ -78,6 +87,8 @@ export class KafkaStateStore implements StatePort {
           return { key: `task/${c.key}`, value: c.value === null ? null : JSON.stringify(c.value) };
         case 'epoch':
           return { key: 'meta/epoch', value: JSON.stringify(c.value) };
+        case 'rollout':
+          return { key: `rollout/${c.value.id}`, value: JSON.stringify(c.value) };
         case 'audit':
           return { key: `audit/${String(c.value.seq).padStart(12, '0')}`, value: JSON.stringify(c.value) };
       }

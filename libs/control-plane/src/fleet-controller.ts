@@ -32,6 +32,7 @@ import type {
   StoredState,
   TopicsPort,
   WorkerChannel,
+  RolloutRecord,
 } from './ports';
 import {
   consumerGroupOf,
@@ -39,6 +40,7 @@ import {
   transactionalIdOf,
   validateSpec,
   type SpecInput,
+  type ValidSpec,
 } from './validation';
 
 export interface FleetControllerOptions {
@@ -73,6 +75,12 @@ interface TaskRecord {
   /** Recent commits (time, records) for rates. */
   recent: { at: number; records: number }[];
   offsets: Map<number, number>;
+  /** Spec version this task must run. */
+  specVersion: number;
+  /** The owner must restart it (new spec version): revoke, then assign again. */
+  restart?: boolean;
+  /** Commits and dead letters under the current assignment (rollout health gates). */
+  gate: { commits: number; deadLettered: number };
 }
 
 interface WorkerRecord {
@@ -117,6 +125,7 @@ export class FleetController extends EventEmitter<FleetEvents> {
   private sessionSeq = 0;
   private startedAt = 0;
   private audit: AuditEntry[] = [];
+  private rollouts = new Map<string, RolloutRecord>();
   private auditSeq = 0;
 
   constructor(options: FleetControllerOptions) {
@@ -140,13 +149,14 @@ export class FleetController extends EventEmitter<FleetEvents> {
     this.epoch = s.epoch;
     this.pipelines = s.pipelines;
     this.audit = s.audit.slice(-1000);
+    this.rollouts = s.rollouts;
     this.auditSeq = this.audit.reduce((m, a) => Math.max(m, a.seq), 0);
     for (const [key, a] of s.assignments) {
       const [pipeline, idx] = splitKey(key);
       if (!this.pipelines.has(pipeline)) continue;
       this.tasks.set(
         key,
-        this.newTask(pipeline, idx, a.owner, a.epoch, a.owner ? 'PROCESSING' : 'UNASSIGNED'),
+        this.newTask(pipeline, idx, a.owner, a.epoch, a.owner ? 'PROCESSING' : 'UNASSIGNED', a.specVersion),
       );
       if (a.owner && !this.workers.has(a.owner)) {
         // Known from state, not connected yet: alive for one lease from now.
@@ -351,6 +361,7 @@ export class FleetController extends EventEmitter<FleetEvents> {
         recordsPerSecond: recent.reduce((a, r) => a + r.records, 0) / span,
         lag,
         recordsCommitted: t?.recordsTotal ?? 0,
+        specVersion: t?.specVersion ?? p.specVersion,
       });
     }
     return { pipeline: this.pipelineMessage(p), tasks, epoch: this.epoch, lag: total };
@@ -513,6 +524,182 @@ export class FleetController extends EventEmitter<FleetEvents> {
       });
   }
 
+  // ---- rollouts (driven by the rollout job; see rollout-runner.ts) ----
+
+  private specOf(p: PipelineRecord, version: number): ValidSpec {
+    return version === p.specVersion ? p.spec : (p.versions?.[String(version)] ?? p.spec);
+  }
+
+  /**
+   * Validates an updated spec and registers it as the pipeline's next version; the rollout job
+   * then moves tasks to it. Returns the versions involved.
+   */
+  beginUpdate(
+    spec: SpecInput | undefined,
+  ): Promise<{ pipeline: string; fromVersion: number; toVersion: number }> {
+    return this.serial(async () => {
+      const name = spec?.name ?? '';
+      const p = this.mustPipeline(name);
+      const v = validateSpec(spec, {
+        registry: this.o.registry,
+        announced: this.announced(),
+        inputPartitions: p.inputPartitions,
+      });
+      if (v.inputTopic !== p.spec.inputTopic)
+        throw invalid('spec.inputTopic', `cannot change in an update (is "${p.spec.inputTopic}")`);
+      if (v.outputTopic !== p.spec.outputTopic)
+        throw invalid('spec.outputTopic', `cannot change in an update (is "${p.spec.outputTopic}")`);
+      if (v.tasks !== p.spec.tasks)
+        throw invalid('spec.tasks', `cannot change in an update (is ${p.spec.tasks})`);
+      if (p.rollout)
+        throw failedPrecondition(`pipeline ${name} has a rollout in progress (${p.rollout}); one at a time`);
+      if (p.deleting || p.state === 'STOPPED')
+        throw failedPrecondition(`pipeline ${name} is ${p.deleting ? 'being deleted' : 'STOPPED'}`);
+      const key = `${v.transform.name}@${v.transform.version}`;
+      const capable = [...this.workers.values()].filter(
+        (w) => w.state === 'ACTIVE' && w.channel && w.transforms.has(key),
+      );
+      if (capable.length === 0)
+        throw failedPrecondition(`no active worker can run ${key}; start workers that announce it first`);
+      const toVersion = Math.max(p.specVersion, ...Object.keys(p.versions ?? {}).map(Number)) + 1;
+      const next: PipelineRecord = {
+        ...p,
+        versions: { ...(p.versions ?? {}), [String(toVersion)]: v },
+        updatedAtMs: this.o.now(),
+      };
+      await this.persist([{ kind: 'pipeline', name, value: next }]);
+      this.pipelines.set(name, next);
+      return { pipeline: name, fromVersion: p.specVersion, toVersion };
+    });
+  }
+
+  /** Stores a new rollout record (durable) and links it to its pipeline while it is active. */
+  saveRollout(r: RolloutRecord): Promise<RolloutRecord> {
+    return this.updateRollout(r.id, () => r, true);
+  }
+
+  /**
+   * Changes a rollout record inside the controller's one-at-a-time section, from its current
+   * value, so an operator's request and the job's progress never overwrite each other.
+   */
+  updateRollout(
+    id: string,
+    change: (current: RolloutRecord) => RolloutRecord,
+    create = false,
+  ): Promise<RolloutRecord> {
+    return this.serial(async () => {
+      const cur = this.rollouts.get(id);
+      if (!cur && !create) throw notFound(`rollout ${id} does not exist`);
+      const rec = { ...change(cur as RolloutRecord), updatedAtMs: this.o.now() };
+      const changes: StateChange[] = [{ kind: 'rollout', value: rec }];
+      const p = this.pipelines.get(rec.pipeline);
+      const active = !['SUCCEEDED', 'FAILED', 'ABORTED'].includes(rec.state);
+      if (p && active && p.rollout !== rec.id) {
+        const next = { ...p, rollout: rec.id };
+        changes.push({ kind: 'pipeline', name: p.spec.name, value: next });
+        this.pipelines.set(p.spec.name, next);
+      }
+      await this.persist(changes);
+      this.rollouts.set(id, rec);
+      this.emit('change', `rollout ${id}`);
+      return rec;
+    });
+  }
+
+  getRolloutRecord(id: string): RolloutRecord {
+    const r = this.rollouts.get(id);
+    if (!r) throw notFound(`rollout ${id} does not exist`);
+    return r;
+  }
+
+  listRolloutRecords(pipeline?: string): RolloutRecord[] {
+    return [...this.rollouts.values()]
+      .filter((r) => !pipeline || r.pipeline === pipeline)
+      .sort((a, b) => b.createdAtMs - a.createdAtMs);
+  }
+
+  /** Rollouts not finished (for re-enqueueing after a controller or Redis restart). */
+  activeRollouts(): RolloutRecord[] {
+    return [...this.rollouts.values()].filter((r) => !['SUCCEEDED', 'FAILED', 'ABORTED'].includes(r.state));
+  }
+
+  /** Tasks of a pipeline, for the rollout job. */
+  taskIndexes(pipeline: string): number[] {
+    return Array.from({ length: this.mustPipeline(pipeline).spec.tasks }, (_, i) => i);
+  }
+
+  /** Moves one task to a spec version: its owner commits and releases it, then it starts again on that version. No-op when it runs that version already. */
+  setTaskVersion(pipeline: string, index: number, version: number): Promise<void> {
+    return this.serial(async () => {
+      const t = this.tasks.get(taskKey(pipeline, index));
+      if (!t || t.specVersion === version) return;
+      t.specVersion = version;
+      if (t.owner) t.restart = true;
+      await this.persist([
+        {
+          kind: 'assignment',
+          key: taskKey(pipeline, index),
+          value: { owner: t.owner, epoch: t.epoch, specVersion: version },
+        },
+      ]);
+      await this.reconcile(`task ${pipeline}/${index} -> spec ${version}`);
+    });
+  }
+
+  /** What a health gate needs to know about a task. */
+  taskHealth(
+    pipeline: string,
+    index: number,
+  ): { specVersion: number; running: boolean; commits: number; deadLettered: number; owner: string } {
+    const t = this.tasks.get(taskKey(pipeline, index));
+    if (!t) return { specVersion: 0, running: false, commits: 0, deadLettered: 0, owner: '' };
+    return {
+      specVersion: t.specVersion,
+      running: !!t.owner && !t.restart && t.state === 'PROCESSING',
+      commits: t.gate.commits,
+      deadLettered: t.gate.deadLettered,
+      owner: t.owner ?? '',
+    };
+  }
+
+  /** The rollout succeeded: the new version becomes the pipeline's spec. */
+  completeUpdate(pipeline: string, toVersion: number): Promise<void> {
+    return this.serial(async () => {
+      const p = this.mustPipeline(pipeline);
+      const spec = p.versions?.[String(toVersion)];
+      if (!spec) return;
+      const next: PipelineRecord = {
+        ...p,
+        spec,
+        specVersion: toVersion,
+        versions: undefined,
+        rollout: undefined,
+        updatedAtMs: this.o.now(),
+      };
+      await this.persist([{ kind: 'pipeline', name: pipeline, value: next }]);
+      this.pipelines.set(pipeline, next);
+      this.o.log(`pipeline ${pipeline} now runs spec version ${toVersion}`);
+    });
+  }
+
+  /** The rollout failed or was aborted (every task back on the old version): forget the new version. */
+  cancelUpdate(pipeline: string, toVersion: number): Promise<void> {
+    return this.serial(async () => {
+      const p = this.pipelines.get(pipeline);
+      if (!p) return;
+      const versions = { ...(p.versions ?? {}) };
+      delete versions[String(toVersion)];
+      const next: PipelineRecord = {
+        ...p,
+        versions: Object.keys(versions).length ? versions : undefined,
+        rollout: undefined,
+        updatedAtMs: this.o.now(),
+      };
+      await this.persist([{ kind: 'pipeline', name: pipeline, value: next }]);
+      this.pipelines.set(pipeline, next);
+    });
+  }
+
   // ---- worker sessions ----
 
   /** A worker opened a session with Hello. Returns a session handle for later messages. */
@@ -562,7 +749,7 @@ export class FleetController extends EventEmitter<FleetEvents> {
         const p = this.pipelines.get(r.task.pipeline);
         if (t && t.owner === w.id) {
           if (t.state === 'REVOKING') this.sendRevoke(t, true);
-          else if (p && r.specVersion !== p.specVersion)
+          else if (p && r.specVersion !== t.specVersion)
             this.sendAssign(t); // runs an old spec: restart it on the current one
           else t.state = 'PROCESSING';
         } else if (
@@ -570,7 +757,7 @@ export class FleetController extends EventEmitter<FleetEvents> {
           !t.owner &&
           p &&
           p.state !== 'STOPPED' &&
-          r.specVersion === p.specVersion &&
+          r.specVersion === t.specVersion &&
           !t.notBefore
         ) {
           // Nobody owns it and this worker still runs it: adopt it under a new epoch.
@@ -578,7 +765,7 @@ export class FleetController extends EventEmitter<FleetEvents> {
           t.epoch = ++this.epoch;
           t.state = 'PROCESSING';
           changes.push(
-            { kind: 'assignment', key, value: { owner: w.id, epoch: t.epoch } },
+            { kind: 'assignment', key, value: { owner: w.id, epoch: t.epoch, specVersion: t.specVersion } },
             { kind: 'epoch', value: this.epoch },
           );
         } else {
@@ -628,6 +815,10 @@ export class FleetController extends EventEmitter<FleetEvents> {
       while (t.recent.length > 0 && now - (t.recent[0] as { at: number }).at > RATE_WINDOW_MS)
         t.recent.shift();
       for (const o of c.offsets) t.offsets.set(o.partition, o.offset);
+      if (c.epoch === t.epoch) {
+        t.gate.commits++;
+        t.gate.deadLettered += c.deadLettered;
+      }
     }
     if (commits.length) this.emit('change', 'commits');
   }
@@ -650,7 +841,10 @@ export class FleetController extends EventEmitter<FleetEvents> {
       t.owner = undefined;
       t.state = 'UNASSIGNED';
       t.revokeSentAt = undefined;
-      await this.persist([{ kind: 'assignment', key, value: { epoch: t.epoch } }]);
+      t.restart = false;
+      await this.persist([
+        { kind: 'assignment', key, value: { epoch: t.epoch, specVersion: t.specVersion } },
+      ]);
       this.o.log(`task ${key} released by ${workerId}`);
       await this.reconcile(`released ${key}`);
     });
@@ -668,7 +862,9 @@ export class FleetController extends EventEmitter<FleetEvents> {
       t.owner = undefined;
       t.state = 'UNASSIGNED';
       if (l.reason === LossReason.FAILED) t.notBefore = this.o.now() + this.o.failedTaskBackoffMs;
-      await this.persist([{ kind: 'assignment', key, value: { epoch: t.epoch } }]);
+      await this.persist([
+        { kind: 'assignment', key, value: { epoch: t.epoch, specVersion: t.specVersion } },
+      ]);
       await this.reconcile(`lost ${key}`);
     });
   }
@@ -730,7 +926,7 @@ export class FleetController extends EventEmitter<FleetEvents> {
             changes.push({
               kind: 'assignment',
               key: taskKey(t.pipeline, t.index),
-              value: { epoch: t.epoch },
+              value: { epoch: t.epoch, specVersion: t.specVersion },
             });
           }
         }
@@ -748,7 +944,11 @@ export class FleetController extends EventEmitter<FleetEvents> {
         );
         t.owner = undefined;
         t.state = 'UNASSIGNED';
-        changes.push({ kind: 'assignment', key: taskKey(t.pipeline, t.index), value: { epoch: t.epoch } });
+        changes.push({
+          kind: 'assignment',
+          key: taskKey(t.pipeline, t.index),
+          value: { epoch: t.epoch, specVersion: t.specVersion },
+        });
       }
       if (t.notBefore !== undefined && t.notBefore <= now) t.notBefore = undefined;
     }
@@ -794,11 +994,8 @@ export class FleetController extends EventEmitter<FleetEvents> {
         continue;
       }
       if (t.state === 'REVOKING') continue;
-      placeable.push({
-        key,
-        transform: `${p.spec.transform.name}@${p.spec.transform.version}`,
-        owner: t.owner,
-      });
+      const ts = this.specOf(p, t.specVersion).transform;
+      placeable.push({ key, transform: `${ts.name}@${ts.version}`, owner: t.owner });
     }
     const placement = placeTasks(placeable, workers);
 
@@ -806,7 +1003,11 @@ export class FleetController extends EventEmitter<FleetEvents> {
       if (waiting.has(key) || t.state === 'REVOKING') continue;
       const p = this.pipelines.get(t.pipeline);
       const target = p && p.state !== 'STOPPED' ? placement.get(key) : undefined;
-      if (t.owner === target) continue;
+      if (t.owner === target) {
+        // Same owner, new spec version: it commits, releases and gets the task again.
+        if (t.owner && t.restart) this.sendRevoke(t, true);
+        continue;
+      }
       if (t.owner) {
         // A live owner commits and releases first; the task is assigned when it reports released.
         const ow = this.workers.get(t.owner);
@@ -823,7 +1024,13 @@ export class FleetController extends EventEmitter<FleetEvents> {
         t.owner = target;
         t.epoch = ++this.epoch;
         t.state = 'STARTING';
-        changes.push({ kind: 'assignment', key, value: { owner: target, epoch: t.epoch } });
+        t.restart = false;
+        t.gate = { commits: 0, deadLettered: 0 };
+        changes.push({
+          kind: 'assignment',
+          key,
+          value: { owner: target, epoch: t.epoch, specVersion: t.specVersion },
+        });
         toAssign.push(t);
       }
     }
@@ -856,23 +1063,24 @@ export class FleetController extends EventEmitter<FleetEvents> {
   private sendAssign(t: TaskRecord): void {
     const p = this.pipelines.get(t.pipeline);
     if (!p || !t.owner) return;
+    const spec = this.specOf(p, t.specVersion);
     const a: Assign = {
       task: { pipeline: t.pipeline, taskIndex: t.index },
       epoch: t.epoch,
       transactionalId: transactionalIdOf(t.pipeline, t.index),
       consumerGroup: p.consumerGroup,
-      inputTopic: p.spec.inputTopic,
-      partitions: taskPartitions(t.index, p.spec.tasks, p.inputPartitions),
-      outputTopic: p.spec.outputTopic,
-      deadLetterTopic: p.spec.deadLetterTopic,
+      inputTopic: spec.inputTopic,
+      partitions: taskPartitions(t.index, spec.tasks, p.inputPartitions),
+      outputTopic: spec.outputTopic,
+      deadLetterTopic: spec.deadLetterTopic,
       transform: {
-        name: p.spec.transform.name,
-        version: p.spec.transform.version,
-        config: p.spec.transform.config,
+        name: spec.transform.name,
+        version: spec.transform.version,
+        config: spec.transform.config,
       },
-      specVersion: p.specVersion,
+      specVersion: t.specVersion,
       paused: p.state === 'PAUSED',
-      batching: p.spec.batching,
+      batching: spec.batching,
     };
     this.sendTo(t.owner, { body: { $case: 'assign', value: a } });
   }
@@ -918,6 +1126,7 @@ export class FleetController extends EventEmitter<FleetEvents> {
     owner: string | undefined,
     epoch: number,
     state: TaskRecord['state'],
+    specVersion = this.pipelines.get(pipeline)?.specVersion ?? 1,
   ): TaskRecord {
     return {
       pipeline,
@@ -929,6 +1138,8 @@ export class FleetController extends EventEmitter<FleetEvents> {
       recordsTotal: 0,
       recent: [],
       offsets: new Map(),
+      specVersion,
+      gate: { commits: 0, deadLettered: 0 },
     };
   }
 

@@ -10,6 +10,9 @@ export type { FleetControllerOptions, FleetEvents } from './fleet-controller';
 export type {
   AssignmentRecord,
   AuditEntry,
+  RolloutRecord,
+  RolloutStateName,
+  RolloutStrategyValues,
   PipelineRecord,
   PipelineStateName,
   StateChange,
@@ -18,3 +21,5 @@ export type {
   TopicsPort,
   WorkerChannel,
 } from './ports';
+export { DEFAULT_STRATEGY, runRollout } from './rollout-runner';
+export type { RolloutRunnerOptions } from './rollout-runner';

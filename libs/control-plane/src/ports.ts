@@ -14,12 +14,48 @@ export interface PipelineRecord {
   updatedAtMs: number;
   /** Set while a delete waits for its tasks to be released. */
   deleting?: boolean;
+  /** Other spec versions still in use (during a rollout), by version. */
+  versions?: Record<string, ValidSpec>;
+  /** The rollout in progress, if any. */
+  rollout?: string;
 }
 
 /** A task's durable assignment. */
 export interface AssignmentRecord {
   owner?: string;
   epoch: number;
+  /** Spec version the task runs (absent: the pipeline's). */
+  specVersion?: number;
+}
+
+export type RolloutStateName =
+  'PENDING' | 'RUNNING' | 'PAUSED' | 'SUCCEEDED' | 'FAILED' | 'ABORTED' | 'ROLLING_BACK';
+
+export interface RolloutStrategyValues {
+  canaryTasks: number;
+  stepTasks: number;
+  gateCommits: number;
+  maxFailedRecords: number;
+  gateTimeoutMs: number;
+}
+
+/** A rollout as stored (the source of truth; the queue only carries the job). */
+export interface RolloutRecord {
+  id: string;
+  pipeline: string;
+  fromVersion: number;
+  toVersion: number;
+  state: RolloutStateName;
+  /** What an operator asked for, applied by the job at its next check. */
+  requested?: 'PAUSE' | 'RESUME' | 'ABORT';
+  strategy: RolloutStrategyValues;
+  /** Tasks moved to the new version, in order (persisted before each move). */
+  moved: number[];
+  step: number;
+  gates: { step: number; tasks: number[]; passed: boolean; reason: string; atMs: number }[];
+  reason: string;
+  createdAtMs: number;
+  updatedAtMs: number;
 }
 
 /** One operation in the audit trail. */
@@ -39,6 +75,7 @@ export interface StoredState {
   pipelines: Map<string, PipelineRecord>;
   assignments: Map<string, AssignmentRecord>;
   audit: AuditEntry[];
+  rollouts: Map<string, RolloutRecord>;
 }
 
 /** One durable change; `value: null` deletes. */
@@ -46,7 +83,8 @@ export type StateChange =
   | { kind: 'pipeline'; name: string; value: PipelineRecord | null }
   | { kind: 'assignment'; key: string; value: AssignmentRecord | null }
   | { kind: 'epoch'; value: number }
-  | { kind: 'audit'; value: AuditEntry };
+  | { kind: 'audit'; value: AuditEntry }
+  | { kind: 'rollout'; value: RolloutRecord };
 
 /** Durable state: a compacted Kafka topic written transactionally (or a fake). */
 export interface StatePort {

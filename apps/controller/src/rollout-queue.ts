@@ -1,0 +1,204 @@
+import { randomUUID } from 'node:crypto';
+import { Queue, Worker, type Job } from 'bullmq';
+import IORedis from 'ioredis';
+import {
+  ControlError,
+  DEFAULT_STRATEGY,
+  failedPrecondition,
+  runRollout,
+  type FleetController,
+  type RolloutRecord,
+  type RolloutStrategyValues,
+} from '@eos/control-plane';
+import { Rollout_State, type PipelineSpec, type Rollout, type RolloutStrategy } from '@eos/proto';
+
+const QUEUE = 'eos-rollouts';
+
+/**
+ * Rollouts as BullMQ jobs on Redis. The job only carries the rollout id; the rollout record in
+ * controller state (Kafka) is the truth, so a job re-run after a controller restart, a stalled
+ * lock or a Redis restart resumes where the record says and never hands a task off twice.
+ */
+export class RolloutQueue {
+  private readonly queueConn: IORedis;
+  private readonly workerConn: IORedis;
+  private readonly queue: Queue;
+  private worker: Worker | undefined;
+  private resync: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly fleet: FleetController,
+    private readonly redisUrl: string,
+    private readonly log: (m: string) => void,
+  ) {
+    // Commands fail at once while Redis is down (UpdatePipeline answers UNAVAILABLE)...
+    this.queueConn = new IORedis(redisUrl, {
+      maxRetriesPerRequest: 1,
+      enableOfflineQueue: false,
+      lazyConnect: false,
+      retryStrategy: (n) => Math.min(n * 200, 2_000),
+    });
+    // ...while the worker waits for it to come back (BullMQ needs maxRetriesPerRequest: null).
+    this.workerConn = new IORedis(redisUrl, {
+      maxRetriesPerRequest: null,
+      retryStrategy: (n) => Math.min(n * 200, 2_000),
+    });
+    this.queueConn.on('error', () => undefined);
+    this.workerConn.on('error', () => undefined);
+    this.queue = new Queue(QUEUE, { connection: this.queueConn });
+    this.queue.on('error', () => undefined);
+  }
+
+  start(): void {
+    this.worker = new Worker(
+      QUEUE,
+      async (job: Job<{ rolloutId: string }>) => {
+        const rec = await runRollout(this.fleet, job.data.rolloutId, {
+          log: this.log,
+          progress: (r) => job.updateProgress(progressOf(r)),
+        });
+        return { state: rec.state };
+      },
+      // A controller killed mid-rollout holds the job's lock; a short lock lets the next one resume it soon.
+      {
+        connection: this.workerConn,
+        concurrency: 16,
+        lockDuration: 5_000,
+        stalledInterval: 5_000,
+        maxStalledCount: 1_000,
+      },
+    );
+    this.worker.on('error', (err) => this.log(`rollout worker: ${err.message}`));
+    this.worker.on('failed', (job, err) => this.log(`rollout job ${job?.id} failed: ${err.message}`));
+    // Rollouts whose job is missing (Redis lost its data) get it back; job ids dedupe the rest.
+    const sync = () => {
+      for (const r of this.fleet.activeRollouts()) void this.enqueue(r.id).catch(() => undefined);
+    };
+    sync();
+    this.resync = setInterval(sync, 5_000);
+  }
+
+  private async enqueue(id: string): Promise<void> {
+    if (this.queueConn.status !== 'ready')
+      throw new Error(`Redis at ${this.redisUrl} is ${this.queueConn.status}`);
+    await this.queue.add(
+      'rollout',
+      { rolloutId: id },
+      {
+        jobId: id,
+        removeOnComplete: 1000,
+        removeOnFail: 1000,
+        attempts: 1000,
+        backoff: { type: 'fixed', delay: 1000 },
+      },
+    );
+  }
+
+  /** UpdatePipeline: validates, registers the new version, stores the rollout and enqueues its job. */
+  async update(spec: PipelineSpec | undefined, strategy: RolloutStrategy | undefined): Promise<string> {
+    if (this.queueConn.status !== 'ready') {
+      throw new ControlError(
+        'UNAVAILABLE',
+        `the rollout queue (Redis at ${this.redisUrl}) is unavailable: rollouts cannot start now; running pipelines are not affected`,
+      );
+    }
+    if (spec?.name && this.fleet.activeRollouts().some((r) => r.pipeline === spec.name)) {
+      throw failedPrecondition(`pipeline ${spec.name} has a rollout in progress; one at a time`);
+    }
+    const { pipeline, fromVersion, toVersion } = await this.fleet.beginUpdate(spec);
+    const now = Date.now();
+    const rec: RolloutRecord = {
+      id: `ro-${randomUUID().slice(0, 8)}`,
+      pipeline,
+      fromVersion,
+      toVersion,
+      state: 'PENDING',
+      strategy: strategyOf(strategy),
+      moved: [],
+      step: 0,
+      gates: [],
+      reason: '',
+      createdAtMs: now,
+      updatedAtMs: now,
+    };
+    await this.fleet.saveRollout(rec);
+    try {
+      await this.enqueue(rec.id);
+    } catch (err) {
+      // Kept in state: the resync loop enqueues it when Redis answers again.
+      this.log(`rollout ${rec.id} stored; its job waits for Redis: ${(err as Error).message}`);
+    }
+    this.log(`rollout ${rec.id}: ${pipeline} v${fromVersion} -> v${toVersion} enqueued`);
+    return rec.id;
+  }
+
+  /** Pause, resume or abort: recorded durably; the job applies it at its next check. */
+  async request(id: string, what: 'PAUSE' | 'RESUME' | 'ABORT'): Promise<Rollout> {
+    const r = this.fleet.getRolloutRecord(id);
+    if (['SUCCEEDED', 'FAILED', 'ABORTED'].includes(r.state))
+      throw failedPrecondition(`rollout ${id} is ${r.state} already`);
+    if (what === 'RESUME' && r.state !== 'PAUSED' && r.requested !== 'PAUSE')
+      throw failedPrecondition(`rollout ${id} is not paused (${r.state})`);
+    if (what === 'PAUSE' && r.state === 'PAUSED') return toProto(r, this.fleet);
+    if (r.state === 'ROLLING_BACK') throw failedPrecondition(`rollout ${id} is rolling back already`);
+    const rec = await this.fleet.updateRollout(id, (cur) => ({ ...cur, requested: what }));
+    return toProto(rec, this.fleet);
+  }
+
+  async close(): Promise<void> {
+    if (this.resync) clearInterval(this.resync);
+    await this.worker?.close(true).catch(() => undefined);
+    await this.queue.close().catch(() => undefined);
+    this.queueConn.disconnect();
+    this.workerConn.disconnect();
+  }
+}
+
+function strategyOf(s: RolloutStrategy | undefined): RolloutStrategyValues {
+  return {
+    canaryTasks: s?.canaryTasks || DEFAULT_STRATEGY.canaryTasks,
+    stepTasks: s?.stepTasks || DEFAULT_STRATEGY.stepTasks,
+    gateCommits: s?.gateCommits || DEFAULT_STRATEGY.gateCommits,
+    maxFailedRecords: s?.maxFailedRecords ?? DEFAULT_STRATEGY.maxFailedRecords,
+    gateTimeoutMs: s?.gateTimeoutMs || DEFAULT_STRATEGY.gateTimeoutMs,
+  };
+}
+
+function progressOf(r: RolloutRecord) {
+  return { state: r.state, step: r.step, moved: r.moved, gates: r.gates.length };
+}
+
+/** The proto view of a rollout record, with which tasks run which version now. */
+export function toProto(r: RolloutRecord, fleet: FleetController): Rollout {
+  const onNew: number[] = [];
+  const onOld: number[] = [];
+  let tasks: number[] = [];
+  try {
+    tasks = fleet.taskIndexes(r.pipeline);
+  } catch {
+    tasks = [];
+  }
+  for (const t of tasks)
+    (fleet.taskHealth(r.pipeline, t).specVersion === r.toVersion ? onNew : onOld).push(t);
+  return {
+    rolloutId: r.id,
+    pipeline: r.pipeline,
+    fromSpecVersion: r.fromVersion,
+    toSpecVersion: r.toVersion,
+    state: Rollout_State[r.state],
+    tasksOnOld: onOld,
+    tasksOnNew: onNew,
+    currentStep: r.step,
+    gates: r.gates.map((g) => ({
+      step: g.step,
+      taskIndexes: g.tasks,
+      passed: g.passed,
+      reason: g.reason,
+      atMs: g.atMs,
+    })),
+    reason: r.reason,
+    strategy: r.strategy,
+    createdAtMs: r.createdAtMs,
+    updatedAtMs: r.updatedAtMs,
+  };
+}
