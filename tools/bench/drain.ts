@@ -84,11 +84,12 @@ async function main(): Promise<void> {
       });
       const victim = s.tasks[0]!.ownerWorkerId;
       const proc = live.get(victim)!;
+      const before = proc.output.length;
       const t0 = Date.now();
       await stack.call('drainWorker', { workerId: victim });
       const code = await proc.exit();
       whole.push(Date.now() - t0);
-      const times = [...proc.output.matchAll(/task \S+ released in (\d+) ms/g)].map((m) => Number(m[1]));
+      const times = [...proc.output.slice(before).matchAll(/task \S+ released in (\d+) ms/g)].map((m) => Number(m[1]));
       perTask.push(...times);
       console.log(
         `run ${r + 1}: drained ${victim} (exit ${code}) in ${whole[whole.length - 1]} ms; per task ${times.join(', ')} ms`,

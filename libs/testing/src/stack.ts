@@ -15,6 +15,9 @@ import {
   PipelineNameRequest,
   ResetPipelineOffsetsRequest,
   UndrainWorkerRequest,
+  UpdatePipelineRequest,
+  RolloutRequest,
+  ListRolloutsRequest,
 } from '@eos/proto';
 import { testBrokers } from './env';
 import { uniqueName } from './kafka-helpers';
@@ -173,6 +176,12 @@ const REQUEST_TYPES: Record<string, { fromPartial(o: object): unknown }> = {
   undrainWorker: UndrainWorkerRequest,
   resetPipelineOffsets: ResetPipelineOffsetsRequest,
   listAuditRecords: ListAuditRecordsRequest,
+  updatePipeline: UpdatePipelineRequest,
+  getRollout: RolloutRequest,
+  pauseRollout: RolloutRequest,
+  resumeRollout: RolloutRequest,
+  abortRollout: RolloutRequest,
+  listRollouts: ListRolloutsRequest,
 };
 
 /** Marks a promise awaited later as handled now, so a test that fails first does not crash jest. */

@@ -1,0 +1,122 @@
+/**
+ * Rollout timing on the real stack (controller + 3 workers, 6 tasks, continuous input).
+ * Handoff: rollouts with one task per step and a one-commit gate, so each step is one task's
+ * revoke -> commit and release -> start on the new spec -> first commit. Full rollout: the default
+ * strategy (canary 1, steps of 2, 3 commits per gate), UpdatePipeline -> SUCCEEDED. Not a test.
+ *
+ *   npx tsx tools/bench/rollout.ts [--runs 3]
+ */
+import { Kafka, logLevel } from 'kafkajs';
+import { Rollout_State, TaskState, type GetPipelineStatusResponse, type Rollout } from '@eos/proto';
+import { startKafka, startRedis } from '@eos/infra';
+import { TestStack, uniqueName } from '@eos/testing';
+
+const args = process.argv.slice(2);
+const RUNS = args.includes('--runs') ? Number(args[args.indexOf('--runs') + 1]) : 3;
+const pct = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? NaN;
+
+async function until<T>(fn: () => Promise<T | undefined | false>, timeoutMs = 120_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch {
+      /* not yet */
+    }
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+async function main(): Promise<void> {
+  const k = await startKafka();
+  await startRedis();
+  const kafka = new Kafka({ clientId: 'bench-rollout', brokers: k.brokers, logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  const name = uniqueName('rollout');
+  await admin.createTopics({
+    topics: [{ topic: `${name}.in`, numPartitions: 6, replicationFactor: 1 }],
+    waitForLeaders: true,
+  });
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  let producing = true;
+  const value = Buffer.alloc(1024, 'x');
+  const load = (async () => {
+    while (producing) {
+      await producer.send({
+        topic: `${name}.in`,
+        messages: Array.from({ length: 300 }, (_, j) => ({ partition: j % 6, value })),
+      });
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  })();
+  const stack = new TestStack({ leaseMs: 3000 });
+  const handoffs: number[] = [];
+  const fulls: number[] = [];
+  let n = 0;
+  const spec = () => ({
+    name,
+    inputTopic: `${name}.in`,
+    outputTopic: `${name}.out`,
+    tasks: 6,
+    transform: { name: 'suffix', version: 1, config: { suffix: `|${++n}` } },
+  });
+  const run = async (strategy: object) => {
+    await until(async () =>
+      (
+        await stack.call<{ name: string }, GetPipelineStatusResponse>('getPipelineStatus', { name })
+      ).tasks.every((t) => t.state === TaskState.PROCESSING),
+    );
+    const t0 = Date.now();
+    const { rolloutId } = await stack.call<object, { rolloutId: string }>('updatePipeline', {
+      spec: spec(),
+      strategy,
+    });
+    const r = await until(async () => {
+      const x = await stack.call<{ rolloutId: string }, Rollout>('getRollout', { rolloutId });
+      return x.state === Rollout_State.SUCCEEDED
+        ? x
+        : x.state === Rollout_State.FAILED
+          ? Promise.reject(new Error(x.reason))
+          : undefined;
+    });
+    return { r, ms: Date.now() - t0, t0 };
+  };
+  try {
+    await stack.startController();
+    for (let i = 1; i <= 3; i++) stack.startWorker(`w${i}`);
+    await stack.call('createPipeline', { spec: spec() });
+    for (let i = 0; i < RUNS; i++) {
+      const { r } = await run({ canaryTasks: 1, stepTasks: 1, gateCommits: 1 });
+      const steps = r.gates.map(
+        (g, j) => Number(g.atMs) - (j === 0 ? Number(r.createdAtMs) : Number(r.gates[j - 1]!.atMs)),
+      );
+      handoffs.push(...steps.slice(1)); // the canary step also includes picking up the job
+      console.log(`handoff run ${i + 1}: steps ${steps.join(', ')} ms`);
+      const full = await run({});
+      fulls.push(full.ms);
+      console.log(`full rollout run ${i + 1} (canary 1, steps of 2, 3 commits per gate): ${full.ms} ms`);
+    }
+  } finally {
+    producing = false;
+    await load.catch(() => undefined);
+    await producer.disconnect();
+    await stack.stop();
+    await admin.disconnect();
+  }
+  console.log(
+    `\nper-task handoff under load (revoke -> committed, released -> first commit on the new spec), ${handoffs.length} handoffs: median ${pct(handoffs, 50)} ms, max ${Math.max(...handoffs)} ms`,
+  );
+  console.log(
+    `full rollout of 6 tasks, default strategy, ${RUNS} runs: median ${pct(fulls, 50)} ms, max ${Math.max(...fulls)} ms`,
+  );
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
