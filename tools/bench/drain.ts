@@ -5,54 +5,16 @@
  *
  *   npx tsx tools/bench/drain.ts [--runs 3]
  */
-import { Kafka, logLevel } from 'kafkajs';
 import { TaskState, type GetPipelineStatusResponse } from '@eos/proto';
-import { startKafka, startRedis } from '@eos/infra';
-import { TestStack, uniqueName } from '@eos/testing';
+import { startBenchLoad } from './load';
+import { TestStack, percentile, until } from '@eos/testing';
 
 const args = process.argv.slice(2);
 const RUNS = args.includes('--runs') ? Number(args[args.indexOf('--runs') + 1]) : 3;
-const pct = (xs: number[], p: number) =>
-  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? NaN;
-
-async function until<T>(fn: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch {
-      /* not yet */
-    }
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 async function main(): Promise<void> {
-  const k = await startKafka();
-  await startRedis();
-  const kafka = new Kafka({ clientId: 'bench-drain', brokers: k.brokers, logLevel: logLevel.NOTHING });
-  const admin = kafka.admin();
-  await admin.connect();
-  const name = uniqueName('drain');
-  await admin.createTopics({
-    topics: [{ topic: `${name}.in`, numPartitions: 8, replicationFactor: 1 }],
-    waitForLeaders: true,
-  });
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
-  let producing = true;
-  const value = Buffer.alloc(1024, 'x');
-  const load = (async () => {
-    while (producing) {
-      await producer.send({
-        topic: `${name}.in`,
-        messages: Array.from({ length: 400 }, (_, j) => ({ partition: j % 8, value })),
-      });
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  })();
+  const bench = await startBenchLoad({ prefix: 'drain', partitions: 8, perSend: 400, valueBytes: 1024 });
+  const name = bench.name;
   const stack = new TestStack({ leaseMs: 3000 });
   const perTask: number[] = [];
   const whole: number[] = [];
@@ -71,7 +33,7 @@ async function main(): Promise<void> {
       },
     });
     for (let r = 0; r < RUNS; r++) {
-      const s = await until(async () => {
+      const s = await until('the stack', async () => {
         const st = await stack.call<{ name: string }, GetPipelineStatusResponse>('getPipelineStatus', {
           name,
         });
@@ -89,7 +51,9 @@ async function main(): Promise<void> {
       await stack.call('drainWorker', { workerId: victim });
       const code = await proc.exit();
       whole.push(Date.now() - t0);
-      const times = [...proc.output.slice(before).matchAll(/task \S+ released in (\d+) ms/g)].map((m) => Number(m[1]));
+      const times = [...proc.output.slice(before).matchAll(/task \S+ released in (\d+) ms/g)].map((m) =>
+        Number(m[1]),
+      );
       perTask.push(...times);
       console.log(
         `run ${r + 1}: drained ${victim} (exit ${code}) in ${whole[whole.length - 1]} ms; per task ${times.join(', ')} ms`,
@@ -98,14 +62,11 @@ async function main(): Promise<void> {
       live.set(`w${++n}`, stack.startWorker(`w${n}`));
     }
   } finally {
-    producing = false;
-    await load.catch(() => undefined);
-    await producer.disconnect();
     await stack.stop();
-    await admin.disconnect();
+    await bench.stop();
   }
   console.log(
-    `\ndrain of a worker with 4 tasks under load, ${RUNS} runs: per task (revoke -> committed and released) median ${pct(perTask, 50)} ms, max ${Math.max(...perTask)} ms; whole drain (DrainWorker -> exit 0) median ${pct(whole, 50)} ms, max ${Math.max(...whole)} ms`,
+    `\ndrain of a worker with 4 tasks under load, ${RUNS} runs: per task (revoke -> committed and released) median ${percentile(perTask, 50)} ms, max ${Math.max(...perTask)} ms; whole drain (DrainWorker -> exit 0) median ${percentile(whole, 50)} ms, max ${Math.max(...whole)} ms`,
   );
 }
 

@@ -6,54 +6,16 @@
  *
  *   npx tsx tools/bench/rollout.ts [--runs 3]
  */
-import { Kafka, logLevel } from 'kafkajs';
 import { Rollout_State, TaskState, type GetPipelineStatusResponse, type Rollout } from '@eos/proto';
-import { startKafka, startRedis } from '@eos/infra';
-import { TestStack, uniqueName } from '@eos/testing';
+import { startBenchLoad } from './load';
+import { TestStack, percentile, until } from '@eos/testing';
 
 const args = process.argv.slice(2);
 const RUNS = args.includes('--runs') ? Number(args[args.indexOf('--runs') + 1]) : 3;
-const pct = (xs: number[], p: number) =>
-  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? NaN;
-
-async function until<T>(fn: () => Promise<T | undefined | false>, timeoutMs = 120_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch {
-      /* not yet */
-    }
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 async function main(): Promise<void> {
-  const k = await startKafka();
-  await startRedis();
-  const kafka = new Kafka({ clientId: 'bench-rollout', brokers: k.brokers, logLevel: logLevel.NOTHING });
-  const admin = kafka.admin();
-  await admin.connect();
-  const name = uniqueName('rollout');
-  await admin.createTopics({
-    topics: [{ topic: `${name}.in`, numPartitions: 6, replicationFactor: 1 }],
-    waitForLeaders: true,
-  });
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
-  let producing = true;
-  const value = Buffer.alloc(1024, 'x');
-  const load = (async () => {
-    while (producing) {
-      await producer.send({
-        topic: `${name}.in`,
-        messages: Array.from({ length: 300 }, (_, j) => ({ partition: j % 6, value })),
-      });
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  })();
+  const bench = await startBenchLoad({ prefix: 'rollout', partitions: 6, perSend: 300, valueBytes: 1024 });
+  const name = bench.name;
   const stack = new TestStack({ leaseMs: 3000 });
   const handoffs: number[] = [];
   const fulls: number[] = [];
@@ -66,7 +28,7 @@ async function main(): Promise<void> {
     transform: { name: 'suffix', version: 1, config: { suffix: `|${++n}` } },
   });
   const run = async (strategy: object) => {
-    await until(async () =>
+    await until('the stack', async () =>
       (
         await stack.call<{ name: string }, GetPipelineStatusResponse>('getPipelineStatus', { name })
       ).tasks.every((t) => t.state === TaskState.PROCESSING),
@@ -76,7 +38,7 @@ async function main(): Promise<void> {
       spec: spec(),
       strategy,
     });
-    const r = await until(async () => {
+    const r = await until('the stack', async () => {
       const x = await stack.call<{ rolloutId: string }, Rollout>('getRollout', { rolloutId });
       return x.state === Rollout_State.SUCCEEDED
         ? x
@@ -102,17 +64,14 @@ async function main(): Promise<void> {
       console.log(`full rollout run ${i + 1} (canary 1, steps of 2, 3 commits per gate): ${full.ms} ms`);
     }
   } finally {
-    producing = false;
-    await load.catch(() => undefined);
-    await producer.disconnect();
     await stack.stop();
-    await admin.disconnect();
+    await bench.stop();
   }
   console.log(
-    `\nper-task handoff under load (revoke -> committed, released -> first commit on the new spec), ${handoffs.length} handoffs: median ${pct(handoffs, 50)} ms, max ${Math.max(...handoffs)} ms`,
+    `\nper-task handoff under load (revoke -> committed, released -> first commit on the new spec), ${handoffs.length} handoffs: median ${percentile(handoffs, 50)} ms, max ${Math.max(...handoffs)} ms`,
   );
   console.log(
-    `full rollout of 6 tasks, default strategy, ${RUNS} runs: median ${pct(fulls, 50)} ms, max ${Math.max(...fulls)} ms`,
+    `full rollout of 6 tasks, default strategy, ${RUNS} runs: median ${percentile(fulls, 50)} ms, max ${Math.max(...fulls)} ms`,
   );
 }
 

@@ -11,7 +11,6 @@ import {
   background,
   checkExactlyOnce,
   createTopic,
-  endOffsets,
   freePort,
   groupOffsets,
   produceSequence,
@@ -19,6 +18,8 @@ import {
   testKafka,
   TestStack,
   uniqueName,
+  until,
+  waitCaughtUp,
 } from '@eos/testing';
 
 const run = promisify(execFile);
@@ -68,38 +69,8 @@ const spec = (t: { name: string; input: string; output: string }, extra: object 
 const status = (name: string) =>
   stack.call<{ name: string }, GetPipelineStatusResponse>('getPipelineStatus', { name });
 
-async function until<T>(
-  what: string,
-  fn: () => Promise<T | undefined | false>,
-  timeoutMs = 60_000,
-): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > end)
-      throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 async function caughtUp(t: { input: string; group: string }): Promise<void> {
-  await until(
-    'caught up',
-    async () => {
-      const [ends, committed] = await Promise.all([
-        endOffsets(admin, t.input),
-        groupOffsets(admin, t.group, t.input),
-      ]);
-      return [...ends].every(([p, e]) => (committed.get(p) ?? -1) >= e);
-    },
-    120_000,
-  );
+  await waitCaughtUp(admin, t.input, t.group);
 }
 
 async function expectExactlyOnce(

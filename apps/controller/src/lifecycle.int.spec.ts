@@ -19,13 +19,13 @@ import {
   background,
   checkExactlyOnce,
   createTopic,
-  endOffsets,
-  groupOffsets,
   produceSequence,
   readTopic,
   testKafka,
   TestStack,
   uniqueName,
+  until,
+  waitCaughtUp,
 } from '@eos/testing';
 
 let kafka: Kafka;
@@ -59,26 +59,6 @@ afterEach(async () => {
   await stack.stop();
 });
 
-async function until<T>(
-  what: string,
-  fn: () => Promise<T | undefined | false>,
-  timeoutMs = 60_000,
-): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > end)
-      throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 async function pipeline(partitions = 6, extra: object = {}) {
   const name = uniqueName('lc');
   const t = { name, input: `${name}.in`, output: `${name}.out`, group: `eos.${name}` };
@@ -108,17 +88,7 @@ async function expectExactlyOnce(
   t: { input: string; output: string; group: string },
   inputs: { value: string }[],
 ) {
-  await until(
-    'caught up',
-    async () => {
-      const [ends, committed] = await Promise.all([
-        endOffsets(admin, t.input),
-        groupOffsets(admin, t.group, t.input),
-      ]);
-      return [...ends].every(([p, e]) => (committed.get(p) ?? -1) >= e);
-    },
-    120_000,
-  );
+  await waitCaughtUp(admin, t.input, t.group);
   const out = await readTopic(t.output);
   const r = checkExactlyOnce(inputs, out, (v) => `${v}|a`);
   expect({

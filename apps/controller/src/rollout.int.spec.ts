@@ -11,15 +11,15 @@ import { Rollout_State, TaskState, type GetPipelineStatusResponse, type Rollout 
 import {
   background,
   createTopic,
-  endOffsets,
   freePort,
-  groupOffsets,
   produceSequence,
+  type ReadRecord,
   readTopic,
   testKafka,
   TestStack,
   uniqueName,
-  type ReadRecord,
+  until,
+  waitCaughtUp,
 } from '@eos/testing';
 
 let kafka: Kafka;
@@ -57,26 +57,6 @@ beforeEach(() => {
 afterEach(async () => {
   await stack.stop();
 });
-
-async function until<T>(
-  what: string,
-  fn: () => Promise<T | undefined | false>,
-  timeoutMs = 90_000,
-): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > end)
-      throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const spec = (name: string, transform: object) => ({
   name,
@@ -135,13 +115,7 @@ const finished = (id: string) =>
   });
 
 async function caughtUp(name: string) {
-  await until('caught up', async () => {
-    const [ends, committed] = await Promise.all([
-      endOffsets(admin, `${name}.in`),
-      groupOffsets(admin, `eos.${name}`, `${name}.in`),
-    ]);
-    return [...ends].every(([p, e]) => (committed.get(p) ?? -1) >= e);
-  });
+  await waitCaughtUp(admin, `${name}.in`, `eos.${name}`);
 }
 
 /** Every input exactly once, as input + one of the suffixes; per partition, no older suffix after a newer one. */

@@ -14,6 +14,7 @@ import {
   testBrokers,
   testKafka,
   uniqueName,
+  waitCaughtUp,
 } from '@eos/testing';
 
 const FIXTURE = 'libs/eos-core/src/int/run-task.ts';
@@ -72,27 +73,15 @@ function runTask(
 }
 
 /** Waits until the pipeline's committed offsets reach the input's end offsets. */
-async function waitCaughtUp(input: string, group: string, timeoutMs = 120_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const [ends, committed] = await Promise.all([
-      endOffsets(admin, input),
-      groupOffsets(admin, group, input),
-    ]);
-    if ([...ends].every(([p, e]) => (committed.get(p) ?? -1) >= e)) return;
-    if (Date.now() > end)
-      throw new Error(
-        `not caught up: ends ${JSON.stringify([...ends])} committed ${JSON.stringify([...committed])}`,
-      );
-    await new Promise((r) => setTimeout(r, 200));
-  }
+async function waitCaughtUpOn(input: string, group: string): Promise<void> {
+  await waitCaughtUp(admin, input, group);
 }
 
 async function expectExactlyOnce(
   p: { input: string; output: string; group: string },
   inputs: { value: string }[],
 ) {
-  await waitCaughtUp(p.input, p.group);
+  await waitCaughtUpOn(p.input, p.group);
   const out = await readTopic(p.output, 'read_committed');
   const report = checkExactlyOnce(inputs, out, suffixA);
   expect({
@@ -164,7 +153,7 @@ it('zombie: A is SIGSTOPped, B takes over and commits, A resumes and is fenced, 
   const b = runTask(p, 0, [0, 1]);
   await b.waitFor((e) => e.event === 'started', 'b start');
   const second = await produceSequence(producer, p.input, { count: 200, keys: 4, partitions: 2, from: 200 });
-  await waitCaughtUp(p.input, p.group);
+  await waitCaughtUpOn(p.input, p.group);
 
   a.signal('SIGCONT');
   await a.waitFor((e) => e.event === 'fenced', 'a fenced');
@@ -185,7 +174,7 @@ it('poison record: dead-lettered once with its headers, and the loop goes on', a
     ],
   });
   runTask(p, 0, [0], { transform: 'poison' });
-  await waitCaughtUp(p.input, p.group);
+  await waitCaughtUpOn(p.input, p.group);
   expect((await readTopic(p.output)).map((r) => r.value)).toEqual(['ok-1|a', 'ok-2|a']);
   const dlq = await readTopic(p.dlq);
   expect(dlq).toHaveLength(1);
@@ -240,7 +229,7 @@ it('batches larger than a produce request (4,000 x 1 KB in one transaction) are 
     });
   }
   const c = runTask(p, 0, [0, 1], { maxRecords: 5000 });
-  await waitCaughtUp(p.input, p.group);
+  await waitCaughtUpOn(p.input, p.group);
   const out = await readTopic(p.output);
   expect(out).toHaveLength(4000);
   expect(new Set(out.map((r) => r.value)).size).toBe(4000);

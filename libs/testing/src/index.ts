@@ -7,6 +7,7 @@ export type { ExactlyOnceReport } from './sequence';
 export { ChildTask } from './child-task';
 export type { ChildEvent } from './child-task';
 export { Proc, TestStack, background, freePort } from './stack';
+export { percentile, until, waitCaughtUp } from './wait';
 export type { StackOptions } from './stack';
 /** The local broker's controls, for tests that restart it. */
 export { kafkaPaths, readLivePid, startKafka, stopKafka } from '@eos/infra';

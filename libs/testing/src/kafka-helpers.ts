@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { testBrokers } from './env';
+import { until } from './wait';
 
 /** A name no other test or run uses (topics, groups, transactional ids, queues). */
 export function uniqueName(prefix: string): string {
@@ -13,12 +14,25 @@ export function testKafka(clientId = 'eos-test'): Kafka {
   return new Kafka({ clientId, brokers: testBrokers(), logLevel: logLevel.NOTHING });
 }
 
-/** Creates a topic and waits until its leaders are known. */
+/**
+ * Creates a topic and waits until every partition has a leader, asking the broker (kafkajs's own
+ * wait gives up early on a broker that has just started).
+ */
 export async function createTopic(admin: Admin, topic: string, numPartitions: number): Promise<void> {
   await admin.createTopics({
     topics: [{ topic, numPartitions, replicationFactor: 1 }],
-    waitForLeaders: true,
+    waitForLeaders: false,
   });
+  await until(
+    `leaders of ${topic}`,
+    async () => {
+      const md = await admin.fetchTopicMetadata({ topics: [topic] });
+      const t = md.topics.find((x) => x.name === topic);
+      return !!t && t.partitions.length === numPartitions && t.partitions.every((p) => p.leader >= 0);
+    },
+    30_000,
+    50,
+  );
 }
 
 export interface ReadRecord {

@@ -1,0 +1,68 @@
+import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { startKafka, startRedis, stopKafka, stopRedis } from '@eos/infra';
+import { createTopic, uniqueName } from '@eos/testing';
+
+export interface BenchLoad {
+  /** Pipeline name; its input topic is `<name>.in`. */
+  name: string;
+  admin: Admin;
+  /** Stops the load and closes the clients. */
+  stop(): Promise<void>;
+}
+
+/**
+ * For the stack benchmarks: Kafka and Redis up (started when nothing answers, stopped by `stop`), an input topic,
+ * and a producer writing `perSend` values of `valueBytes` round-robin over the partitions every
+ * ~10 ms until stopped.
+ */
+export async function startBenchLoad(o: {
+  prefix: string;
+  partitions: number;
+  perSend: number;
+  valueBytes: number;
+}): Promise<BenchLoad> {
+  const k = await startKafka();
+  const r = await startRedis();
+  const kafka = new Kafka({ clientId: `bench-${o.prefix}`, brokers: k.brokers, logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  const name = uniqueName(o.prefix);
+  try {
+    await admin.connect();
+    await createTopic(admin, `${name}.in`, o.partitions);
+  } catch (err) {
+    await admin.disconnect().catch(() => undefined);
+    if (r.startedNow) await stopRedis();
+    if (k.startedNow) await stopKafka();
+    throw err;
+  }
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  let producing = true;
+  const value = Buffer.alloc(o.valueBytes, 'x');
+  const load = (async () => {
+    while (producing) {
+      try {
+        await producer.send({
+          topic: `${name}.in`,
+          messages: Array.from({ length: o.perSend }, (_, j) => ({ partition: j % o.partitions, value })),
+        });
+      } catch {
+        // A new topic's metadata may lag (UNKNOWN_TOPIC_OR_PARTITION): keep the load going.
+      }
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  })();
+  return {
+    name,
+    admin,
+    async stop() {
+      producing = false;
+      await load.catch(() => undefined);
+      await producer.disconnect();
+      await admin.disconnect();
+      // Whoever starts a process stops it: only what this run started.
+      if (r.startedNow) await stopRedis();
+      if (k.startedNow) await stopKafka();
+    },
+  };
+}
