@@ -52,6 +52,16 @@ export class KafkaTopics implements TopicsPort {
     );
   }
 
+  async deleteGroup(groupId: string): Promise<void> {
+    try {
+      await this.admin.deleteGroups([groupId]);
+    } catch (err) {
+      // kafkajs wraps per-group errors; a group that never committed does not exist.
+      const groups = (err as { groups?: { errorCode: number }[] }).groups;
+      if (!groups || groups.some((g) => g.errorCode !== 69 /* GROUP_ID_NOT_FOUND */)) throw err;
+    }
+  }
+
   async commitOffsetsInTransaction(
     transactionalId: string,
     groupId: string,

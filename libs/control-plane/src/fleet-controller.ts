@@ -300,6 +300,8 @@ export class FleetController extends EventEmitter<FleetEvents> {
   async deletePipeline(name: string, timeoutMs = 60_000): Promise<void> {
     await this.serial(async () => {
       const p = this.mustPipeline(name);
+      if (p.rollout)
+        throw failedPrecondition(`pipeline ${name} has a rollout in progress (${p.rollout}); abort it first`);
       const next = { ...p, state: 'STOPPED' as const, deleting: true, updatedAtMs: this.o.now() };
       await this.persist([{ kind: 'pipeline', name, value: next }]);
       this.pipelines.set(name, next);
@@ -315,7 +317,12 @@ export class FleetController extends EventEmitter<FleetEvents> {
       await new Promise((r) => setTimeout(r, 50));
     }
     await this.serial(async () => {
-      if (!this.pipelines.has(name)) return;
+      const p = this.pipelines.get(name);
+      if (!p) return;
+      // Every task committed or aborted and released: the offsets group goes, so a pipeline created
+      // again under this name starts afresh. The task transactional ids have no open transaction;
+      // the broker expires them (transactional.id.expiration.ms).
+      await this.o.topics.deleteGroup(p.consumerGroup);
       const changes: StateChange[] = [{ kind: 'pipeline', name, value: null }];
       for (const t of this.tasksOf(name))
         changes.push({ kind: 'assignment', key: taskKey(name, t.index), value: null });

@@ -107,6 +107,8 @@ export interface TopicsPort {
   earliestOffsets(topic: string): Promise<Map<number, number>>;
   /** Per partition, the first offset at or after `timestampMs` (the end when none). */
   offsetsForTimestamp(topic: string, timestampMs: number): Promise<Map<number, number>>;
+  /** Deletes a consumer group that has no members; a missing group is fine. */
+  deleteGroup(groupId: string): Promise<void>;
   /** Writes a group's offsets in a Kafka transaction (the offsets group is written only that way). */
   commitOffsetsInTransaction(
     transactionalId: string,
