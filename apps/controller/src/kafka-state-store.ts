@@ -49,6 +49,9 @@ export class KafkaStateStore implements StatePort {
       transactionTimeout: 30_000,
     });
     await this.producer.connect();
+    // kafkajs fences only on the first transaction(): run the transactional InitProducerId now.
+    const init = await this.producer.transaction();
+    await init.abort();
     const state: StoredState = {
       epoch: 0,
       pipelines: new Map(),

@@ -25,6 +25,8 @@ export class RolloutQueue {
   private readonly queue: Queue;
   private worker: Worker | undefined;
   private resync: NodeJS.Timeout | undefined;
+  /** Rollouts this process is running: a re-enqueued job (Redis lost its data) must not run one twice. */
+  private readonly running = new Set<string>();
 
   constructor(
     private readonly fleet: FleetController,
@@ -53,11 +55,18 @@ export class RolloutQueue {
     this.worker = new Worker(
       QUEUE,
       async (job: Job<{ rolloutId: string }>) => {
-        const rec = await runRollout(this.fleet, job.data.rolloutId, {
-          log: this.log,
-          progress: (r) => job.updateProgress(progressOf(r)),
-        });
-        return { state: rec.state };
+        const id = job.data.rolloutId;
+        if (this.running.has(id)) return { state: 'RUNNING-ELSEWHERE-IN-PROCESS' };
+        this.running.add(id);
+        try {
+          const rec = await runRollout(this.fleet, id, {
+            log: this.log,
+            progress: (r) => job.updateProgress(progressOf(r)),
+          });
+          return { state: rec.state };
+        } finally {
+          this.running.delete(id);
+        }
       },
       // A controller killed mid-rollout holds the job's lock; a short lock lets the next one resume it soon.
       {

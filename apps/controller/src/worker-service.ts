@@ -28,20 +28,10 @@ export function workerService(fleet: FleetController, log: (m: string) => void):
           call.destroy(Object.assign(new Error((err as Error).message), toGrpcError(err)));
         }
       };
-      call.on('data', (m: WorkerMessage) => {
-        const body = m.body;
-        if (!body) return;
-        if (body.$case === 'hello') {
-          fleet.hello(body.value, channel).then((s) => {
-            workerId = body.value.workerId;
-            session = s;
-          }, onError);
-          return;
-        }
-        if (workerId === undefined || session === undefined) {
-          onError(new Error('the first message of a session must be hello'));
-          return;
-        }
+      // Messages after Hello wait for it to be processed (the worker may send them before Welcome's reconcile ends).
+      let ready: Promise<void> | undefined;
+      const handle = (body: NonNullable<WorkerMessage['body']>) => {
+        if (workerId === undefined || session === undefined) return;
         switch (body.$case) {
           case 'heartbeat':
             fleet.heartbeat(workerId, session);
@@ -74,7 +64,30 @@ export function workerService(fleet: FleetController, log: (m: string) => void):
             );
             break;
           }
+          case 'hello':
+            onError(new Error('hello may be sent once per session'));
+            break;
         }
+      };
+      call.on('data', (m: WorkerMessage) => {
+        const body = m.body;
+        if (!body) return;
+        if (!ready) {
+          if (body.$case !== 'hello') {
+            onError(new Error('the first message of a session must be hello'));
+            return;
+          }
+          ready = fleet.hello(body.value, channel).then((s) => {
+            workerId = body.value.workerId;
+            session = s;
+          });
+          ready.catch(onError);
+          return;
+        }
+        ready = ready.then(
+          () => handle(body),
+          () => undefined, // Hello failed: onError closed the session already
+        );
       });
       const closed = () => {
         if (workerId !== undefined && session !== undefined) fleet.disconnected(workerId, session);

@@ -83,7 +83,8 @@ export class SessionClient {
       if (this.closed) return;
       this.o.log(`session lost (${why}); reconnecting in ${this.backoff} ms`);
       this.reconnectTimer = setTimeout(() => this.open(), this.backoff);
-      this.backoff = Math.min(this.backoff * 2, 5_000);
+      // Capped well below the controller's lease (3 s by default), so a restarted controller sees us in time.
+      this.backoff = Math.min(this.backoff * 2, 1_000);
     };
     call.on('error', (err: Error) => lost(err.message));
     call.on('end', () => lost('controller ended the session'));

@@ -28,6 +28,12 @@ const keyOf = (r: { pipeline: string; taskIndex: number }) => `${r.pipeline}/${r
  */
 export class TaskSupervisor {
   private readonly tasks = new Map<string, Running>();
+  /** Operations per task key run one after another (an assign racing a revoke never interleaves). */
+  private readonly ops = new Map<string, Promise<void>>();
+  /** Highest revoked epoch per task: an assign at or below it is stale (re-sent before the revoke finished). */
+  private readonly revokedEpoch = new Map<string, number>();
+  /** A graceful stop taking longer than this is escalated to a fast one (a stuck transform). */
+  private readonly gracefulStopTimeoutMs = 20_000;
   private pendingCommits: TaskCommit[] = [];
 
   constructor(
@@ -56,9 +62,40 @@ export class TaskSupervisor {
     return c;
   }
 
-  async assign(a: Assign): Promise<void> {
-    if (!a.task) return;
+  assign(a: Assign): Promise<void> {
+    if (!a.task) return Promise.resolve();
     const key = keyOf(a.task);
+    return this.serially(key, () => this.doAssign(key, a));
+  }
+
+  private serially(key: string, fn: () => Promise<void>): Promise<void> {
+    const next = (this.ops.get(key) ?? Promise.resolve()).then(fn, fn);
+    const settled = next.catch((err: unknown) => this.log(`task ${key}: ${(err as Error).message}`));
+    this.ops.set(key, settled);
+    void settled.then(() => {
+      if (this.ops.get(key) === settled) this.ops.delete(key);
+    });
+    return settled;
+  }
+
+  /** Stops a task; a graceful stop that hangs is escalated to a fast one. */
+  private async stopTask(r: Running, graceful: boolean) {
+    const timer = graceful
+      ? setTimeout(() => void r.task.stop({ graceful: false }), this.gracefulStopTimeoutMs)
+      : undefined;
+    try {
+      return await r.task.stop({ graceful });
+    } finally {
+      if (timer) clearTimeout(timer);
+    }
+  }
+
+  private async doAssign(key: string, a: Assign): Promise<void> {
+    if (!a.task) return;
+    if (a.epoch <= (this.revokedEpoch.get(key) ?? -1)) {
+      this.log(`task ${key}: ignoring assign at epoch ${a.epoch} (revoked at ${this.revokedEpoch.get(key)})`);
+      return;
+    }
     const cur = this.tasks.get(key);
     if (cur && !cur.leaving && cur.specVersion === a.specVersion) {
       cur.epoch = a.epoch; // same task, new epoch (adopted or re-sent)
@@ -69,7 +106,7 @@ export class TaskSupervisor {
     }
     if (cur) {
       cur.leaving = true;
-      await cur.task.stop({ graceful: true });
+      await this.stopTask(cur, true);
       this.tasks.delete(key);
     }
     let transform;
@@ -160,23 +197,27 @@ export class TaskSupervisor {
   }
 
   /** Stops a task (graceful: commit in flight) and reports it released. */
-  async revoke(rv: Revoke): Promise<void> {
-    if (!rv.task) return;
+  revoke(rv: Revoke): Promise<void> {
+    if (!rv.task) return Promise.resolve();
     const key = keyOf(rv.task);
+    this.revokedEpoch.set(key, Math.max(rv.epoch, this.revokedEpoch.get(key) ?? -1));
+    const r = this.tasks.get(key);
+    // A fast revoke (drain deadline) escalates a graceful stop already under way, at once.
+    if (r?.leaving && !rv.graceful) void r.task.stop({ graceful: false });
+    return this.serially(key, () => this.doRevoke(key, rv));
+  }
+
+  private async doRevoke(key: string, rv: Revoke): Promise<void> {
+    if (!rv.task) return;
     const r = this.tasks.get(key);
     if (!r) {
-      // Not running here (already gone): it is released as far as this worker goes.
+      // Not running here (already gone): released as far as this worker goes.
       this.send({ body: { $case: 'released', value: { task: rv.task, epoch: rv.epoch, offsets: [] } } });
-      return;
-    }
-    if (r.leaving) {
-      // Already stopping gracefully: a fast revoke (drain deadline) escalates it to an abort.
-      if (!rv.graceful) void r.task.stop({ graceful: false });
       return;
     }
     r.leaving = true;
     const t0 = Date.now();
-    const outcome = await r.task.stop({ graceful: rv.graceful });
+    const outcome = await this.stopTask(r, rv.graceful);
     if (this.tasks.get(key) === r) this.tasks.delete(key);
     const offsets =
       outcome.kind === 'stopped'
@@ -199,7 +240,7 @@ export class TaskSupervisor {
     await Promise.all(
       [...this.tasks.values()].map(async (r) => {
         r.leaving = true;
-        await r.task.stop({ graceful });
+        await this.stopTask(r, graceful);
       }),
     );
     this.tasks.clear();

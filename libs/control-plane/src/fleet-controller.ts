@@ -167,7 +167,8 @@ export class FleetController extends EventEmitter<FleetEvents> {
           transforms: new Set(),
           state: 'ACTIVE',
           session: 0,
-          lastHeartbeatAt: this.startedAt,
+          // Reconnect backoff is capped well below the lease; one extra lease covers a slow restart.
+          lastHeartbeatAt: this.startedAt + this.o.leaseMs,
           connectedAt: 0,
           pid: 0,
         });
@@ -597,6 +598,7 @@ export class FleetController extends EventEmitter<FleetEvents> {
     return this.serial(async () => {
       const cur = this.rollouts.get(id);
       if (!cur && !create) throw notFound(`rollout ${id} does not exist`);
+      if (cur && ['SUCCEEDED', 'FAILED', 'ABORTED'].includes(cur.state)) return cur; // final
       const rec = { ...change(cur as RolloutRecord), updatedAtMs: this.o.now() };
       const changes: StateChange[] = [{ kind: 'rollout', value: rec }];
       const p = this.pipelines.get(rec.pipeline);
@@ -844,7 +846,7 @@ export class FleetController extends EventEmitter<FleetEvents> {
       if (!r.task) return;
       const key = taskKey(r.task.pipeline, r.task.taskIndex);
       const t = this.tasks.get(key);
-      if (!t || t.owner !== workerId) return;
+      if (!t || t.owner !== workerId || r.epoch !== t.epoch) return; // stale: an earlier assignment's
       t.owner = undefined;
       t.state = 'UNASSIGNED';
       t.revokeSentAt = undefined;
@@ -865,7 +867,7 @@ export class FleetController extends EventEmitter<FleetEvents> {
       this.o.log(
         `task ${key} lost on ${workerId}: ${l.reason === LossReason.FENCED ? 'fenced' : 'failed'}: ${l.message}`,
       );
-      if (!t || t.owner !== workerId) return;
+      if (!t || t.owner !== workerId || l.epoch !== t.epoch) return;
       t.owner = undefined;
       t.state = 'UNASSIGNED';
       if (l.reason === LossReason.FAILED) t.notBefore = this.o.now() + this.o.failedTaskBackoffMs;

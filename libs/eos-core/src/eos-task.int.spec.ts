@@ -163,6 +163,21 @@ it('zombie: A is SIGSTOPped, B takes over and commits, A resumes and is fenced, 
   await expectExactlyOnce(p, [...first, ...second, ...third]);
 });
 
+it('a new owner fences the running owner when it starts, before it reads the committed offsets', async () => {
+  const p = await pipeline(2);
+  const inputs = await produceSequence(producer, p.input, { count: 100, keys: 2, partitions: 2 });
+  // A sends its batch, then holds the transaction open for 3 s before committing.
+  const a = runTask(p, 0, [0, 1], { holdBeforeCommitMs: 3_000 });
+  await a.waitFor((e) => e.event === 'sent', 'a sent its batch');
+  // B starts (paused, so it begins no transaction for a while): its start alone must fence A,
+  // whose commit then fails; otherwise A commits after B read the offsets and B redoes A's batch.
+  const b = runTask(p, 0, [0, 1], { resumeAfterMs: 4_000 });
+  await b.waitFor((e) => e.event === 'started', 'b start');
+  await a.waitFor((e) => e.event === 'fenced', 'a fenced', 10_000);
+  expect(a.count('committed')).toBe(0);
+  await expectExactlyOnce(p, inputs);
+});
+
 it('poison record: dead-lettered once with its headers, and the loop goes on', async () => {
   const p = await pipeline(1, true);
   await producer.send({

@@ -118,6 +118,8 @@ export class EosTask extends EventEmitter<TaskEvents> {
   private _state: TaskState = 'created';
   private producer: TransactionalProducerPort | undefined;
   private producerDirty = false;
+  /** The producer was (re)created since the offsets were last read: initTransactions settled every earlier transaction. */
+  private producerFresh = false;
   private consumer: ConsumerPort | undefined;
   private consumerBroken: Error | undefined;
   private committed: OffsetMap = new Map();
@@ -274,16 +276,25 @@ export class EosTask extends EventEmitter<TaskEvents> {
               transactionTimeoutMs: this.o.transactionTimeoutMs,
             });
       this.producerDirty = false;
+      this.producerFresh = true;
     }
     if (this.stopRequested) throw new StopRequested();
     if (!this.consumer) {
       if (this.outputPartitions === 0)
         this.outputPartitions = await this.o.kafka.partitionCount(this.o.outputTopic);
+      // At-least-once commits through its consumer, to a group of its own.
       const committed = await this.o.kafka.committedOffsets(
-        this.o.consumerGroup,
+        this.o.mode === 'at-least-once'
+          ? `${this.o.consumerGroup}.alo.${this.o.taskIndex}`
+          : this.o.consumerGroup,
         this.o.inputTopic,
         this.o.partitions,
       );
+      // OffsetFetch does not wait for commit markers (kafkajs sends no require_stable), so right
+      // after our own commit it can still answer the previous offsets. With the same producer
+      // (nothing pending), what this task committed itself is at least as recent.
+      if (!this.producerFresh)
+        for (const [p, off] of this.committed) if (off > (committed.get(p) ?? -1)) committed.set(p, off);
       const missing = this.o.partitions.filter((p) => !committed.has(p));
       if (missing.length > 0) {
         const earliest = await this.o.kafka.earliestOffsets(this.o.inputTopic, missing);
@@ -299,7 +310,7 @@ export class EosTask extends EventEmitter<TaskEvents> {
         // At-least-once commits through the consumer, so it joins the offsets group itself.
         privateGroupId:
           this.o.mode === 'at-least-once'
-            ? this.o.consumerGroup
+            ? `${this.o.consumerGroup}.alo.${this.o.taskIndex}` // stable: its offsets live there
             : `${this.o.consumerGroup}.member.${this.o.taskIndex}.${randomUUID()}`,
         onItems: (items) => this.buffer.push(items),
         onBroken: (err) => {
@@ -308,6 +319,7 @@ export class EosTask extends EventEmitter<TaskEvents> {
         },
       });
       this.applyConsumerPause();
+      this.producerFresh = false;
       this.emit('started', { offsets: this.positions() });
     }
     this.setState(this.paused ? 'paused' : 'running');
@@ -340,6 +352,7 @@ export class EosTask extends EventEmitter<TaskEvents> {
     const tx: TransactionPort = await producer.begin();
     let deadLettered = 0;
     let outputs = 0;
+    let produced = false;
     try {
       const toSend: ProduceRecord[] = [];
       const ctx = { pipeline: this.o.pipeline, taskIndex: this.o.taskIndex };
@@ -367,11 +380,15 @@ export class EosTask extends EventEmitter<TaskEvents> {
         }
       }
       if (this.stopRequested && !this.graceful) throw new StopRequested();
+      produced = true;
       await tx.send(toSend);
       await tx.sendOffsets(this.o.consumerGroup, this.o.inputTopic, batch.nextOffsets);
       if (this.stopRequested && !this.graceful) throw new StopRequested();
     } catch (err) {
       if (classifyError(err) === 'fenced') throw err;
+      // A produce that failed may still have landed: kafkajs rolls its sequence numbers back, so
+      // the same producer could see the retried batch taken for a duplicate. Start over fresh.
+      if (produced && !(err instanceof StopRequested)) this.producerDirty = true;
       try {
         await tx.abort();
       } catch (abortErr) {

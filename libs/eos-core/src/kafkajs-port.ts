@@ -1,6 +1,9 @@
 /**
  * The real Kafka port, on kafkajs.
  *
+ * `transactionalProducer` resolves only after the transactional InitProducerId (initTransactions)
+ * ran: the earlier owner of the transactional id is fenced from then on.
+ *
  * kafkajs has no `assign()`, so a task's consumer joins a private consumer group of its own (one
  * member, a fresh id per start) whose custom assigner hands it exactly the task's partitions. A
  * move therefore never waits for a dead owner's session timeout, and the pipeline's offsets group
@@ -83,9 +86,14 @@ export function createKafkaJsPort(options: KafkaJsPortOptions): KafkaPort {
         allowAutoTopicCreation: false,
         retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2_000 },
       });
-      // kafkajs runs InitProducerId (initTransactions) on connect: this fences any earlier owner.
       try {
         await producer.connect();
+        // kafkajs's connect() runs InitProducerId WITHOUT the transactional id (it fences no one);
+        // the transactional InitProducerId runs on the first transaction(). Run it now, with an
+        // empty transaction aborted locally, so every earlier owner is fenced (and its open
+        // transaction completed) before this one reads the committed offsets.
+        const init = await producer.transaction();
+        await init.abort();
       } catch (err) {
         await producer.disconnect().catch(() => undefined);
         throw err;

@@ -22,6 +22,8 @@ interface FixtureOptions {
   holdBeforeCommitMs?: number;
   /** The first sendOffsets after records were sent fails (an error between send and commit). */
   failSendOffsetsOnce?: boolean;
+  /** Start paused and resume after this many ms. */
+  resumeAfterMs?: number;
 }
 
 const o = JSON.parse(process.argv[2] ?? '{}') as FixtureOptions;
@@ -109,6 +111,7 @@ const task = new EosTask({
   transform: transforms[o.transform],
   transformId: `${o.transform}@1`,
   kafka: withFaults(kafka),
+  startPaused: o.resumeAfterMs !== undefined,
   batching: { maxRecords: o.maxRecords ?? 500, lingerMs: 50 },
   transactionTimeoutMs: o.transactionTimeoutMs ?? 10_000,
   retry: { initialMs: 100, maxMs: 1_000 },
@@ -133,7 +136,9 @@ process.on('SIGTERM', () => {
     process.exit(0);
   });
 });
-void task.start();
+void task.start().then(() => {
+  if (o.resumeAfterMs !== undefined) setTimeout(() => task.resume(), o.resumeAfterMs);
+});
 void task.done().then(async (outcome) => {
   emit('done', { kind: outcome.kind });
   if (outcome.kind !== 'stopped') {
