@@ -3,7 +3,11 @@ import { Kafka, logLevel } from 'kafkajs';
 import { FleetController } from '@eos/control-plane';
 import { AdminServiceService, WorkerServiceService } from '@eos/proto';
 import { BUILTIN_TRANSFORMS, TransformRegistry, loadTransformsDir } from '@eos/transforms';
+import { createAdminApi } from './admin-api';
 import { adminService } from './admin-service';
+import { createHttpServer } from './http-api';
+import { controllerMetrics } from './metrics';
+import type * as http from 'node:http';
 import type { ControllerConfig } from './config';
 import { addHealthAndReflection, bindServer } from './grpc-server';
 import { KafkaStateStore } from './kafka-state-store';
@@ -15,6 +19,7 @@ export interface ControllerApp {
   start(): Promise<void>;
   stop(): Promise<void>;
   grpcPort(): number;
+  httpPort(): number;
   /** Resolves when the controller can no longer run (fenced by another controller). */
   fatal: Promise<Error>;
 }
@@ -36,6 +41,8 @@ export function createControllerApp(config: ControllerConfig): ControllerApp {
   });
   let fleet: FleetController | undefined;
   let rollouts: RolloutQueue | undefined;
+  let httpServer: http.Server | undefined;
+  let httpPort = 0;
   let port = 0;
   let stopped = false;
   let onFatal: (e: Error) => void = () => undefined;
@@ -64,7 +71,14 @@ export function createControllerApp(config: ControllerConfig): ControllerApp {
       await fleet.start();
       rollouts = new RolloutQueue(fleet, config.redisUrl, log);
       rollouts.start();
-      server.addService(AdminServiceService, adminService(fleet, rollouts));
+      const api = createAdminApi(fleet, rollouts);
+      server.addService(AdminServiceService, adminService(fleet, api));
+      const hs = createHttpServer({ fleet, api, metrics: controllerMetrics(fleet) });
+      httpServer = hs;
+      httpPort = await new Promise<number>((resolve, reject) => {
+        hs.once('error', reject);
+        hs.listen(config.httpPort, config.host, () => resolve((hs.address() as { port: number }).port));
+      });
       server.addService(WorkerServiceService, workerService(fleet, log));
       addHealthAndReflection(server);
       port = await bindServer(server, config.host, config.grpcPort);
@@ -75,6 +89,8 @@ export function createControllerApp(config: ControllerConfig): ControllerApp {
     async stop() {
       if (stopped) return;
       stopped = true;
+      httpServer?.closeAllConnections();
+      await new Promise<void>((r) => (httpServer ? httpServer.close(() => r()) : r()));
       await rollouts?.close();
       fleet?.stop();
       await new Promise<void>((resolve) => {
@@ -91,5 +107,6 @@ export function createControllerApp(config: ControllerConfig): ControllerApp {
       await admin.disconnect().catch(() => undefined);
     },
     grpcPort: () => port,
+    httpPort: () => httpPort,
   };
 }

@@ -532,6 +532,30 @@ export class FleetController extends EventEmitter<FleetEvents> {
       });
   }
 
+  /** Counts for the controller's /metrics. */
+  metricsSnapshot(): {
+    epoch: number;
+    workers: Record<string, number>;
+    tasks: Record<string, number>;
+    pipelines: Record<string, number>;
+    recordsCommitted: number;
+    activeRollouts: number;
+  } {
+    const count = <T>(xs: Iterable<T>, key: (x: T) => string) => {
+      const out: Record<string, number> = {};
+      for (const x of xs) out[key(x)] = (out[key(x)] ?? 0) + 1;
+      return out;
+    };
+    return {
+      epoch: this.epoch,
+      workers: count(this.workers.values(), (w) => w.state),
+      tasks: count(this.tasks.values(), (t) => (t.owner ? t.state : 'UNASSIGNED')),
+      pipelines: count(this.pipelines.values(), (p) => p.state),
+      recordsCommitted: [...this.tasks.values()].reduce((a, t) => a + t.recordsTotal, 0),
+      activeRollouts: this.activeRollouts().length,
+    };
+  }
+
   // ---- rollouts (driven by the rollout job; see rollout-runner.ts) ----
 
   private specOf(p: PipelineRecord, version: number): ValidSpec {

@@ -84,6 +84,7 @@ export class TestStack {
   readonly procs: Proc[] = [];
   controller: Proc | undefined;
   grpcPort = 0;
+  httpPort = 0;
   readonly stateTopic = uniqueName('__eos_state');
   private client: AdminServiceClient | undefined;
 
@@ -115,7 +116,7 @@ export class TestStack {
     this.controller = this.spawn('controller', 'dist/apps/controller/main.js', {
       CONTROLLER_GRPC_PORT: String(this.grpcPort),
       CONTROLLER_HOST: '127.0.0.1',
-      CONTROLLER_HTTP_PORT: String(await freePort()),
+      CONTROLLER_HTTP_PORT: String(this.httpPort || (this.httpPort = await freePort())),
       EOS_STATE_TOPIC: this.stateTopic,
       WORKER_LEASE_MS: String(this.o.leaseMs ?? 3000),
     });

@@ -1,0 +1,317 @@
+import * as http from 'node:http';
+import { ControlError, type ControlErrorCode, type FleetController } from '@eos/control-plane';
+import * as pb from '@eos/proto';
+import type { Registry } from 'prom-client';
+import { invoke, type AdminApi } from './admin-api';
+
+/** The HTTP status for each domain error code (the grpc-gateway mapping). */
+export const HTTP_STATUS: Record<ControlErrorCode, number> = {
+  INVALID_ARGUMENT: 400,
+  FAILED_PRECONDITION: 400,
+  NOT_FOUND: 404,
+  ALREADY_EXISTS: 409,
+  UNAVAILABLE: 503,
+  INTERNAL: 500,
+};
+
+interface MessageType<T> {
+  fromJSON(o: unknown): T;
+  toJSON(m: T): unknown;
+}
+
+interface Route {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  path: RegExp;
+  op: keyof AdminApi;
+  /** Builds the proto-JSON request from path parameters, query and body. */
+  request: (params: string[], query: URLSearchParams, body: Record<string, unknown>) => unknown;
+  req: MessageType<unknown>;
+  res: MessageType<unknown>;
+}
+
+const t = <T>(m: MessageType<T>) => m as MessageType<unknown>;
+const name = (p: string[]) => ({ name: p[0] });
+
+/** JSON endpoints mirroring AdminService (same operations, validation and errors). */
+export const ROUTES: Route[] = [
+  {
+    method: 'GET',
+    path: /^\/api\/pipelines$/,
+    op: 'listPipelines',
+    request: () => ({}),
+    req: t(pb.ListPipelinesRequest),
+    res: t(pb.ListPipelinesResponse),
+  },
+  {
+    method: 'POST',
+    path: /^\/api\/pipelines$/,
+    op: 'createPipeline',
+    request: (_p, _q, b) => b,
+    req: t(pb.CreatePipelineRequest),
+    res: t(pb.CreatePipelineResponse),
+  },
+  {
+    method: 'GET',
+    path: /^\/api\/pipelines\/([^/]+)$/,
+    op: 'getPipeline',
+    request: name,
+    req: t(pb.GetPipelineRequest),
+    res: t(pb.GetPipelineResponse),
+  },
+  {
+    method: 'PUT',
+    path: /^\/api\/pipelines\/([^/]+)$/,
+    op: 'updatePipeline',
+    request: (_p, _q, b) => b,
+    req: t(pb.UpdatePipelineRequest),
+    res: t(pb.UpdatePipelineResponse),
+  },
+  {
+    method: 'DELETE',
+    path: /^\/api\/pipelines\/([^/]+)$/,
+    op: 'deletePipeline',
+    request: name,
+    req: t(pb.PipelineNameRequest),
+    res: t(pb.DeletePipelineResponse),
+  },
+  {
+    method: 'GET',
+    path: /^\/api\/pipelines\/([^/]+)\/status$/,
+    op: 'getPipelineStatus',
+    request: name,
+    req: t(pb.GetPipelineStatusRequest),
+    res: t(pb.GetPipelineStatusResponse),
+  },
+  {
+    method: 'POST',
+    path: /^\/api\/pipelines\/([^/]+)\/pause$/,
+    op: 'pausePipeline',
+    request: name,
+    req: t(pb.PipelineNameRequest),
+    res: t(pb.PipelineResponse),
+  },
+  {
+    method: 'POST',
+    path: /^\/api\/pipelines\/([^/]+)\/resume$/,
+    op: 'resumePipeline',
+    request: name,
+    req: t(pb.PipelineNameRequest),
+    res: t(pb.PipelineResponse),
+  },
+  {
+    method: 'POST',
+    path: /^\/api\/pipelines\/([^/]+)\/stop$/,
+    op: 'stopPipeline',
+    request: name,
+    req: t(pb.PipelineNameRequest),
+    res: t(pb.PipelineResponse),
+  },
+  {
+    method: 'GET',
+    path: /^\/api\/pipelines\/([^/]+)\/offsets$/,
+    op: 'getPipelineOffsets',
+    request: name,
+    req: t(pb.PipelineNameRequest),
+    res: t(pb.PipelineOffsetsResponse),
+  },
+  {
+    method: 'POST',
+    path: /^\/api\/pipelines\/([^/]+)\/offsets\/reset$/,
+    op: 'resetPipelineOffsets',
+    request: (p, _q, b) => ({ ...b, name: p[0] }),
+    req: t(pb.ResetPipelineOffsetsRequest),
+    res: t(pb.PipelineOffsetsResponse),
+  },
+  {
+    method: 'GET',
+    path: /^\/api\/workers$/,
+    op: 'listWorkers',
+    request: () => ({}),
+    req: t(pb.ListWorkersRequest),
+    res: t(pb.ListWorkersResponse),
+  },
+  {
+    method: 'GET',
+    path: /^\/api\/workers\/([^/]+)$/,
+    op: 'getWorker',
+    request: (p) => ({ workerId: p[0] }),
+    req: t(pb.GetWorkerRequest),
+    res: t(pb.GetWorkerResponse),
+  },
+  {
+    method: 'POST',
+    path: /^\/api\/workers\/([^/]+)\/drain$/,
+    op: 'drainWorker',
+    request: (p, _q, b) => ({ ...b, workerId: p[0] }),
+    req: t(pb.DrainWorkerRequest),
+    res: t(pb.DrainWorkerResponse),
+  },
+  {
+    method: 'POST',
+    path: /^\/api\/workers\/([^/]+)\/undrain$/,
+    op: 'undrainWorker',
+    request: (p) => ({ workerId: p[0] }),
+    req: t(pb.UndrainWorkerRequest),
+    res: t(pb.DrainWorkerResponse),
+  },
+  {
+    method: 'GET',
+    path: /^\/api\/rollouts$/,
+    op: 'listRollouts',
+    request: (_p, q) => ({ pipeline: q.get('pipeline') ?? '' }),
+    req: t(pb.ListRolloutsRequest),
+    res: t(pb.ListRolloutsResponse),
+  },
+  {
+    method: 'GET',
+    path: /^\/api\/rollouts\/([^/]+)$/,
+    op: 'getRollout',
+    request: (p) => ({ rolloutId: p[0] }),
+    req: t(pb.RolloutRequest),
+    res: t(pb.Rollout),
+  },
+  {
+    method: 'POST',
+    path: /^\/api\/rollouts\/([^/]+)\/pause$/,
+    op: 'pauseRollout',
+    request: (p) => ({ rolloutId: p[0] }),
+    req: t(pb.RolloutRequest),
+    res: t(pb.Rollout),
+  },
+  {
+    method: 'POST',
+    path: /^\/api\/rollouts\/([^/]+)\/resume$/,
+    op: 'resumeRollout',
+    request: (p) => ({ rolloutId: p[0] }),
+    req: t(pb.RolloutRequest),
+    res: t(pb.Rollout),
+  },
+  {
+    method: 'POST',
+    path: /^\/api\/rollouts\/([^/]+)\/abort$/,
+    op: 'abortRollout',
+    request: (p) => ({ rolloutId: p[0] }),
+    req: t(pb.RolloutRequest),
+    res: t(pb.Rollout),
+  },
+  {
+    method: 'GET',
+    path: /^\/api\/audit$/,
+    op: 'listAuditRecords',
+    request: (_p, q) => ({ limit: Number(q.get('limit') ?? 0) }),
+    req: t(pb.ListAuditRecordsRequest),
+    res: t(pb.ListAuditRecordsResponse),
+  },
+];
+
+export interface HttpApiOptions {
+  fleet: FleetController;
+  api: AdminApi;
+  metrics: Registry;
+  /** Static files of the admin UI, if built. */
+  staticDir?: string;
+}
+
+const MAX_BODY = 1 << 20;
+
+function readBody(req: http.IncomingMessage): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    let size = 0;
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY) {
+        reject(new ControlError('INVALID_ARGUMENT', `request body over ${MAX_BODY} bytes`, 'body'));
+        req.destroy();
+      } else chunks.push(c);
+    });
+    req.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8').trim();
+      if (!text) return resolve({});
+      try {
+        const v = JSON.parse(text) as unknown;
+        if (!v || typeof v !== 'object' || Array.isArray(v)) throw new Error('not an object');
+        resolve(v as Record<string, unknown>);
+      } catch (err) {
+        reject(
+          new ControlError('INVALID_ARGUMENT', `body: not a JSON object (${(err as Error).message})`, 'body'),
+        );
+      }
+    });
+    req.on('error', reject);
+  });
+}
+
+function send(res: http.ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+/** The controller's HTTP server: JSON API, SSE live updates, /metrics, /healthz. */
+export function createHttpServer(o: HttpApiOptions): http.Server {
+  const sseClients = new Set<http.ServerResponse>();
+  let pending: NodeJS.Timeout | undefined;
+  const reasons = new Set<string>();
+  // Live updates: coalesced into at most one event per 250 ms.
+  o.fleet.on('change', (reason) => {
+    reasons.add(reason.split(' ')[0] ?? reason);
+    if (pending) return;
+    pending = setTimeout(() => {
+      pending = undefined;
+      const data = JSON.stringify({ at: Date.now(), epoch: o.fleet.currentEpoch(), reasons: [...reasons] });
+      reasons.clear();
+      for (const c of sseClients) c.write(`event: change\ndata: ${data}\n\n`);
+    }, 250);
+  });
+
+  return http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://controller');
+    const path = url.pathname;
+    if (req.method === 'GET' && path === '/healthz')
+      return send(res, 200, { status: 'ok', epoch: o.fleet.currentEpoch() });
+    if (req.method === 'GET' && path === '/metrics') {
+      void o.metrics.metrics().then((body) => {
+        res.writeHead(200, { 'content-type': o.metrics.contentType });
+        res.end(body);
+      });
+      return;
+    }
+    if (req.method === 'GET' && path === '/api/events') {
+      res.writeHead(200, {
+        'content-type': 'text/event-stream',
+        'cache-control': 'no-cache',
+        connection: 'keep-alive',
+      });
+      res.write(`event: hello\ndata: ${JSON.stringify({ epoch: o.fleet.currentEpoch() })}\n\n`);
+      sseClients.add(res);
+      const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
+      req.on('close', () => {
+        clearInterval(ping);
+        sseClients.delete(res);
+      });
+      return;
+    }
+    const pathMatches = ROUTES.filter((r) => r.path.test(path));
+    if (pathMatches.length === 0) return send(res, 404, { code: 'NOT_FOUND', message: `no route ${path}` });
+    const route = pathMatches.find((r) => r.method === req.method);
+    if (!route)
+      return send(res, 405, {
+        code: 'METHOD_NOT_ALLOWED',
+        message: `${req.method} ${path}: use ${pathMatches.map((r) => r.method).join(', ')}`,
+      });
+    const params = (route.path.exec(path) ?? []).slice(1).map((s) => decodeURIComponent(s));
+    const actor = String(req.headers['x-actor'] ?? `http:${req.socket.remoteAddress ?? '?'}`);
+    readBody(req)
+      .then(async (body) => {
+        const request = route.req.fromJSON(route.request(params, url.searchParams, body));
+        const result = await invoke(o.fleet, o.api[route.op] as never, request as never, actor);
+        send(res, 200, route.res.toJSON(result));
+      })
+      .catch((err: unknown) => {
+        if (err instanceof ControlError)
+          return send(res, HTTP_STATUS[err.code], { code: err.code, message: err.message, field: err.field });
+        console.error('[controller] http internal error', err);
+        send(res, 500, { code: 'INTERNAL', message: err instanceof Error ? err.message : String(err) });
+      });
+  });
+}
