@@ -329,3 +329,22 @@ it('Redis unavailable: UpdatePipeline answers UNAVAILABLE and the data plane kee
   await caughtUp(name);
   checkRollout(inputs, await readTopic(`${name}.out`), ['|a']);
 });
+
+it('an idle pipeline (no input) still rolls out: idle tasks pass their gates on lag 0', async () => {
+  await stack.startController();
+  ['w1', 'w2'].forEach((id) => stack.startWorker(id));
+  const name = await pipeline();
+  const { rolloutId } = await stack.call<object, { rolloutId: string }>('updatePipeline', {
+    spec: spec(name, suffix('|b')),
+    strategy: fast,
+  });
+  const r = await finished(rolloutId);
+  expect(r.state).toBe(Rollout_State.SUCCEEDED);
+  expect(r.gates.every((g) => g.passed && /idle \(no input, lag 0\)/.test(g.reason))).toBe(true);
+  // And records produced afterwards get the new suffix.
+  const inputs = await produceSequence(producer, `${name}.in`, { count: 60, keys: 6, partitions: 6 });
+  await caughtUp(name);
+  expect((await readTopic(`${name}.out`)).map((o) => o.value).sort()).toEqual(
+    inputs.map((i) => `${i.value}|b`).sort(),
+  );
+});

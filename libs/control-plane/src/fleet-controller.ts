@@ -695,6 +695,15 @@ export class FleetController extends EventEmitter<FleetEvents> {
     };
   }
 
+  /** Input lag of one task (sum over its partitions), read from Kafka. */
+  async taskLag(pipeline: string, index: number): Promise<number> {
+    const p = this.mustPipeline(pipeline);
+    const parts = new Set(taskPartitions(index, p.spec.tasks, p.inputPartitions));
+    return (await this.partitionStatus(p))
+      .filter((x) => parts.has(x.partition))
+      .reduce((a, x) => a + x.lag, 0);
+  }
+
   /** The rollout succeeded: the new version becomes the pipeline's spec. */
   completeUpdate(pipeline: string, toVersion: number): Promise<void> {
     return this.serial(async () => {
@@ -811,10 +820,23 @@ export class FleetController extends EventEmitter<FleetEvents> {
       await this.persist(changes);
       for (const c of changes)
         if (c.kind === 'assignment') this.sendAssign(this.tasks.get(c.key) as TaskRecord);
-      // Tasks this worker owns but does not run (it restarted): send them again.
-      for (const t of this.tasks.values())
-        if (t.owner === w.id && !running.has(taskKey(t.pipeline, t.index)) && t.state !== 'REVOKING')
-          this.sendAssign(t);
+      // Tasks this worker owns but does not run: it restarted, or it released them while the
+      // controller was away (that report was lost). They are unowned now; reconcile assigns them
+      // afresh under a new epoch (a worker ignores a re-sent assign at the epoch it was revoked at).
+      const orphans: StateChange[] = [];
+      for (const t of this.tasks.values()) {
+        if (t.owner === w.id && !running.has(taskKey(t.pipeline, t.index))) {
+          t.owner = undefined;
+          t.state = 'UNASSIGNED';
+          t.restart = false;
+          orphans.push({
+            kind: 'assignment',
+            key: taskKey(t.pipeline, t.index),
+            value: { epoch: t.epoch, specVersion: t.specVersion },
+          });
+        }
+      }
+      await this.persist(orphans);
       await this.reconcile(`hello ${w.id}`);
       return session;
     });

@@ -14,6 +14,12 @@ export interface RolloutRunnerOptions {
   progress?: (r: RolloutRecord) => Promise<void> | void;
   /** How often the job looks at tasks and requests. @default 100 */
   pollMs?: number;
+  /**
+   * A moved task that runs the new version with no input at all (lag 0) for this long passes its
+   * gate: there is nothing to judge it on, and waiting for commits would fail an idle pipeline's
+   * rollout. @default 2000
+   */
+  idleGraceMs?: number;
   log?: (m: string) => void;
 }
 
@@ -102,9 +108,24 @@ export async function runRollout(
     // Health gate.
     const started = Date.now();
     let verdict: { passed: boolean; reason: string } | undefined;
+    const idleSince = new Map<number, number>();
+    let lagCheckedAt = 0;
     while (!verdict) {
       if (fleet.getRolloutRecord(id).requested === 'ABORT') break;
       const health = batch.map((t) => ({ t, h: fleet.taskHealth(r.pipeline, t) }));
+      // Tasks on the new version without enough commits: idle (lag 0) ones are judged by their lag.
+      if (Date.now() - lagCheckedAt >= 500) {
+        lagCheckedAt = Date.now();
+        for (const x of health) {
+          if (!(x.h.running && x.h.specVersion === r.toVersion) || x.h.commits >= r.strategy.gateCommits)
+            continue;
+          const lag = await fleet.taskLag(r.pipeline, x.t).catch(() => -1);
+          if (lag === 0) {
+            if (!idleSince.has(x.t)) idleSince.set(x.t, Date.now());
+          } else idleSince.delete(x.t);
+        }
+      }
+      const idle = (t: number) => Date.now() - (idleSince.get(t) ?? Infinity) >= (o.idleGraceMs ?? 2_000);
       const bad = health.find((x) => x.h.deadLettered > r.strategy.maxFailedRecords);
       if (bad)
         verdict = {
@@ -113,11 +134,18 @@ export async function runRollout(
         };
       else if (
         health.every(
-          (x) => x.h.running && x.h.specVersion === r.toVersion && x.h.commits >= r.strategy.gateCommits,
+          (x) =>
+            x.h.running &&
+            x.h.specVersion === r.toVersion &&
+            (x.h.commits >= r.strategy.gateCommits || idle(x.t)),
         )
-      )
-        verdict = { passed: true, reason: '' };
-      else if (Date.now() - started > r.strategy.gateTimeoutMs) {
+      ) {
+        const idles = health.filter((x) => x.h.commits < r.strategy.gateCommits).map((x) => x.t);
+        verdict = {
+          passed: true,
+          reason: idles.length ? `task(s) ${idles.join(',')} idle (no input, lag 0) on v${r.toVersion}` : '',
+        };
+      } else if (Date.now() - started > r.strategy.gateTimeoutMs) {
         const slow = health
           .filter((x) => !(x.h.running && x.h.commits >= r.strategy.gateCommits))
           .map((x) => x.t);
