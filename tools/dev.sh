@@ -3,7 +3,8 @@
 #   bash tools/dev.sh up    -> install what is missing, build, run the whole stack locally (Ctrl-C stops it)
 #   bash tools/dev.sh test  -> install what is missing, build, run every test (unit + integration)
 # Needs Node.js 20, Java 17 and Maven. redis-server and kcat come from Debian packages: installed
-# here when running as root with apt-get, otherwise a clear message says what to install.
+# here when running as root with apt-get, otherwise a clear message says what to install; grpcurl
+# comes from the Go module proxy (`go install`) when Go is installed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,6 +19,14 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   else
     echo "[dev] missing: ${need_apt[*]}. Install them (Debian/Ubuntu: sudo apt-get install ${need_apt[*]})." >&2
     exit 1
+  fi
+fi
+# grpcurl (the gRPC tests call it): from the Go module proxy when Go is here.
+if command -v go >/dev/null 2>&1; then
+  export PATH="$PATH:$(go env GOPATH)/bin"
+  if ! command -v grpcurl >/dev/null 2>&1; then
+    echo "[dev] installing grpcurl (go install)"
+    go install github.com/fullstorydev/grpcurl/cmd/grpcurl@v1.9.4
   fi
 fi
 for tool in node java mvn; do
