@@ -52,7 +52,15 @@ case "${1:-}" in
     ;;
   test)
     shift
-    exec npm test -- "$@"
+    log=$(mktemp)
+    status=0
+    npm test -- "$@" 2>&1 | tee "$log" || status=$?
+    # One closing line over every jest run ("Tests: 1 failed, 40 passed, 41 total", colours stripped).
+    { sed 's/\x1b\[[0-9;]*m//g' "$log" | grep -E 'Tests: ' || true; } | awk '
+      { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
+      END { printf "tests: %d passed, %d failed\n", p, f }'
+    rm -f "$log"
+    exit "$status"
     ;;
   *)
     echo "usage: bash tools/dev.sh <up|test>" >&2
