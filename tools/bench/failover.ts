@@ -77,10 +77,7 @@ async function main(): Promise<void> {
     }
     for (let r = 0; r < RUNS; r++) {
       await until('the stack', allProcessing);
-      stack.controller!.kill('SIGKILL');
-      await stack.controller!.exit();
-      (stack as unknown as { client?: { close(): void } }).client?.close();
-      (stack as unknown as { client?: unknown }).client = undefined;
+      await stack.killController();
       const t0 = Date.now();
       await stack.startController();
       await until('the stack', allProcessing);

@@ -313,10 +313,7 @@ it('controller SIGKILL and restart mid-stream: commits go on during the outage, 
       batch: 250,
     }),
   );
-  stack.controller!.kill('SIGKILL');
-  await stack.controller!.exit();
-  stack['client']?.close();
-  (stack as unknown as { client: undefined }).client = undefined;
+  await stack.killController();
   // While the controller is down, the workers keep committing.
   const c0 = [...(await groupOffsets(admin, t.group, t.input)).values()].reduce(
     (a, b) => a + Math.max(0, b),

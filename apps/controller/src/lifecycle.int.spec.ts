@@ -106,7 +106,8 @@ async function abortedRecords(topic: string): Promise<number> {
   );
 }
 
-it('DrainWorker under load: the worker exits 0, its tasks run elsewhere, exactly once, and no transaction is aborted', async () => {
+/** Controller, workers w1-w3 with 2 tasks each of a 6-task pipeline, and 30,000 records being produced. */
+async function threeWorkersUnderLoad() {
   await stack.startController();
   const procs = ['w1', 'w2', 'w3'].map((id) => stack.startWorker(id));
   const t = await pipeline();
@@ -125,6 +126,11 @@ it('DrainWorker under load: the worker exits 0, its tasks run elsewhere, exactly
     }),
   );
   await until('commits', async () => (await status(t.name)).tasks.some((x) => x.recordsCommitted > 0));
+  return { procs, t, producing };
+}
+
+it('DrainWorker under load: the worker exits 0, its tasks run elsewhere, exactly once, and no transaction is aborted', async () => {
+  const { procs, t, producing } = await threeWorkersUnderLoad();
   const w2Tasks = (await worker('w2')).tasks.length;
   expect(w2Tasks).toBe(2);
   const drained = await stack.call<object, { worker: Worker }>('drainWorker', { workerId: 'w2' });
@@ -141,24 +147,7 @@ it('DrainWorker under load: the worker exits 0, its tasks run elsewhere, exactly
 });
 
 it('SIGTERM on a worker under load: it drains itself through the controller and exits 0; exactly once, nothing aborted', async () => {
-  await stack.startController();
-  const procs = ['w1', 'w2', 'w3'].map((id) => stack.startWorker(id));
-  const t = await pipeline();
-  await until(
-    '6 tasks processing on 3 workers',
-    async () =>
-      (await allProcessing(t.name)) &&
-      new Set((await status(t.name)).tasks.map((x) => x.ownerWorkerId)).size === 3,
-  );
-  const producing = background(
-    produceSequence(producer, t.input, {
-      count: 30_000,
-      keys: 60,
-      partitions: 6,
-      batch: 200,
-    }),
-  );
-  await until('commits', async () => (await status(t.name)).tasks.some((x) => x.recordsCommitted > 0));
+  const { procs, t, producing } = await threeWorkersUnderLoad();
   procs[2]!.kill('SIGTERM');
   expect(await procs[2]!.exit()).toBe(0);
   expect(procs[2]!.output).toMatch(/drained by the controller/);
@@ -316,10 +305,7 @@ it('answers precondition violations and unknown names with the right codes, and 
     ]),
   );
   // The trail survives a controller restart.
-  stack.controller!.kill('SIGKILL');
-  await stack.controller!.exit();
-  (stack as unknown as { client?: { close(): void } }).client?.close();
-  (stack as unknown as { client?: unknown }).client = undefined;
+  await stack.killController();
   await stack.startController();
   const after = await stack.call<object, ListAuditRecordsResponse>('listAuditRecords', { limit: 10 });
   expect(after.records[0]).toMatchObject({ actor: 'alice', action: 'PausePipeline' });

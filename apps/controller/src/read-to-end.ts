@@ -13,8 +13,9 @@ export async function readTopicToEnd(
   onRecord: (key: string, value: string | null) => void,
   timeoutMs = 60_000,
 ): Promise<void> {
-  const ends = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.high)]));
-  const lows = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.low)]));
+  const offsets = await admin.fetchTopicOffsets(topic);
+  const ends = new Map(offsets.map((p) => [p.partition, Number(p.high)]));
+  const lows = new Map(offsets.map((p) => [p.partition, Number(p.low)]));
   const pos = new Map<number, number>([...lows]);
   const done = () => [...ends].every(([p, e]) => (pos.get(p) ?? 0) >= e);
   if (done()) return;

@@ -5,6 +5,7 @@ import {
   ControlError,
   DEFAULT_STRATEGY,
   failedPrecondition,
+  isFinishedRollout,
   runRollout,
   type FleetController,
   type RolloutRecord,
@@ -144,8 +145,7 @@ export class RolloutQueue {
   /** Pause, resume or abort: recorded durably; the job applies it at its next check. */
   async request(id: string, what: 'PAUSE' | 'RESUME' | 'ABORT'): Promise<Rollout> {
     const r = this.fleet.getRolloutRecord(id);
-    if (['SUCCEEDED', 'FAILED', 'ABORTED'].includes(r.state))
-      throw failedPrecondition(`rollout ${id} is ${r.state} already`);
+    if (isFinishedRollout(r.state)) throw failedPrecondition(`rollout ${id} is ${r.state} already`);
     if (what === 'RESUME' && r.state !== 'PAUSED' && r.requested !== 'PAUSE')
       throw failedPrecondition(`rollout ${id} is not paused (${r.state})`);
     if (what === 'PAUSE' && r.state === 'PAUSED') return toProto(r, this.fleet);

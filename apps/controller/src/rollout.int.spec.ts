@@ -235,10 +235,7 @@ it('controller SIGKILL mid-rollout: the restarted controller finishes it; exactl
     strategy: { ...fast, gateCommits: 4 },
   });
   await until('the canary passed', async () => (await rollout(rolloutId)).gates.length >= 1);
-  stack.controller!.kill('SIGKILL');
-  await stack.controller!.exit();
-  (stack as unknown as { client?: { close(): void } }).client?.close();
-  (stack as unknown as { client?: unknown }).client = undefined;
+  await stack.killController();
   await stack.startController();
   const r = await finished(rolloutId);
   expect(r.state).toBe(Rollout_State.SUCCEEDED);

@@ -8,7 +8,7 @@ import {
   type TaskCommit,
   type WorkerMessage,
 } from '@eos/proto';
-import type { TransformRegistry } from '@eos/transforms';
+import { transformKey, type TransformRegistry } from '@eos/transforms';
 import type { WorkerMetrics } from './worker-http';
 
 interface Running {
@@ -125,7 +125,7 @@ export class TaskSupervisor {
       });
       return;
     }
-    const transformId = `${a.transform?.name}@${a.transform?.version}`;
+    const transformId = transformKey(a.transform?.name ?? '', a.transform?.version ?? 0);
     const task = new EosTask({
       pipeline: a.task.pipeline,
       taskIndex: a.task.taskIndex,

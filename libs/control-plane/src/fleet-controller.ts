@@ -21,9 +21,10 @@ import {
   type TaskStatus,
   type Worker,
 } from '@eos/proto';
-import type { TransformRegistry } from '@eos/transforms';
+import { transformKey, type TransformRegistry } from '@eos/transforms';
 import { placeTasks, type PlacementTask, type PlacementWorker } from './assignment';
 import { ControlError, alreadyExists, failedPrecondition, invalid, notFound } from './errors';
+import { isFinishedRollout } from './ports';
 import type {
   AuditEntry,
   PipelineRecord,
@@ -74,7 +75,6 @@ interface TaskRecord {
   recordsTotal: number;
   /** Recent commits (time, records) for rates. */
   recent: { at: number; records: number }[];
-  offsets: Map<number, number>;
   /** Spec version this task must run. */
   specVersion: number;
   /** The owner must restart it (new spec version): revoke, then assign again. */
@@ -100,8 +100,6 @@ interface WorkerRecord {
 export interface FleetEvents {
   /** Something changed (for live views). */
   change: [string];
-  /** A task got a new owner. */
-  assigned: [{ task: string; worker: string; epoch: number }];
   /** Durable state can no longer be written (fenced by another controller, or broker gone). */
   fatal: [Error];
 }
@@ -338,21 +336,15 @@ export class FleetController extends EventEmitter<FleetEvents> {
   /** Status with offsets and lag read from Kafka. */
   async pipelineStatus(name: string): Promise<GetPipelineStatusResponse> {
     const p = this.mustPipeline(name);
-    const [committed, ends] = await Promise.all([
-      this.o.topics.committedOffsets(p.consumerGroup, p.spec.inputTopic),
-      this.o.topics.endOffsets(p.spec.inputTopic),
-    ]);
+    const byPartition = new Map((await this.partitionStatus(p)).map((x) => [x.partition, x]));
     const now = this.o.now();
     let total = 0;
     const tasks: TaskStatus[] = [];
     for (let i = 0; i < p.spec.tasks; i++) {
       const t = this.tasks.get(taskKey(name, i));
-      const partitions = taskPartitions(i, p.spec.tasks, p.inputPartitions).map((partition) => {
-        const c = committed.get(partition) ?? -1;
-        const end = ends.get(partition) ?? 0;
-        const lag = Math.max(0, end - Math.max(c, 0));
-        return { partition, committedOffset: c, endOffset: end, lag };
-      });
+      const partitions = taskPartitions(i, p.spec.tasks, p.inputPartitions).map(
+        (partition) => byPartition.get(partition) ?? { partition, committedOffset: -1, endOffset: 0, lag: 0 },
+      );
       const lag = partitions.reduce((a, x) => a + x.lag, 0);
       total += lag;
       const recent = (t?.recent ?? []).filter((r) => now - r.at <= RATE_WINDOW_MS);
@@ -406,7 +398,7 @@ export class FleetController extends EventEmitter<FleetEvents> {
           escalated: false,
         };
         this.o.log(
-          `worker ${id} draining (${[...this.tasks.values()].filter((t) => t.owner === id).length} tasks${o.deadlineMs ? `, deadline ${o.deadlineMs} ms` : ''})`,
+          `worker ${id} draining (${this.tasksOwnedBy(id).length} tasks${o.deadlineMs ? `, deadline ${o.deadlineMs} ms` : ''})`,
         );
       } else if (w.drain && o.deadlineMs) {
         w.drain.deadlineAt = now + o.deadlineMs; // a new deadline for a drain in progress
@@ -587,7 +579,7 @@ export class FleetController extends EventEmitter<FleetEvents> {
         throw failedPrecondition(`pipeline ${name} has a rollout in progress (${p.rollout}); one at a time`);
       if (p.deleting || p.state === 'STOPPED')
         throw failedPrecondition(`pipeline ${name} is ${p.deleting ? 'being deleted' : 'STOPPED'}`);
-      const key = `${v.transform.name}@${v.transform.version}`;
+      const key = transformKey(v.transform.name, v.transform.version);
       const capable = [...this.workers.values()].filter(
         (w) => w.state === 'ACTIVE' && w.channel && w.transforms.has(key),
       );
@@ -622,12 +614,11 @@ export class FleetController extends EventEmitter<FleetEvents> {
     return this.serial(async () => {
       const cur = this.rollouts.get(id);
       if (!cur && !create) throw notFound(`rollout ${id} does not exist`);
-      if (cur && ['SUCCEEDED', 'FAILED', 'ABORTED'].includes(cur.state)) return cur; // final
+      if (cur && isFinishedRollout(cur.state)) return cur; // final
       const rec = { ...change(cur as RolloutRecord), updatedAtMs: this.o.now() };
       const changes: StateChange[] = [{ kind: 'rollout', value: rec }];
       const p = this.pipelines.get(rec.pipeline);
-      const active = !['SUCCEEDED', 'FAILED', 'ABORTED'].includes(rec.state);
-      if (p && active && p.rollout !== rec.id) {
+      if (p && !isFinishedRollout(rec.state) && p.rollout !== rec.id) {
         const next = { ...p, rollout: rec.id };
         changes.push({ kind: 'pipeline', name: p.spec.name, value: next });
         this.pipelines.set(p.spec.name, next);
@@ -653,7 +644,7 @@ export class FleetController extends EventEmitter<FleetEvents> {
 
   /** Rollouts not finished (for re-enqueueing after a controller or Redis restart). */
   activeRollouts(): RolloutRecord[] {
-    return [...this.rollouts.values()].filter((r) => !['SUCCEEDED', 'FAILED', 'ABORTED'].includes(r.state));
+    return [...this.rollouts.values()].filter((r) => !isFinishedRollout(r.state));
   }
 
   /** Tasks of a pipeline, for the rollout job. */
@@ -695,13 +686,15 @@ export class FleetController extends EventEmitter<FleetEvents> {
     };
   }
 
-  /** Input lag of one task (sum over its partitions), read from Kafka. */
-  async taskLag(pipeline: string, index: number): Promise<number> {
+  /** Input lag per task (sum over its partitions), read from Kafka once for the whole pipeline. */
+  async taskLags(pipeline: string): Promise<Map<number, number>> {
     const p = this.mustPipeline(pipeline);
-    const parts = new Set(taskPartitions(index, p.spec.tasks, p.inputPartitions));
-    return (await this.partitionStatus(p))
-      .filter((x) => parts.has(x.partition))
-      .reduce((a, x) => a + x.lag, 0);
+    const lags = new Map<number, number>();
+    for (const x of await this.partitionStatus(p)) {
+      const task = x.partition % p.spec.tasks; // partition p belongs to task p mod tasks
+      lags.set(task, (lags.get(task) ?? 0) + x.lag);
+    }
+    return lags;
   }
 
   /** The rollout succeeded: the new version becomes the pipeline's spec. */
@@ -756,7 +749,7 @@ export class FleetController extends EventEmitter<FleetEvents> {
         id: h.workerId,
         host: h.host,
         capacity: h.capacity || 8,
-        transforms: new Set(h.transforms.map((t) => `${t.name}@${t.version}`)),
+        transforms: new Set(h.transforms.map((t) => transformKey(t.name, t.version))),
         // A reconnect during a drain stays draining; a new process after a finished drain is active.
         state: prev?.state === 'DRAINING' ? 'DRAINING' : 'ACTIVE',
         drain: prev?.state === 'DRAINING' ? prev.drain : undefined,
@@ -823,20 +816,11 @@ export class FleetController extends EventEmitter<FleetEvents> {
       // Tasks this worker owns but does not run: it restarted, or it released them while the
       // controller was away (that report was lost). They are unowned now; reconcile assigns them
       // afresh under a new epoch (a worker ignores a re-sent assign at the epoch it was revoked at).
-      const orphans: StateChange[] = [];
-      for (const t of this.tasks.values()) {
-        if (t.owner === w.id && !running.has(taskKey(t.pipeline, t.index))) {
-          t.owner = undefined;
-          t.state = 'UNASSIGNED';
-          t.restart = false;
-          orphans.push({
-            kind: 'assignment',
-            key: taskKey(t.pipeline, t.index),
-            value: { epoch: t.epoch, specVersion: t.specVersion },
-          });
-        }
-      }
-      await this.persist(orphans);
+      await this.persist(
+        this.tasksOwnedBy(w.id)
+          .filter((t) => !running.has(taskKey(t.pipeline, t.index)))
+          .map((t) => this.unassign(t)),
+      );
       await this.reconcile(`hello ${w.id}`);
       return session;
     });
@@ -869,7 +853,6 @@ export class FleetController extends EventEmitter<FleetEvents> {
       t.recent.push({ at: now, records: c.records });
       while (t.recent.length > 0 && now - (t.recent[0] as { at: number }).at > RATE_WINDOW_MS)
         t.recent.shift();
-      for (const o of c.offsets) t.offsets.set(o.partition, o.offset);
       if (c.epoch === t.epoch) {
         t.gate.commits++;
         t.gate.deadLettered += c.deadLettered;
@@ -893,13 +876,7 @@ export class FleetController extends EventEmitter<FleetEvents> {
       const key = taskKey(r.task.pipeline, r.task.taskIndex);
       const t = this.tasks.get(key);
       if (!t || t.owner !== workerId || r.epoch !== t.epoch) return; // stale: an earlier assignment's
-      t.owner = undefined;
-      t.state = 'UNASSIGNED';
-      t.revokeSentAt = undefined;
-      t.restart = false;
-      await this.persist([
-        { kind: 'assignment', key, value: { epoch: t.epoch, specVersion: t.specVersion } },
-      ]);
+      await this.persist([this.unassign(t)]);
       this.o.log(`task ${key} released by ${workerId}`);
       await this.reconcile(`released ${key}`);
     });
@@ -914,12 +891,8 @@ export class FleetController extends EventEmitter<FleetEvents> {
         `task ${key} lost on ${workerId}: ${l.reason === LossReason.FENCED ? 'fenced' : 'failed'}: ${l.message}`,
       );
       if (!t || t.owner !== workerId || l.epoch !== t.epoch) return;
-      t.owner = undefined;
-      t.state = 'UNASSIGNED';
       if (l.reason === LossReason.FAILED) t.notBefore = this.o.now() + this.o.failedTaskBackoffMs;
-      await this.persist([
-        { kind: 'assignment', key, value: { epoch: t.epoch, specVersion: t.specVersion } },
-      ]);
+      await this.persist([this.unassign(t)]);
       await this.reconcile(`lost ${key}`);
     });
   }
@@ -928,29 +901,16 @@ export class FleetController extends EventEmitter<FleetEvents> {
 
   private async tick(): Promise<void> {
     const now = this.o.now();
-    let changed = false;
-    for (const w of this.workers.values()) {
-      if (w.state !== 'DEAD' && w.state !== 'DRAINED' && now - w.lastHeartbeatAt > this.o.leaseMs)
-        changed = true;
-      if (
-        w.state === 'DRAINING' &&
-        w.drain &&
-        w.drain.deadlineAt > 0 &&
-        !w.drain.escalated &&
-        now >= w.drain.deadlineAt
-      )
-        changed = true;
-    }
-    for (const t of this.tasks.values()) {
-      if (
-        t.state === 'REVOKING' &&
-        t.revokeSentAt !== undefined &&
-        now - t.revokeSentAt > this.o.revokeTimeoutMs
-      )
-        changed = true;
-      if (t.notBefore !== undefined && t.notBefore <= now) changed = true;
-    }
-    if (changed)
+    const due =
+      [...this.workers.values()].some(
+        (w) =>
+          (w.state !== 'DEAD' && w.state !== 'DRAINED' && this.leaseExpired(w, now)) ||
+          this.drainOverdue(w, now),
+      ) ||
+      [...this.tasks.values()].some(
+        (t) => this.revokeOverdue(t, now) || (t.notBefore !== undefined && t.notBefore <= now),
+      );
+    if (due)
       await this.serial(() => this.reconcile('tick')).catch((err: unknown) =>
         this.o.log(`reconcile failed: ${(err as Error).message}`),
       );
@@ -964,62 +924,30 @@ export class FleetController extends EventEmitter<FleetEvents> {
 
     // Dead workers: lease expired. Their tasks move at once (fencing stops a zombie).
     for (const w of this.workers.values()) {
-      if (w.state === 'DRAINED' && now - w.lastHeartbeatAt > this.o.leaseMs) {
-        w.channel?.close();
-        w.channel = undefined;
-        continue;
-      }
-      if (w.state !== 'DEAD' && now - w.lastHeartbeatAt > this.o.leaseMs) {
-        w.state = 'DEAD';
-        w.channel?.close();
-        w.channel = undefined;
-        this.o.log(`worker ${w.id} dead (no heartbeat for ${now - w.lastHeartbeatAt} ms)`);
-        for (const t of this.tasks.values()) {
-          if (t.owner === w.id) {
-            t.owner = undefined;
-            t.state = 'UNASSIGNED';
-            changes.push({
-              kind: 'assignment',
-              key: taskKey(t.pipeline, t.index),
-              value: { epoch: t.epoch, specVersion: t.specVersion },
-            });
-          }
-        }
-      }
+      if (w.state === 'DEAD' || !this.leaseExpired(w, now)) continue;
+      w.channel?.close();
+      w.channel = undefined;
+      if (w.state === 'DRAINED') continue; // drained and gone: nothing to move
+      w.state = 'DEAD';
+      this.o.log(`worker ${w.id} dead (no heartbeat for ${now - w.lastHeartbeatAt} ms)`);
+      for (const t of this.tasksOwnedBy(w.id)) changes.push(this.unassign(t));
     }
     // Forced revokes.
     for (const t of this.tasks.values()) {
-      if (
-        t.state === 'REVOKING' &&
-        t.revokeSentAt !== undefined &&
-        now - t.revokeSentAt > this.o.revokeTimeoutMs
-      ) {
+      if (this.revokeOverdue(t, now)) {
         this.o.log(
           `task ${taskKey(t.pipeline, t.index)}: revoke unanswered for ${this.o.revokeTimeoutMs} ms; moving it anyway`,
         );
-        t.owner = undefined;
-        t.state = 'UNASSIGNED';
-        changes.push({
-          kind: 'assignment',
-          key: taskKey(t.pipeline, t.index),
-          value: { epoch: t.epoch, specVersion: t.specVersion },
-        });
+        changes.push(this.unassign(t));
       }
       if (t.notBefore !== undefined && t.notBefore <= now) t.notBefore = undefined;
     }
     // Drains past their deadline: stop the remaining tasks the fast way (abort in flight).
     for (const w of this.workers.values()) {
-      if (
-        w.state !== 'DRAINING' ||
-        !w.drain ||
-        w.drain.escalated ||
-        w.drain.deadlineAt === 0 ||
-        now < w.drain.deadlineAt
-      )
-        continue;
-      w.drain.escalated = true;
+      if (!this.drainOverdue(w, now)) continue;
+      (w.drain as NonNullable<WorkerRecord['drain']>).escalated = true;
       this.o.log(`worker ${w.id}: drain deadline passed; stopping its remaining tasks the fast way`);
-      for (const t of this.tasks.values()) if (t.owner === w.id) this.sendRevoke(t, false);
+      for (const t of this.tasksOwnedBy(w.id)) this.sendRevoke(t, false);
     }
     // Tasks that should exist.
     for (const p of this.pipelines.values()) {
@@ -1050,7 +978,7 @@ export class FleetController extends EventEmitter<FleetEvents> {
       }
       if (t.state === 'REVOKING') continue;
       const ts = this.specOf(p, t.specVersion).transform;
-      placeable.push({ key, transform: `${ts.name}@${ts.version}`, owner: t.owner });
+      placeable.push({ key, transform: transformKey(ts.name, ts.version), owner: t.owner });
     }
     const placement = placeTasks(placeable, workers);
 
@@ -1067,9 +995,7 @@ export class FleetController extends EventEmitter<FleetEvents> {
         // A live owner commits and releases first; the task is assigned when it reports released.
         const ow = this.workers.get(t.owner);
         if (ow?.state === 'DRAINING' && ow.drain) {
-          const inFlight = [...this.tasks.values()].filter(
-            (x) => x.owner === ow.id && x.state === 'REVOKING',
-          ).length;
+          const inFlight = this.tasksOwnedBy(ow.id).filter((x) => x.state === 'REVOKING').length;
           if (inFlight >= ow.drain.maxConcurrent) continue; // a few at a time
         }
         this.sendRevoke(t, true);
@@ -1092,17 +1018,10 @@ export class FleetController extends EventEmitter<FleetEvents> {
     if (toAssign.length) changes.push({ kind: 'epoch', value: this.epoch });
     // Durable first: a restarted controller must know every owner it ever told.
     await this.persist(changes);
-    for (const t of toAssign) {
-      this.sendAssign(t);
-      this.emit('assigned', {
-        task: taskKey(t.pipeline, t.index),
-        worker: t.owner as string,
-        epoch: t.epoch,
-      });
-    }
+    for (const t of toAssign) this.sendAssign(t);
     // Drains with nothing left: the worker may exit.
     for (const w of this.workers.values()) {
-      if (w.state === 'DRAINING' && ![...this.tasks.values()].some((t) => t.owner === w.id)) {
+      if (w.state === 'DRAINING' && this.tasksOwnedBy(w.id).length === 0) {
         w.state = 'DRAINED';
         this.o.log(`worker ${w.id} drained in ${now - (w.drain?.startedAt ?? now)} ms`);
         w.channel?.send({ body: { $case: 'drained', value: {} } });
@@ -1171,6 +1090,44 @@ export class FleetController extends EventEmitter<FleetEvents> {
     return p;
   }
 
+  private tasksOwnedBy(workerId: string): TaskRecord[] {
+    return [...this.tasks.values()].filter((t) => t.owner === workerId);
+  }
+
+  /** Clears a task's owner; returns the durable change to persist. */
+  private unassign(t: TaskRecord): StateChange {
+    t.owner = undefined;
+    t.state = 'UNASSIGNED';
+    t.revokeSentAt = undefined;
+    t.restart = false;
+    return {
+      kind: 'assignment',
+      key: taskKey(t.pipeline, t.index),
+      value: { epoch: t.epoch, specVersion: t.specVersion },
+    };
+  }
+
+  // Time-based conditions, shared by `tick` (is a reconcile due?) and `reconcile` (act on them).
+  private leaseExpired(w: WorkerRecord, now: number): boolean {
+    return now - w.lastHeartbeatAt > this.o.leaseMs;
+  }
+
+  private revokeOverdue(t: TaskRecord, now: number): boolean {
+    return (
+      t.state === 'REVOKING' && t.revokeSentAt !== undefined && now - t.revokeSentAt > this.o.revokeTimeoutMs
+    );
+  }
+
+  private drainOverdue(w: WorkerRecord, now: number): boolean {
+    return (
+      w.state === 'DRAINING' &&
+      !!w.drain &&
+      !w.drain.escalated &&
+      w.drain.deadlineAt > 0 &&
+      now >= w.drain.deadlineAt
+    );
+  }
+
   private tasksOf(pipeline: string): TaskRecord[] {
     return [...this.tasks.values()].filter((t) => t.pipeline === pipeline);
   }
@@ -1192,7 +1149,6 @@ export class FleetController extends EventEmitter<FleetEvents> {
       lastCommitAt: 0,
       recordsTotal: 0,
       recent: [],
-      offsets: new Map(),
       specVersion,
       gate: { commits: 0, deadLettered: 0 },
     };
@@ -1230,6 +1186,7 @@ export class FleetController extends EventEmitter<FleetEvents> {
   }
 
   private workerMessage(w: WorkerRecord): Worker {
+    const owned = this.tasksOwnedBy(w.id);
     return {
       workerId: w.id,
       host: w.host,
@@ -1239,14 +1196,12 @@ export class FleetController extends EventEmitter<FleetEvents> {
         return { name: name as string, version: Number(version) };
       }),
       state: WorkerState[w.state],
-      tasks: [...this.tasks.values()]
-        .filter((t) => t.owner === w.id)
-        .map((t) => taskKey(t.pipeline, t.index)),
+      tasks: owned.map((t) => taskKey(t.pipeline, t.index)),
       lastHeartbeatAtMs: w.lastHeartbeatAt,
       connectedAtMs: w.connectedAt,
       pid: w.pid,
       drainDeadlineAtMs: w.state === 'DRAINING' ? (w.drain?.deadlineAt ?? 0) : 0,
-      tasksLeft: [...this.tasks.values()].filter((t) => t.owner === w.id).length,
+      tasksLeft: owned.length,
     };
   }
 }

@@ -23,3 +23,4 @@ export type {
 } from './ports';
 export { DEFAULT_STRATEGY, runRollout } from './rollout-runner';
 export type { RolloutRunnerOptions } from './rollout-runner';
+export { isFinishedRollout } from './ports';

@@ -31,6 +31,10 @@ export interface AssignmentRecord {
 export type RolloutStateName =
   'PENDING' | 'RUNNING' | 'PAUSED' | 'SUCCEEDED' | 'FAILED' | 'ABORTED' | 'ROLLING_BACK';
 
+/** A rollout in one of these states is over; its record never changes again. */
+export const isFinishedRollout = (state: RolloutStateName): boolean =>
+  state === 'SUCCEEDED' || state === 'FAILED' || state === 'ABORTED';
+
 export interface RolloutStrategyValues {
   canaryTasks: number;
   stepTasks: number;

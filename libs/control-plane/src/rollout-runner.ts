@@ -1,5 +1,5 @@
 import type { FleetController } from './fleet-controller';
-import type { RolloutRecord, RolloutStrategyValues } from './ports';
+import { isFinishedRollout, type RolloutRecord, type RolloutStrategyValues } from './ports';
 
 export const DEFAULT_STRATEGY: RolloutStrategyValues = {
   canaryTasks: 1,
@@ -22,8 +22,6 @@ export interface RolloutRunnerOptions {
   idleGraceMs?: number;
   log?: (m: string) => void;
 }
-
-const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'ABORTED']);
 
 /**
  * Runs (or resumes) one rollout: canary step, then steps of `stepTasks`, each followed by a
@@ -75,7 +73,7 @@ export async function runRollout(
     log(`rollout ${id}: ${final}: ${reason}`);
   };
 
-  if (TERMINAL.has(r.state)) return r;
+  if (isFinishedRollout(r.state)) return r;
   if (r.state === 'ROLLING_BACK') {
     await rollBack(r.reason.startsWith('aborted') ? 'ABORTED' : 'FAILED', r.reason);
     return r;
@@ -116,11 +114,14 @@ export async function runRollout(
       // Tasks on the new version without enough commits: idle (lag 0) ones are judged by their lag.
       if (Date.now() - lagCheckedAt >= 500) {
         lagCheckedAt = Date.now();
-        for (const x of health) {
-          if (!(x.h.running && x.h.specVersion === r.toVersion) || x.h.commits >= r.strategy.gateCommits)
-            continue;
-          const lag = await fleet.taskLag(r.pipeline, x.t).catch(() => -1);
-          if (lag === 0) {
+        const waiting = health.filter(
+          (x) => x.h.running && x.h.specVersion === r.toVersion && x.h.commits < r.strategy.gateCommits,
+        );
+        const lags = waiting.length
+          ? await fleet.taskLags(r.pipeline).catch(() => new Map<number, number>())
+          : undefined;
+        for (const x of waiting) {
+          if (lags?.get(x.t) === 0) {
             if (!idleSince.has(x.t)) idleSince.set(x.t, Date.now());
           } else idleSince.delete(x.t);
         }

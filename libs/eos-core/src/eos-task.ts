@@ -236,17 +236,12 @@ export class EosTask extends EventEmitter<TaskEvents> {
         if (err instanceof StopRequested) break;
         const kind = classifyError(err);
         const message = describeError(err);
-        if (kind === 'fenced') {
+        if (kind === 'fenced' || kind === 'fatal') {
           await this.teardown();
-          this.setState('fenced');
-          this.emit('fenced', { error: message });
-          return { kind: 'fenced', error: message };
-        }
-        if (kind === 'fatal') {
-          await this.teardown();
-          this.setState('failed');
-          this.emit('failed', { error: message });
-          return { kind: 'failed', error: message };
+          const end = kind === 'fenced' ? 'fenced' : 'failed';
+          this.setState(end);
+          this.emit(end, { error: message });
+          return { kind: end, error: message };
         }
         // Retriable: rewind by recreating the consumer at the committed offsets.
         await this.closeConsumer();
@@ -282,11 +277,8 @@ export class EosTask extends EventEmitter<TaskEvents> {
     if (!this.consumer) {
       if (this.outputPartitions === 0)
         this.outputPartitions = await this.o.kafka.partitionCount(this.o.outputTopic);
-      // At-least-once commits through its consumer, to a group of its own.
       const committed = await this.o.kafka.committedOffsets(
-        this.o.mode === 'at-least-once'
-          ? `${this.o.consumerGroup}.alo.${this.o.taskIndex}`
-          : this.o.consumerGroup,
+        this.offsetsGroup(),
         this.o.inputTopic,
         this.o.partitions,
       );
@@ -307,10 +299,10 @@ export class EosTask extends EventEmitter<TaskEvents> {
         topic: this.o.inputTopic,
         partitions: this.o.partitions,
         startOffsets: committed,
-        // At-least-once commits through the consumer, so it joins the offsets group itself.
+        // At-least-once commits through its consumer, so that consumer's (stable) group holds the offsets.
         privateGroupId:
           this.o.mode === 'at-least-once'
-            ? `${this.o.consumerGroup}.alo.${this.o.taskIndex}` // stable: its offsets live there
+            ? this.offsetsGroup()
             : `${this.o.consumerGroup}.member.${this.o.taskIndex}.${randomUUID()}`,
         onItems: (items) => this.buffer.push(items),
         onBroken: (err) => {
@@ -324,6 +316,13 @@ export class EosTask extends EventEmitter<TaskEvents> {
     }
     this.setState(this.paused ? 'paused' : 'running');
     this.resolveRunningOnce?.();
+  }
+
+  /** Where this task's committed offsets live: the pipeline group, or (at-least-once) a group of the task's own. */
+  private offsetsGroup(): string {
+    return this.o.mode === 'at-least-once'
+      ? `${this.o.consumerGroup}.alo.${this.o.taskIndex}`
+      : this.o.consumerGroup;
   }
 
   private async processBatches(): Promise<void> {
@@ -357,7 +356,7 @@ export class EosTask extends EventEmitter<TaskEvents> {
       const toSend: ProduceRecord[] = [];
       const ctx = { pipeline: this.o.pipeline, taskIndex: this.o.taskIndex };
       for (const rec of batch.records) {
-        if (this.stopRequested && !this.graceful) throw new StopRequested();
+        this.throwIfFastStop();
         let result;
         try {
           result = this.o.transform(rec, ctx);
@@ -379,11 +378,11 @@ export class EosTask extends EventEmitter<TaskEvents> {
           outputs++;
         }
       }
-      if (this.stopRequested && !this.graceful) throw new StopRequested();
+      this.throwIfFastStop();
       produced = true;
       await tx.send(toSend);
       await tx.sendOffsets(this.o.consumerGroup, this.o.inputTopic, batch.nextOffsets);
-      if (this.stopRequested && !this.graceful) throw new StopRequested();
+      this.throwIfFastStop();
     } catch (err) {
       if (classifyError(err) === 'fenced') throw err;
       // A produce that failed may still have landed: kafkajs rolls its sequence numbers back, so
@@ -424,6 +423,11 @@ export class EosTask extends EventEmitter<TaskEvents> {
       durationMs: Date.now() - t0,
       committedAt: Date.now(),
     });
+  }
+
+  /** A fast stop abandons the transaction in flight at the next step. */
+  private throwIfFastStop(): void {
+    if (this.stopRequested && !this.graceful) throw new StopRequested();
   }
 
   private output(rec: InputRecord, out: OutputRecord): ProduceRecord {

@@ -124,6 +124,16 @@ export class TestStack {
     return this.controller;
   }
 
+  /** SIGKILLs the controller, waits for it to die, and drops the gRPC client (a restart binds the same port). */
+  async killController(): Promise<void> {
+    const c = this.controller;
+    if (!c) return;
+    c.kill('SIGKILL');
+    await c.exit();
+    this.client?.close();
+    this.client = undefined;
+  }
+
   startWorker(id: string, env: NodeJS.ProcessEnv = {}): Proc {
     return this.spawn(id, 'dist/apps/worker/main.js', { WORKER_ID: id, CONTROLLER_ADDR: this.addr, ...env });
   }
