@@ -2,7 +2,7 @@
 # The README's two commands:
 #   bash tools/dev.sh up    -> install what is missing, build, run the whole stack locally (Ctrl-C stops it)
 #   bash tools/dev.sh test  -> install what is missing, build, run every test (unit + integration)
-# Needs Node.js 20, Java 17 and Maven. redis-server and kcat come from Debian packages: installed
+# Needs Node.js 20, Java 17 and Maven. redis-server, kcat and chromium (tests only) come from Debian packages: installed
 # here when running as root with apt-get, otherwise a clear message says what to install; grpcurl
 # comes from the Go module proxy (`go install`) when Go is installed.
 set -euo pipefail
@@ -11,6 +11,10 @@ cd "$(dirname "$0")/.."
 need_apt=()
 command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
 command -v kcat >/dev/null 2>&1 || need_apt+=(kcat)
+# The admin UI's browser tests drive Debian's chromium (never a downloaded browser).
+if [ "${1:-}" = test ] && [ -z "${CHROMIUM_PATH:-}" ] && ! command -v chromium >/dev/null 2>&1; then
+  need_apt+=(chromium)
+fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "[dev] installing ${need_apt[*]} (apt-get)"

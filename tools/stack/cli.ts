@@ -73,7 +73,7 @@ async function main(): Promise<void> {
     }
     if (!flag('--no-demo')) await setupDemo({ brokers: k.brokers, grpcAddr: `127.0.0.1:${grpcPort}` });
     console.log(
-      `[stack] running: controller gRPC 127.0.0.1:${grpcPort}, HTTP API http://127.0.0.1:${httpPort}/api/pipelines, ${workers} workers. Ctrl-C stops everything.`,
+      `[stack] running: admin UI http://127.0.0.1:${httpPort}/, controller gRPC 127.0.0.1:${grpcPort}, HTTP API http://127.0.0.1:${httpPort}/api/pipelines, ${workers} workers. Ctrl-C stops everything.`,
     );
   } catch (err) {
     console.error('[stack] failed:', err instanceof Error ? err.message : err);

@@ -19,6 +19,8 @@ const Env = z.object({
   WORKER_HEARTBEAT_MS: z.coerce.number().int().min(50).default(500),
   /** User transform modules the controller validates configs with (optional). */
   TRANSFORMS_DIR: z.string().optional(),
+  /** The built admin UI (static files). @default dist/apps/admin-ui next to the controller bundle, when built */
+  CONTROLLER_UI_DIR: z.string().optional(),
 });
 
 export interface ControllerConfig {
@@ -31,6 +33,7 @@ export interface ControllerConfig {
   leaseMs: number;
   heartbeatIntervalMs: number;
   transformsDir?: string;
+  uiDir?: string;
 }
 
 /** Parses and validates the controller's environment; throws naming the bad variable. */
@@ -53,5 +56,6 @@ export function loadConfig(env: NodeJS.ProcessEnv): ControllerConfig {
     leaseMs: e.WORKER_LEASE_MS,
     heartbeatIntervalMs: e.WORKER_HEARTBEAT_MS,
     transformsDir: e.TRANSFORMS_DIR,
+    uiDir: e.CONTROLLER_UI_DIR,
   };
 }

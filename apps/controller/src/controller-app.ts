@@ -73,7 +73,12 @@ export function createControllerApp(config: ControllerConfig): ControllerApp {
       rollouts.start();
       const api = createAdminApi(fleet, rollouts);
       server.addService(AdminServiceService, adminService(fleet, api));
-      const hs = createHttpServer({ fleet, api, metrics: controllerMetrics(fleet) });
+      const hs = createHttpServer({
+        fleet,
+        api,
+        metrics: controllerMetrics(fleet),
+        staticDir: config.uiDir,
+      });
       httpServer = hs;
       httpPort = await new Promise<number>((resolve, reject) => {
         hs.once('error', reject);
@@ -83,7 +88,7 @@ export function createControllerApp(config: ControllerConfig): ControllerApp {
       addHealthAndReflection(server);
       port = await bindServer(server, config.host, config.grpcPort);
       log(
-        `gRPC on ${config.host}:${port}; state from ${config.stateTopic} (epoch ${fleet.currentEpoch()}) in ${Date.now() - t0} ms`,
+        `gRPC on ${config.host}:${port}; HTTP on ${httpPort}${config.uiDir ? ' (admin UI)' : ''}; state from ${config.stateTopic} (epoch ${fleet.currentEpoch()}) in ${Date.now() - t0} ms`,
       );
     },
     async stop() {

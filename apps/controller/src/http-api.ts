@@ -1,4 +1,6 @@
+import * as fs from 'node:fs';
 import * as http from 'node:http';
+import * as path from 'node:path';
 import { ControlError, type ControlErrorCode, type FleetController } from '@eos/control-plane';
 import * as pb from '@eos/proto';
 import type { Registry } from 'prom-client';
@@ -247,6 +249,45 @@ function send(res: http.ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.json': 'application/json',
+  '.map': 'application/json',
+};
+
+/**
+ * The admin UI's static files. Hashed assets are cached for good; any other path that is not a
+ * file gets index.html (the UI routes on the hash, so this only matters for bookmarks).
+ */
+function serveStatic(dir: string | undefined, urlPath: string, res: http.ServerResponse): void {
+  if (!dir)
+    return send(res, 404, {
+      code: 'NOT_FOUND',
+      message: 'the admin UI is not built here (npm run build builds dist/apps/admin-ui)',
+    });
+  const root = path.resolve(dir);
+  let file = path.resolve(root, '.' + path.posix.normalize(decodeURIComponent(urlPath)));
+  if (file !== root && !file.startsWith(root + path.sep))
+    return send(res, 404, { code: 'NOT_FOUND', message: `no file ${urlPath}` });
+  fs.stat(file, (err, st) => {
+    if (err || !st.isFile()) file = path.join(root, 'index.html');
+    fs.readFile(file, (readErr, data) => {
+      if (readErr) return send(res, 404, { code: 'NOT_FOUND', message: `no file ${urlPath}` });
+      const immutable = file.includes(`${path.sep}assets${path.sep}`);
+      res.writeHead(200, {
+        'content-type': CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream',
+        'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
+      });
+      res.end(data);
+    });
+  });
+}
+
 /** The controller's HTTP server: JSON API, SSE live updates, /metrics, /healthz. */
 export function createHttpServer(o: HttpApiOptions): http.Server {
   const sseClients = new Set<http.ServerResponse>();
@@ -266,17 +307,17 @@ export function createHttpServer(o: HttpApiOptions): http.Server {
 
   return http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://controller');
-    const path = url.pathname;
-    if (req.method === 'GET' && path === '/healthz')
+    const pathname = url.pathname;
+    if (req.method === 'GET' && pathname === '/healthz')
       return send(res, 200, { status: 'ok', epoch: o.fleet.currentEpoch() });
-    if (req.method === 'GET' && path === '/metrics') {
+    if (req.method === 'GET' && pathname === '/metrics') {
       void o.metrics.metrics().then((body) => {
         res.writeHead(200, { 'content-type': o.metrics.contentType });
         res.end(body);
       });
       return;
     }
-    if (req.method === 'GET' && path === '/api/events') {
+    if (req.method === 'GET' && pathname === '/api/events') {
       res.writeHead(200, {
         'content-type': 'text/event-stream',
         'cache-control': 'no-cache',
@@ -291,15 +332,17 @@ export function createHttpServer(o: HttpApiOptions): http.Server {
       });
       return;
     }
-    const pathMatches = ROUTES.filter((r) => r.path.test(path));
-    if (pathMatches.length === 0) return send(res, 404, { code: 'NOT_FOUND', message: `no route ${path}` });
+    if (req.method === 'GET' && !pathname.startsWith('/api/')) return serveStatic(o.staticDir, pathname, res);
+    const pathMatches = ROUTES.filter((r) => r.path.test(pathname));
+    if (pathMatches.length === 0)
+      return send(res, 404, { code: 'NOT_FOUND', message: `no route ${pathname}` });
     const route = pathMatches.find((r) => r.method === req.method);
     if (!route)
       return send(res, 405, {
         code: 'METHOD_NOT_ALLOWED',
-        message: `${req.method} ${path}: use ${pathMatches.map((r) => r.method).join(', ')}`,
+        message: `${req.method} ${pathname}: use ${pathMatches.map((r) => r.method).join(', ')}`,
       });
-    const params = (route.path.exec(path) ?? []).slice(1).map((s) => decodeURIComponent(s));
+    const params = (route.path.exec(pathname) ?? []).slice(1).map((s) => decodeURIComponent(s));
     const actor = String(req.headers['x-actor'] ?? `http:${req.socket.remoteAddress ?? '?'}`);
     readBody(req)
       .then(async (body) => {

@@ -26,7 +26,26 @@ export class KafkaStateStore implements StatePort {
     private readonly transactionalId = `eos-controller.${topic}`,
   ) {}
 
-  async load(): Promise<StoredState> {
+  /**
+   * Creates the topic if needed, fences any other controller, and reads the state. A broker that
+   * has just started can answer "does not host this topic-partition" for a topic it created a
+   * moment ago (metadata not propagated yet): retriable errors are retried for up to `retryMs`.
+   */
+  async load(retryMs = 60_000): Promise<StoredState> {
+    const deadline = Date.now() + retryMs;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.loadOnce();
+      } catch (err) {
+        await this.close().catch(() => undefined);
+        if (!isRetriable(err) || Date.now() > deadline) throw err;
+        console.log(`[controller] state load attempt ${attempt}: ${(err as Error).message}; retrying`);
+        await new Promise((r) => setTimeout(r, Math.min(2_000, 100 * 2 ** attempt)));
+      }
+    }
+  }
+
+  private async loadOnce(): Promise<StoredState> {
     const topics = await this.admin.listTopics();
     if (!topics.includes(this.topic)) {
       await this.admin.createTopics({
@@ -110,4 +129,17 @@ export class KafkaStateStore implements StatePort {
     await this.producer?.disconnect();
     this.producer = undefined;
   }
+}
+
+/** A kafkajs error (or the one it wraps) that says trying again may work. */
+export function isRetriable(err: unknown): boolean {
+  for (
+    let e = err as { retriable?: unknown; originalError?: unknown; cause?: unknown } | undefined, i = 0;
+    e && i < 5;
+    i++
+  ) {
+    if (e.retriable === true) return true;
+    e = (e.originalError ?? e.cause) as typeof e;
+  }
+  return false;
 }

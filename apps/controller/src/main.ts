@@ -1,8 +1,14 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { loadConfig } from './config';
 import { createControllerApp } from './controller-app';
 
 async function main(): Promise<void> {
-  const app = createControllerApp(loadConfig(process.env));
+  const config = loadConfig(process.env);
+  // The bundle lives in dist/apps/controller; the built UI beside it in dist/apps/admin-ui.
+  const builtUi = path.resolve(__dirname, '../admin-ui');
+  if (!config.uiDir && fs.existsSync(path.join(builtUi, 'index.html'))) config.uiDir = builtUi;
+  const app = createControllerApp(config);
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;

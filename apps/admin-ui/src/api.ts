@@ -1,0 +1,61 @@
+/** The controller's HTTP JSON API (same operations and errors as the gRPC AdminService). */
+import {
+  ApiError,
+  type AuditRecord,
+  type Pipeline,
+  type PipelineSpec,
+  type PipelineStatus,
+  type Rollout,
+  type RolloutStrategy,
+  type Worker,
+} from './model';
+
+async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(path, {
+      method,
+      headers: { 'content-type': 'application/json', 'x-actor': 'admin-ui' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (err) {
+    throw new ApiError(0, 'UNAVAILABLE', `controller unreachable: ${(err as Error).message}`);
+  }
+  const text = await res.text();
+  let json: Record<string, unknown> = {};
+  try {
+    json = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+  } catch {
+    // Not JSON (a proxy's error page): reported below with the status.
+  }
+  if (!res.ok) {
+    const message = typeof json['message'] === 'string' ? json['message'] : `HTTP ${res.status}`;
+    const code = typeof json['code'] === 'string' ? json['code'] : 'UNKNOWN';
+    const field = typeof json['field'] === 'string' ? json['field'] : undefined;
+    throw new ApiError(res.status, code, message, field);
+  }
+  return json as T;
+}
+
+const enc = encodeURIComponent;
+
+export const api = {
+  listWorkers: () => call<{ workers?: Worker[] }>('GET', '/api/workers').then((r) => r.workers ?? []),
+  listPipelines: () =>
+    call<{ pipelines?: Pipeline[] }>('GET', '/api/pipelines').then((r) => r.pipelines ?? []),
+  pipelineStatus: (name: string) => call<PipelineStatus>('GET', `/api/pipelines/${enc(name)}/status`),
+  listRollouts: () => call<{ rollouts?: Rollout[] }>('GET', '/api/rollouts').then((r) => r.rollouts ?? []),
+  audit: (limit = 50) =>
+    call<{ records?: AuditRecord[] }>('GET', `/api/audit?limit=${limit}`).then((r) => r.records ?? []),
+  createPipeline: (spec: PipelineSpec) => call<{ pipeline?: Pipeline }>('POST', '/api/pipelines', { spec }),
+  updatePipeline: (spec: PipelineSpec, strategy?: RolloutStrategy) =>
+    call<{ rolloutId?: string }>('PUT', `/api/pipelines/${enc(spec.name ?? '')}`, { spec, strategy }),
+  pipelineAction: (name: string, action: 'pause' | 'resume' | 'stop') =>
+    call<{ pipeline?: Pipeline }>('POST', `/api/pipelines/${enc(name)}/${action}`),
+  deletePipeline: (name: string) => call<object>('DELETE', `/api/pipelines/${enc(name)}`),
+  drainWorker: (id: string, deadlineMs = 0) =>
+    call<{ worker?: Worker }>('POST', `/api/workers/${enc(id)}/drain`, { deadlineMs }),
+  undrainWorker: (id: string) => call<{ worker?: Worker }>('POST', `/api/workers/${enc(id)}/undrain`),
+  rolloutAction: (id: string, action: 'pause' | 'resume' | 'abort') =>
+    call<Rollout>('POST', `/api/rollouts/${enc(id)}/${action}`),
+};

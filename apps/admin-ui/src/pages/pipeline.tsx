@@ -1,0 +1,144 @@
+import { api } from '../api';
+import { Card, confirmAction, NoticeBar, StateBadge, ThroughputChart, useAction } from '../components';
+import { formatAgo, formatNumber, formatRate } from '../format';
+import { pipelineRow } from '../state';
+import { store, useLive, useNow } from '../store';
+import { RolloutList } from './rollouts';
+
+export function PipelinePage({ name }: { name: string }) {
+  const { snap, history } = useLive();
+  const now = useNow();
+  const [notice, run, clear] = useAction();
+  const status = snap.pipelines.find((p) => p.pipeline?.spec?.name === name);
+  if (!status)
+    return (
+      <div class="page" data-page="pipeline">
+        <p class="empty">{snap.at === 0 ? 'Loading…' : `Pipeline ${name} does not exist.`}</p>
+      </div>
+    );
+  const row = pipelineRow(status);
+  const spec = status.pipeline?.spec ?? {};
+  const state = status.pipeline?.state;
+  const act = async (action: 'pause' | 'resume' | 'stop') => {
+    if (
+      action === 'stop' &&
+      !(await confirmAction(`Stop pipeline ${name}? Its tasks end their transactions and release.`, 'Stop'))
+    )
+      return;
+    await run(`${action} ${name}: done`, () => api.pipelineAction(name, action));
+    store.refresh();
+  };
+  const remove = async () => {
+    if (
+      !(await confirmAction(
+        `Delete pipeline ${name}? Its tasks stop and its committed offsets are dropped.`,
+        'Delete',
+      ))
+    )
+      return;
+    if (await run(`deleted ${name}`, () => api.deletePipeline(name))) location.hash = '#/';
+    store.refresh();
+  };
+  const tasks = [...(status.tasks ?? [])].sort((a, b) => (a.taskIndex ?? 0) - (b.taskIndex ?? 0));
+  return (
+    <div class="page" data-page="pipeline">
+      <NoticeBar notice={notice} onClose={clear} />
+      <Card
+        title={`Pipeline ${name}`}
+        actions={
+          <>
+            {state === 'RUNNING' && (
+              <button type="button" onClick={() => void act('pause')}>
+                Pause
+              </button>
+            )}
+            {state !== 'RUNNING' && (
+              <button type="button" onClick={() => void act('resume')}>
+                Resume
+              </button>
+            )}
+            {state !== 'STOPPED' && (
+              <button type="button" class="danger" onClick={() => void act('stop')}>
+                Stop
+              </button>
+            )}
+            <a class="button" href={`#/pipelines/${encodeURIComponent(name)}/edit`}>
+              Update (rollout)
+            </a>
+            <button type="button" class="danger" onClick={() => void remove()}>
+              Delete
+            </button>
+          </>
+        }
+      >
+        <dl class="facts">
+          <dt>State</dt>
+          <dd>
+            <StateBadge state={state} />
+          </dd>
+          <dt>Topics</dt>
+          <dd>
+            {spec.inputTopic} → {spec.outputTopic}{' '}
+            <span class="muted">(dead letters: {spec.deadLetterTopic})</span>
+          </dd>
+          <dt>Transform</dt>
+          <dd>
+            {row.transform} <span class="muted">{JSON.stringify(spec.transform?.config ?? {})}</span>
+          </dd>
+          <dt>Spec version</dt>
+          <dd>v{row.specVersion}</dd>
+          <dt>Throughput</dt>
+          <dd data-testid="pipeline-rate">{formatRate(row.recordsPerSecond)}</dd>
+          <dt>Lag</dt>
+          <dd data-testid="pipeline-lag">{formatNumber(row.lag)} records</dd>
+        </dl>
+        <ThroughputChart samples={history[name] ?? []} />
+      </Card>
+
+      <Card title={`Tasks (${row.tasksProcessing}/${row.tasks} processing)`}>
+        <div class="scroll">
+          <table class="table" data-testid="tasks">
+            <thead>
+              <tr>
+                <th class="num">Task</th>
+                <th>State</th>
+                <th>Owner</th>
+                <th class="num">Epoch</th>
+                <th>Partitions</th>
+                <th class="num">Committed</th>
+                <th class="num">Lag</th>
+                <th class="num">Commits/s</th>
+                <th class="num">Records/s</th>
+                <th>Last commit</th>
+              </tr>
+            </thead>
+            <tbody>
+              {tasks.map((t) => (
+                <tr key={t.taskIndex ?? 0} data-task={t.taskIndex ?? 0} data-owner={t.ownerWorkerId ?? ''}>
+                  <td class="num" title={t.transactionalId}>
+                    {t.taskIndex ?? 0}
+                  </td>
+                  <td>
+                    <StateBadge state={t.state} />
+                  </td>
+                  <td>{t.ownerWorkerId || <span class="muted">none</span>}</td>
+                  <td class="num">{t.epoch ?? 0}</td>
+                  <td>{(t.partitions ?? []).map((p) => p.partition ?? 0).join(', ')}</td>
+                  <td class="num">
+                    {formatNumber((t.partitions ?? []).reduce((a, p) => a + (p.committedOffset ?? 0), 0))}
+                  </td>
+                  <td class="num">{formatNumber(t.lag)}</td>
+                  <td class="num">{(t.commitsPerSecond ?? 0).toFixed(1)}</td>
+                  <td class="num">{formatRate(t.recordsPerSecond)}</td>
+                  <td>{formatAgo(t.lastCommitAtMs, now)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      </Card>
+
+      <RolloutList pipeline={name} />
+    </div>
+  );
+}

@@ -1,0 +1,110 @@
+/** The HTTP layer alone: each domain error code's status, and the admin UI's static files. */
+import { EventEmitter } from 'node:events';
+import * as fs from 'node:fs';
+import type * as http from 'node:http';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ControlError, type ControlErrorCode, type FleetController } from '@eos/control-plane';
+import { Registry } from 'prom-client';
+import type { AdminApi } from './admin-api';
+import { createHttpServer, HTTP_STATUS } from './http-api';
+
+class FakeFleet extends EventEmitter {
+  audits: { action: string; outcome: string }[] = [];
+  currentEpoch = () => 7;
+  recordAudit = async (a: { action: string; outcome: string }) => {
+    this.audits.push(a);
+  };
+}
+
+let server: http.Server;
+let base: string;
+let fleet: FakeFleet;
+let failWith: unknown;
+let uiDir: string;
+
+beforeAll(async () => {
+  uiDir = fs.mkdtempSync(path.join(os.tmpdir(), 'eos-ui-'));
+  fs.mkdirSync(path.join(uiDir, 'assets'));
+  fs.writeFileSync(path.join(uiDir, 'index.html'), '<!doctype html><div id="app"></div>');
+  fs.writeFileSync(path.join(uiDir, 'assets/index-abc.js'), 'console.log(1)');
+  fs.writeFileSync(path.join(os.tmpdir(), 'eos-ui-secret.txt'), 'secret');
+  fleet = new FakeFleet();
+  const failing = {
+    action: 'PausePipeline',
+    target: (r: { name: string }) => r.name,
+    run: () => {
+      throw failWith;
+    },
+  };
+  const api = { pausePipeline: failing, getPipeline: { run: failing.run } } as unknown as AdminApi;
+  server = createHttpServer({
+    fleet: fleet as unknown as FleetController,
+    api,
+    metrics: new Registry(),
+    staticDir: uiDir,
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+});
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((r) => server.close(r));
+  fs.rmSync(uiDir, { recursive: true, force: true });
+});
+
+const CASES: [ControlErrorCode, number][] = [
+  ['INVALID_ARGUMENT', 400],
+  ['FAILED_PRECONDITION', 400],
+  ['NOT_FOUND', 404],
+  ['ALREADY_EXISTS', 409],
+  ['UNAVAILABLE', 503],
+  ['INTERNAL', 500],
+];
+
+it('maps every domain error code (the codes AdminService answers) to its HTTP status', () => {
+  expect(Object.keys(HTTP_STATUS).sort()).toEqual(CASES.map(([c]) => c).sort());
+});
+
+it.each(CASES)('answers %s as HTTP %i with code, message and field, and audits it', async (code, status) => {
+  failWith = new ControlError(code, `boom ${code}`, code === 'INVALID_ARGUMENT' ? 'spec.tasks' : undefined);
+  fleet.audits = [];
+  const res = await fetch(`${base}/api/pipelines/p1/pause`, { method: 'POST' });
+  expect(res.status).toBe(status);
+  expect(await res.json()).toEqual({
+    code,
+    message: `boom ${code}`,
+    ...(code === 'INVALID_ARGUMENT' ? { field: 'spec.tasks' } : {}),
+  });
+  expect(fleet.audits).toEqual([expect.objectContaining({ action: 'PausePipeline', outcome: code })]);
+});
+
+it('answers an unexpected error as 500 INTERNAL', async () => {
+  failWith = new TypeError('x is undefined');
+  const spy = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+  const res = await fetch(`${base}/api/pipelines/p1`);
+  spy.mockRestore();
+  expect(res.status).toBe(500);
+  expect(await res.json()).toEqual({ code: 'INTERNAL', message: 'x is undefined' });
+});
+
+it('serves the UI: index.html, cached hashed assets, index.html for unknown paths, nothing outside', async () => {
+  const index = await fetch(`${base}/`);
+  expect(index.status).toBe(200);
+  expect(index.headers.get('content-type')).toBe('text/html; charset=utf-8');
+  expect(index.headers.get('cache-control')).toBe('no-cache');
+  expect(await index.text()).toContain('<div id="app">');
+
+  const js = await fetch(`${base}/assets/index-abc.js`);
+  expect(js.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+  expect(js.headers.get('cache-control')).toContain('immutable');
+  expect(await js.text()).toBe('console.log(1)');
+
+  expect(await (await fetch(`${base}/workers`)).text()).toContain('<div id="app">');
+  for (const escape of ['/..%2feos-ui-secret.txt', '/%2e%2e/eos-ui-secret.txt']) {
+    const res = await fetch(`${base}${escape}`);
+    expect(await res.text()).not.toContain('secret');
+  }
+  // API paths never fall back to the UI.
+  expect((await fetch(`${base}/api/nope`)).status).toBe(404);
+});
