@@ -276,3 +276,100 @@ it('runs a pipeline from creation through drain and rollout, in a real browser',
     'Failed to load resource: the server responded with a status of 400 (Bad Request)',
   ]);
 });
+
+it('pauses, resumes and deletes a pipeline, and pauses, resumes and aborts a rollout, from the buttons', async () => {
+  await stack?.stop();
+  stack = new TestStack({ leaseMs: 3000 });
+  await stack.startController();
+  stack.startWorker('w1');
+  const name = uniqueName('uib');
+  const input = `${name}.in`;
+  await createTopic(admin, input, 2);
+  const spec = (suffix: string) => ({
+    name,
+    inputTopic: input,
+    outputTopic: `${name}.out`,
+    tasks: 2,
+    transform: { name: 'suffix', version: 1, config: { suffix } },
+  });
+  await until(
+    'w1 registered',
+    async () => (await stack.call<object, { workers: unknown[] }>('listWorkers', {})).workers.length === 1,
+  );
+  await stack.call('createPipeline', { spec: spec('|a') });
+  // Steady input, so tasks are never idle and a rollout gate waits for its (many) commits.
+  let producing = true;
+  let seq = 0;
+  const feeder = (async () => {
+    while (producing) {
+      await producer.send({ topic: input, messages: [{ key: `k${seq % 4}`, value: `v${seq++}` }] });
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  })();
+  try {
+    const base = `http://127.0.0.1:${stack.httpPort}/`;
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.goto(`${base}#/pipelines/${name}`);
+    const badge = page.locator('[data-page=pipeline] .facts .badge');
+    await until('running', async () => (await badge.textContent()) === 'running');
+
+    await page.click('[data-page=pipeline] button:text-is("Pause")');
+    await until('paused', async () => (await badge.textContent()) === 'paused');
+    expect(
+      (await stack.call<object, { pipeline: { state: number } }>('getPipeline', { name })).pipeline.state,
+    ).toBe(2);
+    await page.click('[data-page=pipeline] button:text-is("Resume")');
+    await until('running again', async () => (await badge.textContent()) === 'running');
+
+    // Stop asks first; Cancel leaves it running.
+    await page.click('[data-page=pipeline] button:text-is("Stop")');
+    expect(await text('[role=dialog] p')).toMatch(/^Stop pipeline /);
+    await page.click('[role=dialog] >> text=Cancel');
+    await page.waitForTimeout(500);
+    expect(await badge.textContent()).toBe('running');
+
+    // A rollout that waits on many commits per gate: paused, resumed, then aborted (confirmed).
+    const { rolloutId } = await stack.call<object, { rolloutId: string }>('updatePipeline', {
+      spec: spec('|b'),
+      strategy: { canaryTasks: 1, stepTasks: 1, gateCommits: 100_000, gateTimeoutMs: 600_000 },
+    });
+    await page.click('nav >> text=Rollouts');
+    const card = page.locator(`[data-rollout="${rolloutId}"]`);
+    await until('rollout running', async () => (await card.getAttribute('data-state')) === 'RUNNING');
+    await card.locator('button:text-is("Pause")').click();
+    await until('rollout paused', async () => (await card.getAttribute('data-state')) === 'PAUSED');
+    expect(await card.locator('.badge').textContent()).toBe('paused');
+    await shot('11-rollout-paused');
+    await card.locator('button:text-is("Resume")').click();
+    await until('rollout resumed', async () => (await card.getAttribute('data-state')) === 'RUNNING');
+    await card.locator('button:text-is("Abort")').click();
+    expect(await text('[role=dialog] p')).toMatch(new RegExp(`^Abort rollout ${rolloutId}\\?`));
+    await page.click('[role=dialog] button.danger');
+    await until('rollout aborted', async () => (await card.getAttribute('data-state')) === 'ABORTED', 60_000);
+    await shot('12-rollout-aborted');
+    // Aborted: every task back on v1 (spec version 1 in the status the pipeline page reads).
+    await until('tasks back on v1', async () => {
+      const s = await stack.call<object, { tasks: { specVersion: number; state: number }[] }>(
+        'getPipelineStatus',
+        { name },
+      );
+      return s.tasks.every((t) => Number(t.specVersion) === 1);
+    });
+
+    // Delete asks first, then the pipeline is gone from the overview.
+    await page.click(`nav >> text=Overview`);
+    await page.click(`[data-pipeline="${name}"] a`);
+    await page.click('[data-page=pipeline] button:text-is("Delete")');
+    expect(await text('[role=dialog] p')).toMatch(new RegExp(`^Delete pipeline ${name}\\?`));
+    await page.click('[role=dialog] button.danger');
+    await page.waitForSelector('[data-page=overview]');
+    await until(
+      'gone from the overview',
+      async () => (await page.locator(`[data-pipeline="${name}"]`).count()) === 0,
+    );
+    expect((await stack.call<object, { pipelines: unknown[] }>('listPipelines', {})).pipelines).toEqual([]);
+  } finally {
+    producing = false;
+    await feeder;
+  }
+});
