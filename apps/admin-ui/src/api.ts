@@ -1,4 +1,5 @@
-/** The controller's HTTP JSON API (same operations and errors as the gRPC AdminService). */
+/** The controller's HTTP JSON API (same operations and errors as the gRPC AdminService). Paths are
+ * relative to the page, so the UI also works behind a reverse proxy that serves it under a sub-path. */
 import {
   ApiError,
   type AuditRecord,
@@ -40,22 +41,22 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
 const enc = encodeURIComponent;
 
 export const api = {
-  listWorkers: () => call<{ workers?: Worker[] }>('GET', '/api/workers').then((r) => r.workers ?? []),
+  listWorkers: () => call<{ workers?: Worker[] }>('GET', 'api/workers').then((r) => r.workers ?? []),
   listPipelines: () =>
-    call<{ pipelines?: Pipeline[] }>('GET', '/api/pipelines').then((r) => r.pipelines ?? []),
-  pipelineStatus: (name: string) => call<PipelineStatus>('GET', `/api/pipelines/${enc(name)}/status`),
-  listRollouts: () => call<{ rollouts?: Rollout[] }>('GET', '/api/rollouts').then((r) => r.rollouts ?? []),
+    call<{ pipelines?: Pipeline[] }>('GET', 'api/pipelines').then((r) => r.pipelines ?? []),
+  pipelineStatus: (name: string) => call<PipelineStatus>('GET', `api/pipelines/${enc(name)}/status`),
+  listRollouts: () => call<{ rollouts?: Rollout[] }>('GET', 'api/rollouts').then((r) => r.rollouts ?? []),
   audit: (limit = 50) =>
-    call<{ records?: AuditRecord[] }>('GET', `/api/audit?limit=${limit}`).then((r) => r.records ?? []),
-  createPipeline: (spec: PipelineSpec) => call<{ pipeline?: Pipeline }>('POST', '/api/pipelines', { spec }),
+    call<{ records?: AuditRecord[] }>('GET', `api/audit?limit=${limit}`).then((r) => r.records ?? []),
+  createPipeline: (spec: PipelineSpec) => call<{ pipeline?: Pipeline }>('POST', 'api/pipelines', { spec }),
   updatePipeline: (spec: PipelineSpec, strategy?: RolloutStrategy) =>
-    call<{ rolloutId?: string }>('PUT', `/api/pipelines/${enc(spec.name ?? '')}`, { spec, strategy }),
+    call<{ rolloutId?: string }>('PUT', `api/pipelines/${enc(spec.name ?? '')}`, { spec, strategy }),
   pipelineAction: (name: string, action: 'pause' | 'resume' | 'stop') =>
-    call<{ pipeline?: Pipeline }>('POST', `/api/pipelines/${enc(name)}/${action}`),
-  deletePipeline: (name: string) => call<object>('DELETE', `/api/pipelines/${enc(name)}`),
+    call<{ pipeline?: Pipeline }>('POST', `api/pipelines/${enc(name)}/${action}`),
+  deletePipeline: (name: string) => call<object>('DELETE', `api/pipelines/${enc(name)}`),
   drainWorker: (id: string, deadlineMs = 0) =>
-    call<{ worker?: Worker }>('POST', `/api/workers/${enc(id)}/drain`, { deadlineMs }),
-  undrainWorker: (id: string) => call<{ worker?: Worker }>('POST', `/api/workers/${enc(id)}/undrain`),
+    call<{ worker?: Worker }>('POST', `api/workers/${enc(id)}/drain`, { deadlineMs }),
+  undrainWorker: (id: string) => call<{ worker?: Worker }>('POST', `api/workers/${enc(id)}/undrain`),
   rolloutAction: (id: string, action: 'pause' | 'resume' | 'abort') =>
-    call<Rollout>('POST', `/api/rollouts/${enc(id)}/${action}`),
+    call<Rollout>('POST', `api/rollouts/${enc(id)}/${action}`),
 };
