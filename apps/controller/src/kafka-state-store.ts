@@ -8,6 +8,7 @@ import type {
   StatePort,
   StoredState,
 } from '@eos/control-plane';
+import { waitForLeaders } from './kafka-topics';
 import { readTopicToEnd } from './read-to-end';
 
 /**
@@ -38,9 +39,10 @@ export class KafkaStateStore implements StatePort {
             configEntries: [{ name: 'cleanup.policy', value: 'compact' }],
           },
         ],
-        waitForLeaders: true,
+        waitForLeaders: false,
       });
     }
+    await waitForLeaders(this.admin, this.topic);
     // Fence any other controller first: its open transaction is aborted, so what we read is final.
     this.producer = this.kafka.producer({
       transactionalId: this.transactionalId,
