@@ -125,6 +125,8 @@ export class FleetController extends EventEmitter<FleetEvents> {
   private audit: AuditEntry[] = [];
   private rollouts = new Map<string, RolloutRecord>();
   private auditSeq = 0;
+  /** Heartbeats (and commit reports, which count as one) accepted since start, for /metrics. */
+  private heartbeatsTotal = 0;
 
   constructor(options: FleetControllerOptions) {
     super();
@@ -532,6 +534,7 @@ export class FleetController extends EventEmitter<FleetEvents> {
     pipelines: Record<string, number>;
     recordsCommitted: number;
     activeRollouts: number;
+    heartbeats: number;
   } {
     const count = <T>(xs: Iterable<T>, key: (x: T) => string) => {
       const out: Record<string, number> = {};
@@ -545,6 +548,7 @@ export class FleetController extends EventEmitter<FleetEvents> {
       pipelines: count(this.pipelines.values(), (p) => p.state),
       recordsCommitted: [...this.tasks.values()].reduce((a, t) => a + t.recordsTotal, 0),
       activeRollouts: this.activeRollouts().length,
+      heartbeats: this.heartbeatsTotal,
     };
   }
 
@@ -828,7 +832,10 @@ export class FleetController extends EventEmitter<FleetEvents> {
 
   heartbeat(workerId: string, session: number): void {
     const w = this.workers.get(workerId);
-    if (w && w.session === session) w.lastHeartbeatAt = this.o.now();
+    if (w && w.session === session) {
+      w.lastHeartbeatAt = this.o.now();
+      this.heartbeatsTotal++;
+    }
   }
 
   /** The session stream ended; the lease decides when the worker is dead. */
