@@ -65,6 +65,12 @@ const hello = (workerId: string, capacity = 8) => ({
   pid: 1,
 });
 
+/** Lets queued operations run until `cond` holds (no clock involved: it yields to the event loop). */
+async function until(cond: () => boolean): Promise<void> {
+  for (let i = 0; i < 1000 && !cond(); i++) await new Promise((r) => setImmediate(r));
+  expect(cond()).toBe(true);
+}
+
 describe('FleetController', () => {
   let fleet: FleetController;
   let state: MemoryState;
@@ -107,5 +113,22 @@ describe('FleetController', () => {
     expect(channels.map((c) => c.assigned().length)).toEqual([4, 4, 4]);
     const persisted = state.saves.flat().filter((c) => c.kind === 'assignment');
     expect(persisted).toHaveLength(12);
+  });
+
+  it('places a burst of Hellos once: no task is assigned to one worker and then moved', async () => {
+    await start(new Map([['in', 12]]));
+    await fleet.createPipeline({
+      name: 'p',
+      inputTopic: 'in',
+      outputTopic: 'out',
+      tasks: 12,
+      transform: { name: 'identity', version: 1, config: {} },
+      deadLetterTopic: '',
+    });
+    const channels = ['a', 'b', 'c'].map(() => new Channel());
+    // All at once, as after a controller restart: each Hello's reconcile is shared with the next.
+    await Promise.all(channels.map((c, i) => fleet.hello(hello(`w${i}`), c)));
+    await until(() => channels.every((c) => c.assigned().length === 4));
+    expect(channels.flatMap((c) => c.sent).filter((m) => m.body?.$case === 'revoke')).toEqual([]);
   });
 });
