@@ -49,6 +49,11 @@ export class KafkaStateStore implements StatePort {
       idempotent: true,
       maxInFlightRequests: 1,
       transactionTimeout: 30_000,
+      // A transaction right after the previous commit meets CONCURRENT_TRANSACTIONS until the
+      // coordinator has written the markers (a few ms); kafkajs's default first retry waits 300 ms,
+      // which every back-to-back write paid (the Java producer retries that case after 20 ms).
+      // Same patience overall (about a minute) before a write fails.
+      retry: { initialRetryTime: 20, retries: 12, maxRetryTime: 30_000 },
     });
     await this.producer.connect();
     // kafkajs fences only on the first transaction(): run the transactional InitProducerId now.
