@@ -44,6 +44,8 @@ const CAPACITY = opt('--capacity', Math.ceil((TASKS / WORKERS) * 1.6));
 const STEADY_MS = opt('--steady-ms', quick ? 5_000 : 10_000);
 const COMMIT_EVERY_MS = opt('--commit-every-ms', 1_000);
 const STORM_MS = opt('--storm-ms', quick ? 3_000 : 5_000);
+/** The restart phase gives up (and says so) after this long. */
+const RESTART_TIMEOUT_MS = opt('--restart-timeout-ms', 120_000);
 const KILL_FRACTION = 0.1;
 const LEASE_MS = 3_000;
 const CPU_PROF = args.includes('--cpu-prof');
@@ -439,29 +441,40 @@ async function main(): Promise<void> {
       results.push(
         await phase('restart', pid2, async () => {
           const liveWorkers = fleet.workers.filter((w) => !w.dead);
-          await until(
-            'every live worker reconnected',
-            () => liveWorkers.every((w) => w.welcomes > welcomesBefore.get(w.id)!),
-            300_000,
-            20,
-          );
-          // Hellos are handled one at a time with Welcome sent first; a serial admin call answered
-          // now comes after the last Hello's reconcile.
-          await stack
-            .call('undrainWorker', { workerId: (liveWorkers[0] as SimWorker).id })
-            .catch(() => undefined);
-          const reconciled = Date.now() - t;
-          await until(
-            'controller sees every task PROCESSING',
-            async () => metric(await scrape(http), 'eos_controller_tasks{state="PROCESSING"}') >= totalTasks,
-            300_000,
-            100,
-          );
+          const deadline = t + RESTART_TIMEOUT_MS;
+          const left = () => Math.max(1, deadline - Date.now());
+          let reconciled = -1;
+          let back = -1;
+          try {
+            await until(
+              'every live worker reconnected',
+              () => liveWorkers.every((w) => w.welcomes > welcomesBefore.get(w.id)!),
+              left(),
+              20,
+            );
+            // Hellos are handled one at a time with Welcome sent first; a serial admin call answered
+            // now comes after the last Hello's reconcile.
+            await stack
+              .call('undrainWorker', { workerId: (liveWorkers[0] as SimWorker).id })
+              .catch(() => undefined);
+            reconciled = Date.now() - t;
+            await until(
+              'controller sees every task PROCESSING',
+              async () =>
+                metric(await scrape(http), 'eos_controller_tasks{state="PROCESSING"}') >= totalTasks,
+              left(),
+              100,
+            );
+            back = Date.now() - t;
+          } catch (err) {
+            console.log(`restart: ${(err as Error).message}`);
+          }
           return {
             liveWorkers: live,
             startMs: started,
+            // -1: not within --restart-timeout-ms
             allHellosReconciledMs: reconciled,
-            allBackMs: Date.now() - t,
+            allBackMs: back,
             tasksReassigned: fleet.workers.reduce((a, w) => a + w.assigns, 0) - assignsBefore,
           };
         }),
