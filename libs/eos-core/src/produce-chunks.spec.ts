@@ -36,7 +36,7 @@ describe('chunkRecords', () => {
     expect(shape(chunkRecords(records, limits))).toEqual([{ out: { 0: 9, 1: 9, 2: 9, 3: 9 } }]);
   });
 
-  it('closes a request when one partition would pass its limit, keeping the order', () => {
+  it("sends a partition's records beyond its limit in the next request, in order", () => {
     const records = Array.from({ length: 25 }, (_, i) => rec('out', 0, KB, i));
     const chunks = chunkRecords(records, limits);
     expect(chunks.map((c) => c[0]?.messages.length)).toEqual([10, 10, 5]);
@@ -48,13 +48,28 @@ describe('chunkRecords', () => {
     expect(chunkRecords(records, limits).map((c) => c[0]?.messages.length)).toEqual([40, 10]);
   });
 
-  it('counts a record without a partition against every partition of its topic', () => {
-    // 8 KB on partition 0, then 3 KB the partitioner places: it might land on partition 0.
+  it('puts every partition in each request even when records come grouped by partition (as consumed)', () => {
+    const records = [0, 1, 2, 3].flatMap((p) =>
+      Array.from({ length: 20 }, (_, i) => rec('out', p, KB, p * 100 + i)),
+    );
+    const chunks = chunkRecords(records, limits);
+    expect(shape(chunks)).toEqual([
+      { out: { 0: 10, 1: 10, 2: 10, 3: 10 } },
+      { out: { 0: 10, 1: 10, 2: 10, 3: 10 } },
+    ]);
+    // Per partition, the order is the input order.
+    for (const p of [0, 1, 2, 3])
+      expect(chunks.flatMap((c) => c.flatMap((t) => t.messages)).filter((m) => m.partition === p)).toEqual(
+        records.filter((r) => r.partition === p),
+      );
+  });
+
+  it('halves the partition limit of a topic with records the partitioner places (they may join any partition)', () => {
     const records = [
       ...Array.from({ length: 8 }, (_, i) => rec('out', 0, KB, i)),
       ...Array.from({ length: 3 }, (_, i) => rec('out', undefined, KB, 100 + i)),
     ];
-    expect(shape(chunkRecords(records, limits))).toEqual([{ out: { 0: 8, '?': 2 } }, { out: { '?': 1 } }]);
+    expect(shape(chunkRecords(records, limits))).toEqual([{ out: { 0: 5, '?': 3 } }, { out: { 0: 3 } }]);
   });
 
   it('puts a record larger than the partition limit in a batch of its own', () => {
@@ -64,10 +79,8 @@ describe('chunkRecords', () => {
       rec('out', 0, KB, 3),
       rec('dlq', 0, KB, 4),
     ];
-    // The large dead letter starts a request; later records of other partitions may join it, not its own.
     expect(shape(chunkRecords(records, limits))).toEqual([
-      { out: { 0: 1 } },
-      { dlq: { 0: 1 }, out: { 0: 1 } },
+      { out: { 0: 2 }, dlq: { 0: 1 } },
       { dlq: { 0: 1 } },
     ]);
   });

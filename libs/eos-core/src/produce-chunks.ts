@@ -1,6 +1,6 @@
 import type { ProduceRecord } from './kafka-port';
 
-/** One produce request's worth of records, per topic, in input order (kafkajs's `topicMessages`). */
+/** One produce request's worth of records, per topic (kafkajs's `topicMessages`). */
 export type TopicMessages = { topic: string; messages: ProduceRecord[] }[];
 
 export interface ChunkLimits {
@@ -29,66 +29,67 @@ export function recordBytes(r: ProduceRecord): number {
   return b;
 }
 
-interface TopicLoad {
-  /** Bytes per known partition in the open chunk. */
-  partitions: Map<number, number>;
-  /** The largest of those. */
-  max: number;
-  /** Bytes of records without a partition (the partitioner picks one: any of them could get all). */
-  unplaced: number;
+/** The records of one topic-partition (or of one topic's records without a partition), in order, cut into batches. */
+interface Lane {
+  topic: string;
+  batches: { records: ProduceRecord[]; bytes: number }[];
 }
 
 /**
- * Splits records into produce requests, keeping their order. A request closes when a partition's
- * batch would pass `partitionBytes` (records without a partition count against every partition of
- * their topic) or the request would pass `requestBytes`; a single larger record goes alone.
+ * Plans the produce requests for a transaction's records. Records are grouped by topic and
+ * partition (a "lane"; records without a partition, placed by the partitioner, form one lane per
+ * topic); each lane is cut, in order, into batches of at most `partitionBytes` (half of it for a
+ * topic that has records without a partition: those may land on any partition, next to its own
+ * batch); request k carries batch k of every lane, within `requestBytes`. A single record larger
+ * than the limit is a batch of its own.
  *
- * Limiting per partition rather than per request lets a transaction over several output
- * partitions go in a fraction of the requests: each one is a round trip on the transaction's
- * critical path.
+ * Order: within a partition, records keep their order (a lane's batches go in order, one request
+ * after another). Records of different partitions may be reordered, which Kafka never orders
+ * anyway. A transaction over several output partitions therefore goes in a few requests, each a
+ * round trip on the transaction's critical path, rather than one per `partitionBytes` of output.
  */
 export function chunkRecords(
   records: readonly ProduceRecord[],
   limits: ChunkLimits = DEFAULT_CHUNK_LIMITS,
 ): TopicMessages[] {
-  const chunks: TopicMessages[] = [];
-  let byTopic = new Map<string, ProduceRecord[]>();
-  let loads = new Map<string, TopicLoad>();
-  let requestBytes = 0;
-  const close = () => {
-    if (byTopic.size === 0) return;
-    chunks.push([...byTopic].map(([topic, messages]) => ({ topic, messages })));
-    byTopic = new Map();
-    loads = new Map();
-    requestBytes = 0;
-  };
+  const unplacedTopics = new Set<string>();
+  for (const r of records) if (r.partition === undefined) unplacedTopics.add(r.topic);
+  const lanes = new Map<string, Lane>();
   for (const r of records) {
+    const id = `${r.topic}\u0000${r.partition ?? ''}`;
+    let lane = lanes.get(id);
+    if (!lane) lanes.set(id, (lane = { topic: r.topic, batches: [] }));
+    const limit = unplacedTopics.has(r.topic) ? limits.partitionBytes / 2 : limits.partitionBytes;
     const b = recordBytes(r);
-    let load = loads.get(r.topic);
-    if (requestBytes > 0) {
-      const partitionAfter = !load
-        ? b
-        : r.partition === undefined
-          ? load.max + load.unplaced + b
-          : (load.partitions.get(r.partition) ?? 0) + load.unplaced + b;
-      if (partitionAfter > limits.partitionBytes || requestBytes + b > limits.requestBytes) {
-        close();
-        load = undefined;
-      }
-    }
-    if (!load) loads.set(r.topic, (load = { partitions: new Map(), max: 0, unplaced: 0 }));
-    if (r.partition === undefined) load.unplaced += b;
-    else {
-      const n = (load.partitions.get(r.partition) ?? 0) + b;
-      load.partitions.set(r.partition, n);
-      if (n > load.max) load.max = n;
-    }
-    requestBytes += b;
-    let list = byTopic.get(r.topic);
-    if (!list) byTopic.set(r.topic, (list = []));
-    // The record itself (kafkajs reads key, value, partition and headers; `topic` is ignored).
-    list.push(r);
+    const last = lane.batches[lane.batches.length - 1];
+    if (last && last.bytes + b <= limit) {
+      last.records.push(r);
+      last.bytes += b;
+    } else lane.batches.push({ records: [r], bytes: b });
   }
-  close();
+
+  const chunks: TopicMessages[] = [];
+  const pending = [...lanes.values()];
+  const next = new Map<Lane, number>(pending.map((l) => [l, 0]));
+  while (pending.length > 0) {
+    const byTopic = new Map<string, ProduceRecord[]>();
+    let bytes = 0;
+    for (const lane of pending) {
+      const i = next.get(lane) as number;
+      const batch = lane.batches[i] as Lane['batches'][number];
+      if (bytes > 0 && bytes + batch.bytes > limits.requestBytes) continue; // next request
+      let list = byTopic.get(lane.topic);
+      if (!list) byTopic.set(lane.topic, (list = []));
+      // The records themselves: kafkajs reads key, value, partition and headers (and ignores `topic`).
+      for (const r of batch.records) list.push(r);
+      bytes += batch.bytes;
+      next.set(lane, i + 1);
+    }
+    chunks.push([...byTopic].map(([topic, messages]) => ({ topic, messages })));
+    for (let j = pending.length - 1; j >= 0; j--) {
+      const lane = pending[j] as Lane;
+      if ((next.get(lane) as number) >= lane.batches.length) pending.splice(j, 1);
+    }
+  }
   return chunks;
 }
