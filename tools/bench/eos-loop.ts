@@ -18,7 +18,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import * as current from '@eos/eos-core';
 import { identityV1 } from '@eos/transforms';
 import { startKafka, stopKafka } from '@eos/infra';
-import { testBrokers } from '@eos/testing';
+import { createTopic, testBrokers } from '@eos/testing';
 
 /** What the benchmark needs from an eos-core build. */
 type EosCore = Pick<typeof current, 'EosTask' | 'createKafkaJsPort'>;
@@ -47,6 +47,8 @@ interface RunResult {
   commits: number;
   p50CommitMs: number;
   p99CommitMs: number;
+  /** CPU (user + system) of this process per record while the task ran: less sensitive to a busy machine than records/s. */
+  cpuUsPerRecord: number;
 }
 
 const pct = (xs: number[], p: number) => {
@@ -67,10 +69,9 @@ async function runOnce(
   const name = `bench-${tag}-${impl}-${mode}-${Date.now().toString(36)}`;
   const input = `${name}.in`;
   const output = `${name}.out`;
-  await admin.createTopics({
-    topics: [input, output].map((topic) => ({ topic, numPartitions: PARTITIONS, replicationFactor: 1 })),
-    waitForLeaders: true,
-  });
+  // Asks the broker for leaders (kafkajs's waitForLeaders gives up on UNKNOWN_TOPIC_OR_PARTITION).
+  await createTopic(admin, input, PARTITIONS);
+  await createTopic(admin, output, PARTITIONS);
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   for (let i = 0; i < RECORDS; i += 1000) {
@@ -118,9 +119,11 @@ async function runOnce(
   if (process.env['BENCH_DEBUG'])
     task.on('committed', (c) => console.error('[bench] commit', c.records, done));
   const t0 = process.hrtime.bigint();
+  const cpu0 = process.cpuUsage();
   await task.start();
   await allDone;
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const cpu = process.cpuUsage(cpu0);
   await task.stop({ graceful: true });
   await port.close();
   await admin.deleteTopics({ topics: [input, output] }).catch(() => undefined);
@@ -134,6 +137,7 @@ async function runOnce(
     commits: latencies.length,
     p50CommitMs: Number(pct(latencies, 50).toFixed(1)),
     p99CommitMs: Number(pct(latencies, 99).toFixed(1)),
+    cpuUsPerRecord: Number(((cpu.user + cpu.system) / RECORDS).toFixed(2)),
   };
 }
 
@@ -177,15 +181,24 @@ async function main(): Promise<void> {
         ['current', 'exactly-once'],
         ['current', 'at-least-once'],
       ];
-  console.log(`\n| build | mode | records/s (median of ${ROUNDS}) | p50 commit ms | p99 commit ms |`);
-  console.log('|---|---|---|---|---|');
+  console.log(
+    `\n| build | mode | records/s (median of ${ROUNDS}) | p50 commit ms | p99 commit ms | CPU µs/record |`,
+  );
+  console.log('|---|---|---|---|---|---|');
   for (const [impl, mode] of rows) {
     console.log(
-      `| ${impl} | ${mode} | ${median(impl, mode, (r) => r.recordsPerSec)} | ${median(impl, mode, (r) => r.p50CommitMs)} | ${median(impl, mode, (r) => r.p99CommitMs)} |`,
+      `| ${impl} | ${mode} | ${median(impl, mode, (r) => r.recordsPerSec)} | ${median(impl, mode, (r) => r.p50CommitMs)} | ${median(impl, mode, (r) => r.p99CommitMs)} | ${median(impl, mode, (r) => r.cpuUsPerRecord)} |`,
     );
   }
   const [a, b] = rows.map(([impl, mode]) => median(impl, mode, (r) => r.recordsPerSec)) as [number, number];
   const ratio = baseline ? b / a : a / b;
+  if (baseline) {
+    const [ca, cb] = rows.map(([impl, mode]) => median(impl, mode, (r) => r.cpuUsPerRecord)) as [
+      number,
+      number,
+    ];
+    console.log(`\ncurrent / baseline CPU per record: ${(cb / ca).toFixed(2)}`);
+  }
   console.log(
     baseline
       ? `\ncurrent / baseline exactly-once throughput ratio: ${ratio.toFixed(2)} (${RECORDS} records of 1 KB, ${PARTITIONS} partitions, one task)`
