@@ -4,13 +4,24 @@
  * on one broker, alternating modes per round.
  *
  *   npx tsx tools/bench/eos-loop.ts [--records N] [--rounds R] [--quick]
+ *   npx tsx tools/bench/eos-loop.ts --compare <dir>/libs/eos-core/src/index.ts [--rounds R]
+ *
+ * `--compare` measures another eos-core (e.g. a baseline commit's sources, `git archive <commit>
+ * libs/eos-core/src | tar -x -C <dir>`) against this one: exactly-once only, the two alternating
+ * within each round, same broker, same process. Profile with
+ * `node --cpu-prof --cpu-prof-dir=tools/bench/results/profiles --import tsx tools/bench/eos-loop.ts`.
+ * Kafka: KAFKA_BROKERS (a loopback broker is started when nothing answers, and stopped after).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import { EosTask, createKafkaJsPort } from '@eos/eos-core';
+import * as current from '@eos/eos-core';
 import { identityV1 } from '@eos/transforms';
 import { startKafka, stopKafka } from '@eos/infra';
+import { createTopic, testBrokers } from '@eos/testing';
+
+/** What the benchmark needs from an eos-core build. */
+type EosCore = Pick<typeof current, 'EosTask' | 'createKafkaJsPort'>;
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -19,12 +30,16 @@ const opt = (n: string, d: number) => {
   return i >= 0 ? Number(args[i + 1]) : d;
 };
 const RECORDS = opt('--records', quick ? 20_000 : 100_000);
+const compareIdx = args.indexOf('--compare');
+const COMPARE = compareIdx >= 0 ? args[compareIdx + 1] : undefined;
 const ROUNDS = opt('--rounds', quick ? 1 : 2);
 const PARTITIONS = 4;
 const VALUE = Buffer.alloc(1024, 'x');
 
 type Mode = 'exactly-once' | 'at-least-once';
 interface RunResult {
+  /** `current`, or `baseline` (the --compare build). */
+  impl: string;
   mode: Mode;
   records: number;
   seconds: number;
@@ -32,6 +47,8 @@ interface RunResult {
   commits: number;
   p50CommitMs: number;
   p99CommitMs: number;
+  /** CPU (user + system) of this process per record while the task ran: less sensitive to a busy machine than records/s. */
+  cpuUsPerRecord: number;
 }
 
 const pct = (xs: number[], p: number) => {
@@ -39,16 +56,22 @@ const pct = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? 0;
 };
 
-async function runOnce(kafka: Kafka, brokers: string[], mode: Mode, tag: string): Promise<RunResult> {
+async function runOnce(
+  core: EosCore,
+  impl: string,
+  kafka: Kafka,
+  brokers: string[],
+  mode: Mode,
+  tag: string,
+): Promise<RunResult> {
   const admin = kafka.admin();
   await admin.connect();
-  const name = `bench-${tag}-${mode}-${Date.now().toString(36)}`;
+  const name = `bench-${tag}-${impl}-${mode}-${Date.now().toString(36)}`;
   const input = `${name}.in`;
   const output = `${name}.out`;
-  await admin.createTopics({
-    topics: [input, output].map((topic) => ({ topic, numPartitions: PARTITIONS, replicationFactor: 1 })),
-    waitForLeaders: true,
-  });
+  // Asks the broker for leaders (kafkajs's waitForLeaders gives up on UNKNOWN_TOPIC_OR_PARTITION).
+  await createTopic(admin, input, PARTITIONS);
+  await createTopic(admin, output, PARTITIONS);
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   for (let i = 0; i < RECORDS; i += 1000) {
@@ -65,8 +88,12 @@ async function runOnce(kafka: Kafka, brokers: string[], mode: Mode, tag: string)
   }
   await producer.disconnect();
 
-  const port = createKafkaJsPort({ brokers, clientId: 'bench', logLevel: logLevel.NOTHING });
-  const task = new EosTask({
+  const port = core.createKafkaJsPort({
+    brokers,
+    clientId: 'bench',
+    logLevel: process.env['BENCH_KAFKA_LOG'] ? logLevel.ERROR : logLevel.NOTHING,
+  });
+  const task = new core.EosTask({
     pipeline: name,
     taskIndex: 0,
     inputTopic: input,
@@ -92,14 +119,17 @@ async function runOnce(kafka: Kafka, brokers: string[], mode: Mode, tag: string)
   if (process.env['BENCH_DEBUG'])
     task.on('committed', (c) => console.error('[bench] commit', c.records, done));
   const t0 = process.hrtime.bigint();
+  const cpu0 = process.cpuUsage();
   await task.start();
   await allDone;
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const cpu = process.cpuUsage(cpu0);
   await task.stop({ graceful: true });
   await port.close();
   await admin.deleteTopics({ topics: [input, output] }).catch(() => undefined);
   await admin.disconnect();
   return {
+    impl,
     mode,
     records: RECORDS,
     seconds: Number(seconds.toFixed(2)),
@@ -107,46 +137,79 @@ async function runOnce(kafka: Kafka, brokers: string[], mode: Mode, tag: string)
     commits: latencies.length,
     p50CommitMs: Number(pct(latencies, 50).toFixed(1)),
     p99CommitMs: Number(pct(latencies, 99).toFixed(1)),
+    cpuUsPerRecord: Number(((cpu.user + cpu.system) / RECORDS).toFixed(2)),
   };
 }
 
 async function main(): Promise<void> {
-  const k = await startKafka();
-  const kafka = new Kafka({ clientId: 'bench', brokers: k.brokers, logLevel: logLevel.NOTHING });
+  const brokers = testBrokers();
+  const loop = brokers.length === 1 ? /^(127\.0\.0\.1|localhost):(\d+)$/.exec(brokers[0] as string) : null;
+  const k = loop ? await startKafka({ port: Number(loop[2]) }) : undefined;
+  const kafka = new Kafka({ clientId: 'bench', brokers, logLevel: logLevel.NOTHING });
+  const baseline = COMPARE ? ((await import(path.resolve(COMPARE))) as EosCore) : undefined;
   const results: RunResult[] = [];
   try {
     for (let r = 0; r < ROUNDS; r++) {
-      for (const mode of (r % 2 === 0
-        ? ['at-least-once', 'exactly-once']
-        : ['exactly-once', 'at-least-once']) as Mode[]) {
-        const res = await runOnce(kafka, k.brokers, mode, `r${r}`);
+      // Alternate the order every round, so neither side always runs on a warmer broker.
+      const runs: [string, EosCore, Mode][] = baseline
+        ? [
+            ['baseline', baseline, 'exactly-once'],
+            ['current', current, 'exactly-once'],
+          ]
+        : [
+            ['current', current, 'at-least-once'],
+            ['current', current, 'exactly-once'],
+          ];
+      if (r % 2 === 1) runs.reverse();
+      for (const [impl, core, mode] of runs) {
+        const res = await runOnce(core, impl, kafka, brokers, mode, `r${r}`);
         console.log(JSON.stringify(res));
         results.push(res);
       }
     }
   } finally {
-    if (k.startedNow) await stopKafka();
+    if (k?.startedNow) await stopKafka({ port: Number(loop?.[2]) });
   }
-  const median = (mode: Mode, f: (r: RunResult) => number) =>
-    pct(results.filter((r) => r.mode === mode).map(f), 50);
-  const eos = median('exactly-once', (r) => r.recordsPerSec);
-  const alo = median('at-least-once', (r) => r.recordsPerSec);
-  console.log(`\n| mode | records/s (median of ${ROUNDS}) | p50 commit ms | p99 commit ms |`);
-  console.log('|---|---|---|---|');
-  for (const mode of ['exactly-once', 'at-least-once'] as Mode[]) {
+  const median = (impl: string, mode: Mode, f: (r: RunResult) => number) =>
+    pct(results.filter((r) => r.impl === impl && r.mode === mode).map(f), 50);
+  const rows: [string, Mode][] = baseline
+    ? [
+        ['baseline', 'exactly-once'],
+        ['current', 'exactly-once'],
+      ]
+    : [
+        ['current', 'exactly-once'],
+        ['current', 'at-least-once'],
+      ];
+  console.log(
+    `\n| build | mode | records/s (median of ${ROUNDS}) | p50 commit ms | p99 commit ms | CPU µs/record |`,
+  );
+  console.log('|---|---|---|---|---|---|');
+  for (const [impl, mode] of rows) {
     console.log(
-      `| ${mode} | ${median(mode, (r) => r.recordsPerSec)} | ${median(mode, (r) => r.p50CommitMs)} | ${median(mode, (r) => r.p99CommitMs)} |`,
+      `| ${impl} | ${mode} | ${median(impl, mode, (r) => r.recordsPerSec)} | ${median(impl, mode, (r) => r.p50CommitMs)} | ${median(impl, mode, (r) => r.p99CommitMs)} | ${median(impl, mode, (r) => r.cpuUsPerRecord)} |`,
     );
   }
+  const [a, b] = rows.map(([impl, mode]) => median(impl, mode, (r) => r.recordsPerSec)) as [number, number];
+  const ratio = baseline ? b / a : a / b;
+  if (baseline) {
+    const [ca, cb] = rows.map(([impl, mode]) => median(impl, mode, (r) => r.cpuUsPerRecord)) as [
+      number,
+      number,
+    ];
+    console.log(`\ncurrent / baseline CPU per record: ${(cb / ca).toFixed(2)}`);
+  }
   console.log(
-    `\nEOS / at-least-once throughput ratio: ${(eos / alo).toFixed(2)} (${RECORDS} records of 1 KB, ${PARTITIONS} partitions, one task)`,
+    baseline
+      ? `\ncurrent / baseline exactly-once throughput ratio: ${ratio.toFixed(2)} (${RECORDS} records of 1 KB, ${PARTITIONS} partitions, one task)`
+      : `\nEOS / at-least-once throughput ratio: ${ratio.toFixed(2)} (${RECORDS} records of 1 KB, ${PARTITIONS} partitions, one task)`,
   );
   const outDir = path.join(__dirname, 'results');
   fs.mkdirSync(outDir, { recursive: true });
   fs.writeFileSync(
-    path.join(outDir, 'eos-loop.json'),
+    path.join(outDir, baseline ? 'eos-loop-compare.json' : 'eos-loop.json'),
     JSON.stringify(
-      { at: new Date().toISOString(), records: RECORDS, rounds: ROUNDS, results, ratio: eos / alo },
+      { at: new Date().toISOString(), records: RECORDS, rounds: ROUNDS, compare: COMPARE, results, ratio },
       null,
       2,
     ),

@@ -8,6 +8,7 @@ import type {
   StatePort,
   StoredState,
 } from '@eos/control-plane';
+import { waitForLeaders } from './kafka-topics';
 import { readTopicToEnd } from './read-to-end';
 
 /**
@@ -57,15 +58,21 @@ export class KafkaStateStore implements StatePort {
             configEntries: [{ name: 'cleanup.policy', value: 'compact' }],
           },
         ],
-        waitForLeaders: true,
+        waitForLeaders: false,
       });
     }
+    await waitForLeaders(this.admin, this.topic);
     // Fence any other controller first: its open transaction is aborted, so what we read is final.
     this.producer = this.kafka.producer({
       transactionalId: this.transactionalId,
       idempotent: true,
       maxInFlightRequests: 1,
       transactionTimeout: 30_000,
+      // A transaction right after the previous commit meets CONCURRENT_TRANSACTIONS until the
+      // coordinator has written the markers (a few ms); kafkajs's default first retry waits 300 ms,
+      // which every back-to-back write paid (the Java producer retries that case after 20 ms).
+      // Same patience overall (about a minute) before a write fails.
+      retry: { initialRetryTime: 20, retries: 12, maxRetryTime: 30_000 },
     });
     await this.producer.connect();
     // kafkajs fences only on the first transaction(): run the transactional InitProducerId now.

@@ -19,8 +19,9 @@ export class KafkaTopics implements TopicsPort {
     if ((await this.admin.listTopics()).includes(topic)) return;
     await this.admin.createTopics({
       topics: [{ topic, numPartitions: partitions, replicationFactor: -1 }],
-      waitForLeaders: true,
+      waitForLeaders: false,
     });
+    await waitForLeaders(this.admin, topic);
   }
 
   async committedOffsets(groupId: string, topic: string): Promise<Map<number, number>> {
@@ -91,4 +92,27 @@ export class KafkaTopics implements TopicsPort {
       await producer.disconnect();
     }
   }
+}
+
+/**
+ * Waits until every partition of a new topic has a leader, asking the broker. kafkajs's own
+ * `waitForLeaders` retries only LEADER_NOT_AVAILABLE and gives up on UNKNOWN_TOPIC_OR_PARTITION,
+ * which a broker busy creating the partitions of a large topic answers for a while about a new one.
+ */
+export async function waitForLeaders(admin: Admin, topic: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() <= deadline) {
+    try {
+      const md = await admin.fetchTopicMetadata({ topics: [topic] });
+      const t = md.topics.find((x) => x.name === topic);
+      if (t && t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0)) return;
+    } catch (err) {
+      last = err; // UNKNOWN_TOPIC_OR_PARTITION until the broker hosts it
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(
+    `topic ${topic} has no leader after ${timeoutMs} ms${last ? `: ${(last as Error).message}` : ''}`,
+  );
 }

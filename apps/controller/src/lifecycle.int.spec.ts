@@ -271,6 +271,8 @@ it('answers precondition violations and unknown names with the right codes, and 
   await stack.startController();
   stack.startWorker('w1');
   const t = await pipeline(1);
+  // The worker process registers on its own time; CreatePipeline may well answer before it has.
+  await until('w1 registered', () => worker('w1'));
   const meta = new grpc.Metadata();
   meta.set('x-actor', 'alice');
   const codeOf = (method: string, req: object) =>

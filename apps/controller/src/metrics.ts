@@ -1,4 +1,4 @@
-import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { FleetController } from '@eos/control-plane';
 
 /** The controller's Prometheus registry; gauges are read from the fleet at scrape time. */
@@ -58,6 +58,15 @@ export function controllerMetrics(fleet: FleetController): Registry {
     registers: [registry],
     collect() {
       this.set(snap().activeRollouts);
+    },
+  });
+  new Counter({
+    name: 'eos_controller_heartbeats_total',
+    help: 'Worker heartbeats accepted (a commit report counts as one) since this controller started',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(snap().heartbeats);
     },
   });
   return registry;

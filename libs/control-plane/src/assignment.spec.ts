@@ -70,3 +70,122 @@ describe('placeTasks', () => {
     expect(counts(p)).toEqual({ b: 4 });
   });
 });
+
+describe('placeTasks at fleet scale', () => {
+  // A deterministic PRNG, so a failure names a reproducible seed.
+  const rng = (seed: number) => () => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed / 0x7fffffff;
+  };
+
+  it('places exactly as the straightforward O(tasks x workers) algorithm did, on random fleets', () => {
+    for (let seed = 1; seed <= 300; seed++) {
+      const r = rng(seed);
+      const nw = 1 + Math.floor(r() * 12);
+      const ws = Array.from({ length: nw }, (_, i) =>
+        w(
+          `w${Math.floor(r() * 100)}-${i}`,
+          Math.floor(r() * 6),
+          r() < 0.7 ? ['a@1', 'b@1'] : r() < 0.5 ? ['a@1'] : ['b@1'],
+          r() < 0.85,
+        ),
+      );
+      const ts: PlacementTask[] = Array.from({ length: Math.floor(r() * 40) }, (_, i) => ({
+        key: `${r() < 0.5 ? 'p' : 'q'}/${i}`,
+        transform: r() < 0.6 ? 'a@1' : 'b@1',
+        owner: r() < 0.6 ? ws[Math.floor(r() * nw)]?.id : undefined,
+      }));
+      expect({ seed, placement: [...placeTasks(ts, ws)] }).toEqual({
+        seed,
+        placement: [...referencePlaceTasks(ts, ws)],
+      });
+    }
+  });
+
+  it('places 10,000 tasks on 1,000 workers balanced, and moves only the dead workers tasks', () => {
+    const ws = Array.from({ length: 1000 }, (_, i) => w(`w${i}`, 16, ['identity@1']));
+    const ts = tasks(10_000, undefined, 'identity@1');
+    const p = placeTasks(ts, ws);
+    // Then 10% of the workers die: only their tasks move, and the fleet stays balanced.
+    const alive = ws.map((x, i) => ({ ...x, eligible: i % 10 !== 0 }));
+    const before = new Map(ts.map((t) => [t.key, p.get(t.key)]));
+    const p2 = placeTasks(
+      ts.map((t) => ({ ...t, owner: p.get(t.key) })),
+      alive,
+    );
+    expect(Object.values(counts(p))).toEqual(Array(1000).fill(10));
+    const c2 = Object.values(counts(p2));
+    expect(c2).toHaveLength(900);
+    expect(Math.max(...c2) - Math.min(...c2)).toBeLessThanOrEqual(1);
+    expect(movedTasks(before, p2)).toHaveLength(1000);
+  });
+});
+
+/** The placement as first written (linear search per task, full rescan per balancing move): the reference. */
+function referencePlaceTasks(
+  tasks: readonly PlacementTask[],
+  workers: readonly PlacementWorker[],
+): Map<string, string | undefined> {
+  const byId = new Map(workers.filter((w) => w.eligible).map((w) => [w.id, w]));
+  const load = new Map<string, string[]>([...byId.keys()].map((id) => [id, []]));
+  const out = new Map<string, string | undefined>();
+  const canRun = (w: PlacementWorker, t: PlacementTask) => w.transforms.has(t.transform);
+  const sorted = [...tasks].sort((a, b) => a.key.localeCompare(b.key, 'en', { numeric: true }));
+
+  // 1. Sticky: keep what may stay.
+  const homeless: PlacementTask[] = [];
+  for (const t of sorted) {
+    const w = t.owner ? byId.get(t.owner) : undefined;
+    const l = w ? (load.get(w.id) as string[]) : undefined;
+    if (w && l && canRun(w, t) && l.length < w.capacity) {
+      l.push(t.key);
+      out.set(t.key, w.id);
+    } else homeless.push(t);
+  }
+
+  // 2. Place the rest on the least-loaded capable worker.
+  const leastLoaded = (t: PlacementTask, exclude?: string) => {
+    let best: PlacementWorker | undefined;
+    for (const w of byId.values()) {
+      if (w.id === exclude || !canRun(w, t)) continue;
+      const n = (load.get(w.id) as string[]).length;
+      if (n >= w.capacity) continue;
+      if (
+        !best ||
+        n < (load.get(best.id) as string[]).length ||
+        (n === (load.get(best.id) as string[]).length && w.id < best.id)
+      )
+        best = w;
+    }
+    return best;
+  };
+  for (const t of homeless) {
+    const w = leastLoaded(t);
+    out.set(t.key, w?.id);
+    if (w) (load.get(w.id) as string[]).push(t.key);
+  }
+
+  // 3. Balance with the fewest moves: move from the most loaded while a lighter capable worker is 2+ below.
+  const taskByKey = new Map(sorted.map((t) => [t.key, t]));
+  for (let guard = 0; guard < tasks.length * 2; guard++) {
+    const ranked = [...load].sort((a, b) => b[1].length - a[1].length || a[0].localeCompare(b[0]));
+    let moved = false;
+    for (const [fromId, fromTasks] of ranked) {
+      // Prefer moving the task that was placed last (never a sticky one if a new one can go).
+      for (const key of [...fromTasks].reverse()) {
+        const t = taskByKey.get(key) as PlacementTask;
+        const to = leastLoaded(t, fromId);
+        if (to && (load.get(to.id) as string[]).length + 1 < fromTasks.length) {
+          fromTasks.splice(fromTasks.indexOf(key), 1);
+          (load.get(to.id) as string[]).push(key);
+          out.set(key, to.id);
+          moved = true;
+          break;
+        }
+      }
+      if (moved) break;
+    }
+    if (!moved) break;
+  }
+  return out;
+}

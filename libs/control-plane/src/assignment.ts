@@ -25,17 +25,25 @@ export interface PlacementWorker {
 /** task key -> worker id (or undefined: nowhere to run it). */
 export type Placement = Map<string, string | undefined>;
 
+/** Task keys in `pipeline/index` order, indexes numerically (one collator: `localeCompare` with options builds one per call). */
+const KEY_ORDER = new Intl.Collator('en', { numeric: true }).compare;
+
 /**
  * Computes the target placement. A task keeps its owner while the owner is eligible, can run it
- * and is within capacity; the rest go to the least-loaded capable worker; then tasks move from
- * the most to the least loaded worker only while loads differ by more than one.
+ * and is within capacity; the rest go to the least-loaded capable worker (ties: smallest id); then
+ * tasks move from the most to the least loaded worker only while loads differ by more than one.
+ *
+ * Cost: O((T + W) log W) for T tasks and W workers plus O(log W) per move (the controller runs it
+ * on every change, over every task: with 10,000 tasks and 1,000 workers a linear search per task
+ * made each run take seconds).
  */
 export function placeTasks(tasks: readonly PlacementTask[], workers: readonly PlacementWorker[]): Placement {
   const byId = new Map(workers.filter((w) => w.eligible).map((w) => [w.id, w]));
   const load = new Map<string, string[]>([...byId.keys()].map((id) => [id, []]));
   const out: Placement = new Map();
   const canRun = (w: PlacementWorker, t: PlacementTask) => w.transforms.has(t.transform);
-  const sorted = [...tasks].sort((a, b) => a.key.localeCompare(b.key, 'en', { numeric: true }));
+  const sorted = [...tasks].sort((a, b) => KEY_ORDER(a.key, b.key));
+  const loadOf = (id: string) => (load.get(id) as string[]).length;
 
   // 1. Sticky: keep what may stay.
   const homeless: PlacementTask[] = [];
@@ -48,42 +56,82 @@ export function placeTasks(tasks: readonly PlacementTask[], workers: readonly Pl
     } else homeless.push(t);
   }
 
-  // 2. Place the rest on the least-loaded capable worker.
-  const leastLoaded = (t: PlacementTask, exclude?: string) => {
-    let best: PlacementWorker | undefined;
-    for (const w of byId.values()) {
-      if (w.id === exclude || !canRun(w, t)) continue;
-      const n = (load.get(w.id) as string[]).length;
-      if (n >= w.capacity) continue;
-      if (
-        !best ||
-        n < (load.get(best.id) as string[]).length ||
-        (n === (load.get(best.id) as string[]).length && w.id < best.id)
-      )
-        best = w;
+  // Least-loaded lookups: per transform, a heap of (load, id) over the capable workers with room;
+  // entries go stale when a load changes (a fresh one is pushed) and are dropped when met.
+  const heaps = new Map<string, LoadHeap>();
+  const heapFor = (transform: string) => {
+    let h = heaps.get(transform);
+    if (!h) {
+      h = new LoadHeap();
+      for (const w of byId.values()) if (w.transforms.has(transform)) h.push(loadOf(w.id), w.id);
+      heaps.set(transform, h);
     }
-    return best;
+    return h;
   };
+  const current = (e: HeapEntry) => {
+    const w = byId.get(e.id) as PlacementWorker;
+    const n = loadOf(e.id);
+    return e.load === n && n < w.capacity;
+  };
+  const leastLoaded = (t: PlacementTask, exclude?: string): PlacementWorker | undefined => {
+    const h = heapFor(t.transform);
+    let top = h.peekValid(current);
+    if (!top || top.id !== exclude) return top && byId.get(top.id);
+    // The excluded worker is lightest: set its entries (a load may repeat) aside, look, put one back.
+    const aside = top;
+    while (top && top.id === exclude) {
+      h.pop();
+      top = h.peekValid(current);
+    }
+    h.push(aside.load, aside.id);
+    return top && byId.get(top.id);
+  };
+  const loadChanged = (id: string) => {
+    const w = byId.get(id) as PlacementWorker;
+    const n = loadOf(id);
+    if (n >= w.capacity) return; // full: its stale entries are dropped when met
+    for (const [transform, h] of heaps) if (w.transforms.has(transform)) h.push(n, id);
+  };
+
+  // 2. Place the rest on the least-loaded capable worker.
   for (const t of homeless) {
     const w = leastLoaded(t);
     out.set(t.key, w?.id);
-    if (w) (load.get(w.id) as string[]).push(t.key);
+    if (w) {
+      (load.get(w.id) as string[]).push(t.key);
+      loadChanged(w.id);
+    }
   }
 
   // 3. Balance with the fewest moves: move from the most loaded while a lighter capable worker is 2+ below.
+  // A move needs a worker with room at least two below the source, so only workers at or above
+  // (lightest worker with room) + 2 can give a task away; the others are not even ranked.
   const taskByKey = new Map(sorted.map((t) => [t.key, t]));
+  for (const t of sorted) heapFor(t.transform);
+  const roomy = new LoadHeap();
+  for (const id of byId.keys()) roomy.push(loadOf(id), id);
+  const lightest = () => roomy.peekValid(current)?.load;
   for (let guard = 0; guard < tasks.length * 2; guard++) {
-    const ranked = [...load].sort((a, b) => b[1].length - a[1].length || a[0].localeCompare(b[0]));
+    const min = lightest();
+    if (min === undefined) break;
+    const ranked = [...load]
+      .filter(([, l]) => l.length >= min + 2)
+      .sort((a, b) => b[1].length - a[1].length || a[0].localeCompare(b[0]));
     let moved = false;
     for (const [fromId, fromTasks] of ranked) {
       // Prefer moving the task that was placed last (never a sticky one if a new one can go).
-      for (const key of [...fromTasks].reverse()) {
+      for (let i = fromTasks.length - 1; i >= 0; i--) {
+        const key = fromTasks[i] as string;
         const t = taskByKey.get(key) as PlacementTask;
         const to = leastLoaded(t, fromId);
-        if (to && (load.get(to.id) as string[]).length + 1 < fromTasks.length) {
-          fromTasks.splice(fromTasks.indexOf(key), 1);
+        if (to && loadOf(to.id) + 1 < fromTasks.length) {
+          fromTasks.splice(i, 1);
           (load.get(to.id) as string[]).push(key);
           out.set(key, to.id);
+          loadChanged(fromId);
+          loadChanged(to.id);
+          roomy.push(loadOf(fromId), fromId);
+          roomy.push(loadOf(to.id), to.id);
           moved = true;
           break;
         }
@@ -94,6 +142,57 @@ export function placeTasks(tasks: readonly PlacementTask[], workers: readonly Pl
   }
   return out;
 }
+
+interface HeapEntry {
+  load: number;
+  id: string;
+}
+
+/** A binary min-heap of (load, id), lightest first, then the smallest id. */
+class LoadHeap {
+  private readonly a: HeapEntry[] = [];
+
+  push(load: number, id: string): void {
+    const a = this.a;
+    a.push({ load, id });
+    let i = a.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!less(a[i] as HeapEntry, a[p] as HeapEntry)) break;
+      [a[i], a[p]] = [a[p] as HeapEntry, a[i] as HeapEntry];
+      i = p;
+    }
+  }
+
+  pop(): HeapEntry | undefined {
+    const a = this.a;
+    const top = a[0];
+    const last = a.pop();
+    if (a.length > 0 && last) {
+      a[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < a.length && less(a[l] as HeapEntry, a[m] as HeapEntry)) m = l;
+        if (r < a.length && less(a[r] as HeapEntry, a[m] as HeapEntry)) m = r;
+        if (m === i) break;
+        [a[i], a[m]] = [a[m] as HeapEntry, a[i] as HeapEntry];
+        i = m;
+      }
+    }
+    return top;
+  }
+
+  /** The lightest entry `valid` accepts; invalid ones on top are dropped. */
+  peekValid(valid: (e: HeapEntry) => boolean): HeapEntry | undefined {
+    while (this.a.length > 0 && !valid(this.a[0] as HeapEntry)) this.pop();
+    return this.a[0];
+  }
+}
+
+const less = (x: HeapEntry, y: HeapEntry) => x.load < y.load || (x.load === y.load && x.id < y.id);
 
 /** Tasks whose owner changes between two placements. */
 export function movedTasks(before: ReadonlyMap<string, string | undefined>, after: Placement): string[] {

@@ -125,6 +125,10 @@ export class FleetController extends EventEmitter<FleetEvents> {
   private audit: AuditEntry[] = [];
   private rollouts = new Map<string, RolloutRecord>();
   private auditSeq = 0;
+  /** A reconcile is queued and has not started: later requests share it. */
+  private reconcileQueued: { reasons: number } | undefined;
+  /** Heartbeats (and commit reports, which count as one) accepted since start, for /metrics. */
+  private heartbeatsTotal = 0;
 
   constructor(options: FleetControllerOptions) {
     super();
@@ -192,6 +196,26 @@ export class FleetController extends EventEmitter<FleetEvents> {
     const run = this.chain.then(fn, fn);
     this.chain = run.catch(() => undefined);
     return run;
+  }
+
+  /**
+   * Queues one reconcile behind the operations already waiting; requests made before it starts
+   * share it. Worker reports come in bursts (a restarted controller gets a Hello from every worker
+   * at once; a drain releases task after task), and a reconcile covers every task and worker: one
+   * per burst, not one per report (at 10,000 tasks, 1,000 Hellos each followed by its own
+   * reconcile took longer than the lease, and workers whose Hello waited were declared dead).
+   */
+  private requestReconcile(reason: string): void {
+    if (this.reconcileQueued) {
+      this.reconcileQueued.reasons++;
+      return;
+    }
+    const queued = { reasons: 1 };
+    this.reconcileQueued = queued;
+    this.serial(() => {
+      this.reconcileQueued = undefined;
+      return this.reconcile(queued.reasons > 1 ? `${reason} and ${queued.reasons - 1} more` : reason);
+    }).catch((err: unknown) => this.o.log(`reconcile failed: ${(err as Error).message}`));
   }
 
   private async persist(changes: StateChange[]): Promise<void> {
@@ -532,6 +556,7 @@ export class FleetController extends EventEmitter<FleetEvents> {
     pipelines: Record<string, number>;
     recordsCommitted: number;
     activeRollouts: number;
+    heartbeats: number;
   } {
     const count = <T>(xs: Iterable<T>, key: (x: T) => string) => {
       const out: Record<string, number> = {};
@@ -545,6 +570,7 @@ export class FleetController extends EventEmitter<FleetEvents> {
       pipelines: count(this.pipelines.values(), (p) => p.state),
       recordsCommitted: [...this.tasks.values()].reduce((a, t) => a + t.recordsTotal, 0),
       activeRollouts: this.activeRollouts().length,
+      heartbeats: this.heartbeatsTotal,
     };
   }
 
@@ -821,14 +847,17 @@ export class FleetController extends EventEmitter<FleetEvents> {
           .filter((t) => !running.has(taskKey(t.pipeline, t.index)))
           .map((t) => this.unassign(t)),
       );
-      await this.reconcile(`hello ${w.id}`);
+      this.requestReconcile(`hello ${w.id}`);
       return session;
     });
   }
 
   heartbeat(workerId: string, session: number): void {
     const w = this.workers.get(workerId);
-    if (w && w.session === session) w.lastHeartbeatAt = this.o.now();
+    if (w && w.session === session) {
+      w.lastHeartbeatAt = this.o.now();
+      this.heartbeatsTotal++;
+    }
   }
 
   /** The session stream ended; the lease decides when the worker is dead. */
@@ -878,7 +907,7 @@ export class FleetController extends EventEmitter<FleetEvents> {
       if (!t || t.owner !== workerId || r.epoch !== t.epoch) return; // stale: an earlier assignment's
       await this.persist([this.unassign(t)]);
       this.o.log(`task ${key} released by ${workerId}`);
-      await this.reconcile(`released ${key}`);
+      this.requestReconcile(`released ${key}`);
     });
   }
 
@@ -893,7 +922,7 @@ export class FleetController extends EventEmitter<FleetEvents> {
       if (!t || t.owner !== workerId || l.epoch !== t.epoch) return;
       if (l.reason === LossReason.FAILED) t.notBefore = this.o.now() + this.o.failedTaskBackoffMs;
       await this.persist([this.unassign(t)]);
-      await this.reconcile(`lost ${key}`);
+      this.requestReconcile(`lost ${key}`);
     });
   }
 
@@ -1029,7 +1058,9 @@ export class FleetController extends EventEmitter<FleetEvents> {
       }
     }
     if (changes.length) {
-      this.o.log(`reconcile (${reason}): epoch ${this.epoch}, ${toAssign.length} assigned`);
+      this.o.log(
+        `reconcile (${reason}): epoch ${this.epoch}, ${toAssign.length} assigned, ${changes.length} changes persisted in ${this.o.now() - now} ms`,
+      );
       this.emit('change', reason);
     }
   }

@@ -77,6 +77,10 @@ export class Proc {
 export interface StackOptions {
   leaseMs?: number;
   env?: NodeJS.ProcessEnv;
+  /** Extra node flags for the controller process (e.g. `--cpu-prof`, which NODE_OPTIONS refuses). */
+  controllerNodeArgs?: string[];
+  /** Controller script to run. @default 'dist/apps/controller/main.js' */
+  controllerScript?: string;
 }
 
 /** One controller (own gRPC port and state topic) and any number of workers. */
@@ -94,8 +98,8 @@ export class TestStack {
     return `127.0.0.1:${this.grpcPort}`;
   }
 
-  private spawn(name: string, script: string, env: NodeJS.ProcessEnv): Proc {
-    const child = spawn(process.execPath, ['--enable-source-maps', path.join(REPO, script)], {
+  private spawn(name: string, script: string, env: NodeJS.ProcessEnv, nodeArgs: string[] = []): Proc {
+    const child = spawn(process.execPath, ['--enable-source-maps', ...nodeArgs, path.resolve(REPO, script)], {
       cwd: REPO,
       env: {
         ...process.env,
@@ -113,13 +117,18 @@ export class TestStack {
 
   async startController(): Promise<Proc> {
     if (!this.grpcPort) this.grpcPort = await freePort();
-    this.controller = this.spawn('controller', 'dist/apps/controller/main.js', {
-      CONTROLLER_GRPC_PORT: String(this.grpcPort),
-      CONTROLLER_HOST: '127.0.0.1',
-      CONTROLLER_HTTP_PORT: String(this.httpPort || (this.httpPort = await freePort())),
-      EOS_STATE_TOPIC: this.stateTopic,
-      WORKER_LEASE_MS: String(this.o.leaseMs ?? 3000),
-    });
+    this.controller = this.spawn(
+      'controller',
+      this.o.controllerScript ?? 'dist/apps/controller/main.js',
+      {
+        CONTROLLER_GRPC_PORT: String(this.grpcPort),
+        CONTROLLER_HOST: '127.0.0.1',
+        CONTROLLER_HTTP_PORT: String(this.httpPort || (this.httpPort = await freePort())),
+        EOS_STATE_TOPIC: this.stateTopic,
+        WORKER_LEASE_MS: String(this.o.leaseMs ?? 3000),
+      },
+      this.o.controllerNodeArgs,
+    );
     await this.controller.waitForOutput(/gRPC on /);
     return this.controller;
   }

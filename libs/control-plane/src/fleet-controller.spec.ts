@@ -1,0 +1,134 @@
+import type { ControllerMessage } from '@eos/proto';
+import { BUILTIN_TRANSFORMS, TransformRegistry } from '@eos/transforms';
+import { FleetController } from './fleet-controller';
+import type { StateChange, StatePort, StoredState, TopicsPort, WorkerChannel } from './ports';
+
+/** Durable state in memory: what was saved, in order. */
+class MemoryState implements StatePort {
+  readonly saves: StateChange[][] = [];
+  async load(): Promise<StoredState> {
+    return { epoch: 0, pipelines: new Map(), assignments: new Map(), audit: [], rollouts: new Map() };
+  }
+  async save(changes: StateChange[]): Promise<void> {
+    this.saves.push(changes);
+  }
+}
+
+/** Topics in memory: `partitions` per known topic. */
+class MemoryTopics implements TopicsPort {
+  constructor(readonly topics = new Map<string, number>()) {}
+  async partitions(topic: string) {
+    return this.topics.get(topic);
+  }
+  async ensureTopic(topic: string, partitions: number) {
+    if (!this.topics.has(topic)) this.topics.set(topic, partitions);
+  }
+  async committedOffsets() {
+    return new Map<number, number>();
+  }
+  async endOffsets() {
+    return new Map<number, number>();
+  }
+  async earliestOffsets() {
+    return new Map<number, number>();
+  }
+  async offsetsForTimestamp() {
+    return new Map<number, number>();
+  }
+  async deleteGroup() {}
+  async commitOffsetsInTransaction() {}
+}
+
+/** A worker session that records what the controller sent it. */
+class Channel implements WorkerChannel {
+  readonly sent: ControllerMessage[] = [];
+  closed = false;
+  send(m: ControllerMessage): void {
+    this.sent.push(m);
+  }
+  close(): void {
+    this.closed = true;
+  }
+  assigned(): string[] {
+    return this.sent.flatMap((m) =>
+      m.body?.$case === 'assign' ? [`${m.body.value.task?.pipeline}/${m.body.value.task?.taskIndex}`] : [],
+    );
+  }
+}
+
+const hello = (workerId: string, capacity = 8) => ({
+  workerId,
+  host: 'h',
+  capacity,
+  transforms: [{ name: 'identity', version: 1 }],
+  running: [],
+  pid: 1,
+});
+
+/** Lets queued operations run until `cond` holds (no clock involved: it yields to the event loop). */
+async function until(cond: () => boolean): Promise<void> {
+  for (let i = 0; i < 1000 && !cond(); i++) await new Promise((r) => setImmediate(r));
+  expect(cond()).toBe(true);
+}
+
+describe('FleetController', () => {
+  let fleet: FleetController;
+  let state: MemoryState;
+  afterEach(() => fleet.stop());
+
+  const start = async (topics = new Map([['in', 8]])) => {
+    state = new MemoryState();
+    fleet = new FleetController({
+      state,
+      topics: new MemoryTopics(topics),
+      registry: new TransformRegistry(BUILTIN_TRANSFORMS),
+    });
+    await fleet.start();
+  };
+
+  it('counts heartbeats of current sessions only', async () => {
+    await start();
+    const s1 = await fleet.hello(hello('w1'), new Channel());
+    fleet.heartbeat('w1', s1);
+    fleet.heartbeat('w1', s1);
+    const s2 = await fleet.hello(hello('w1'), new Channel()); // reconnect: s1 is stale
+    fleet.heartbeat('w1', s1);
+    fleet.heartbeat('w1', s2);
+    fleet.heartbeat('nobody', s2);
+    expect(fleet.metricsSnapshot().heartbeats).toBe(3);
+  });
+
+  it('places a pipeline over the connected workers, balanced, persisting before it tells them', async () => {
+    await start(new Map([['in', 12]]));
+    const channels = ['a', 'b', 'c'].map(() => new Channel());
+    for (const [i, c] of channels.entries()) await fleet.hello(hello(`w${i}`), c);
+    await fleet.createPipeline({
+      name: 'p',
+      inputTopic: 'in',
+      outputTopic: 'out',
+      tasks: 12,
+      transform: { name: 'identity', version: 1, config: {} },
+      deadLetterTopic: '',
+    });
+    expect(channels.map((c) => c.assigned().length)).toEqual([4, 4, 4]);
+    const persisted = state.saves.flat().filter((c) => c.kind === 'assignment');
+    expect(persisted).toHaveLength(12);
+  });
+
+  it('places a burst of Hellos once: no task is assigned to one worker and then moved', async () => {
+    await start(new Map([['in', 12]]));
+    await fleet.createPipeline({
+      name: 'p',
+      inputTopic: 'in',
+      outputTopic: 'out',
+      tasks: 12,
+      transform: { name: 'identity', version: 1, config: {} },
+      deadLetterTopic: '',
+    });
+    const channels = ['a', 'b', 'c'].map(() => new Channel());
+    // All at once, as after a controller restart: each Hello's reconcile is shared with the next.
+    await Promise.all(channels.map((c, i) => fleet.hello(hello(`w${i}`), c)));
+    await until(() => channels.every((c) => c.assigned().length === 4));
+    expect(channels.flatMap((c) => c.sent).filter((m) => m.body?.$case === 'revoke')).toEqual([]);
+  });
+});
