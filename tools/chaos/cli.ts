@@ -211,7 +211,16 @@ async function restartWorker(i: number): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 // Controller HTTP API
 
+/** Calls the controller's HTTP API; status 0 when it did not answer (the fault record says so). */
 async function api(method: string, p: string, body?: unknown): Promise<{ status: number; json: unknown }> {
+  return callApi(method, p, body).catch((err: unknown) => ({ status: 0, json: String(err) }));
+}
+
+async function callApi(
+  method: string,
+  p: string,
+  body?: unknown,
+): Promise<{ status: number; json: unknown }> {
   const res = await fetch(`http://127.0.0.1:${port.http}${p}`, {
     method,
     headers: { 'content-type': 'application/json', 'x-actor': 'chaos' },
@@ -458,8 +467,8 @@ async function inject(f: PlannedFault, n: number): Promise<FaultRecord> {
       let state = '';
       const end = Date.now() + f.holdMs;
       while (Date.now() < end) {
-        const g = await api('GET', `/api/rollouts/${id}`).catch(() => undefined);
-        const body = (g?.json ?? {}) as { rollout?: { state?: string }; state?: string };
+        const g = await api('GET', `/api/rollouts/${id}`);
+        const body = (g.json ?? {}) as { rollout?: { state?: string }; state?: string };
         state = body.rollout?.state ?? body.state ?? '';
         if (['SUCCEEDED', 'FAILED', 'ABORTED'].includes(state)) break;
         await sleep(250);
