@@ -592,7 +592,7 @@ async function main(): Promise<number> {
   const plan = planFaults({
     seed: SEED,
     budgetMs: MINUTES * 60_000,
-    gapMs: QUICK ? [5_000, 6_000] : [5_000, 15_000],
+    gapMs: QUICK ? [5_000, 5_500] : [5_000, 15_000],
     leaseMs: LEASE_MS,
     transactionTimeoutMs: TX_TIMEOUT_MS,
   });

@@ -55,7 +55,7 @@ export interface PlanOptions {
 /**
  * Every kind once in a seeded order, then seeded random kinds until the budget is spent. Holds
  * are drawn per kind: kills 1-3 s, network faults 2-6 s, a zombie past the lease and the
- * transaction timeout, drains 2-4 s; a rollout is held until it finishes (its hold is a cap).
+ * transaction timeout, drains 0.3-3 s (undrain may land mid-drain); a rollout is held until it finishes (its hold is a cap).
  */
 export function planFaults(o: PlanOptions): PlannedFault[] {
   const r = rng(o.seed);
@@ -97,7 +97,7 @@ export function planFaults(o: PlanOptions): PlannedFault[] {
         f.holdMs = 0;
         break;
       case 'drain':
-        f.holdMs = between(2_000, 4_000);
+        f.holdMs = between(300, 3_000); // short ones undrain mid-drain
         break;
       case 'rollout':
         f.holdMs = 60_000;
