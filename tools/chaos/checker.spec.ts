@@ -36,7 +36,7 @@ describe('checkHistory', () => {
     h.uncommitted.push(dup);
     const v = checkHistory(h);
     expect(v.duplicates).toEqual(['k0:1 x2']);
-    expect(v.orderViolations).toEqual(['k0: seq 1 after 2']); // the repeat arrives after seq 2
+    expect(v.orderViolations).toEqual(['k0: k0:1 after k0:2']); // the repeat arrives after seq 2
   });
 
   it('catches a loss', () => {
@@ -51,7 +51,7 @@ describe('checkHistory', () => {
     h.committed[1] = { ...h.committed[1]!, value: 'k0:2|a' };
     h.committed[2] = { ...h.committed[2]!, value: 'k0:1|a' };
     h.uncommitted = h.committed.map((r) => ({ ...r }));
-    expect(checkHistory(h).orderViolations).toEqual(['k0: seq 1 after 2']);
+    expect(checkHistory(h).orderViolations).toEqual(['k0: k0:1 after k0:2']);
   });
 
   it('catches an aborted record read as committed', () => {
@@ -78,8 +78,60 @@ describe('checkHistory', () => {
     h.uncommitted[0] = { ...h.committed[0] };
     h.epochs = { 'p/0': [3, 2] };
     const v = checkHistory(h);
-    expect(v.mismatches).toEqual(['0@0 k0:0|b is no transform of an acknowledged input']);
+    expect(v.mismatches).toEqual(['0@0 k0:0|b is no transform of an input']);
     expect(v.losses).toEqual(['k0:0']);
     expect(v.epochRegressions).toEqual(['p/0: epoch 2 after 3']);
+  });
+
+  describe('with the input topic as read', () => {
+    /** k0 seqs 0..3 in input partition 0; seq 2's send was not acknowledged but landed. */
+    function withInput(): History {
+      const values = ['k0:0', 'k0:1', 'k0:2', 'k0:3'];
+      const input = values.map((value, offset) => ({ partition: 0, offset, key: 'k0', value }));
+      const committed = values.map((value, offset) => ({ partition: 0, offset, key: 'k0', value: t(value) }));
+      return {
+        acked: values
+          .filter((x) => x !== 'k0:2')
+          .map((value) => ({ key: 'k0', seq: Number(value[3]), value })),
+        input,
+        committed,
+        uncommitted: committed.map((r) => ({ ...r })),
+        transform: t,
+        inputEnd: { 0: 4 },
+        pipelineCommitted: { 0: 4 },
+        outputStableEnd: { 0: 4 },
+        outputHighWatermark: { 0: 4 },
+      };
+    }
+
+    it('passes an unacknowledged input that landed and came out once', () => {
+      expect(violationCount(checkHistory(withInput()))).toBe(0);
+    });
+
+    it('catches the loss of an unacknowledged input that is in the input topic', () => {
+      const h = withInput();
+      h.committed = h.committed.filter((r) => r.value !== 'k0:2|a');
+      expect(checkHistory(h).losses).toEqual(['k0:2']);
+    });
+
+    it('catches an acknowledged input missing from the input topic', () => {
+      const h = withInput();
+      h.input = h.input!.filter((r) => r.value !== 'k0:1');
+      h.committed = h.committed.filter((r) => r.value !== 'k0:1|a');
+      expect(checkHistory(h).losses).toEqual(['k0:1 (acknowledged, not in the input topic)']);
+    });
+
+    it('judges order by the input topic, not by sequence numbers', () => {
+      const h = withInput();
+      // The input holds seq 3 before seq 2 (the unacknowledged send landed late): so must the output.
+      h.input = ['k0:0', 'k0:1', 'k0:3', 'k0:2'].map((value, offset) => ({
+        partition: 0,
+        offset,
+        key: 'k0',
+        value,
+      }));
+      expect(violationCount(checkHistory(h))).toBe(1);
+      expect(checkHistory(h).orderViolations).toEqual(['k0: k0:3 after k0:2']);
+    });
   });
 });

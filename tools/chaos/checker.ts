@@ -20,7 +20,14 @@ export interface SeenRecord {
 }
 
 export interface History {
+  /** What the workload producer got an acknowledgement for. */
   acked: AckedInput[];
+  /**
+   * The input topic as an independent reader saw it. Records whose send was not acknowledged
+   * (the outcome was unknown) may or may not be there; whatever is there must come out exactly
+   * once, and per key in the input's order. Without it, the acknowledged inputs stand in.
+   */
+  input?: SeenRecord[];
   /** The output read with isolation.level=read_committed. */
   committed: SeenRecord[];
   /** The output read with isolation.level=read_uncommitted. */
@@ -63,10 +70,29 @@ export function checkHistory(h: History): Violations {
     offsetMismatches: [],
     epochRegressions: [],
   };
-  const expected = new Map<string, AckedInput>();
-  for (const a of h.acked) expected.set(h.transform(a.value), a);
+  // Per input value: its key and its rank among that key's inputs, in input offset order.
+  const input =
+    h.input ??
+    h.acked.map((a, i) => ({ partition: 0, offset: i, key: a.key, value: a.value }) satisfies SeenRecord);
+  const expected = new Map<string, { key: string; value: string; rank: number; copies: number }>();
+  const perKey = new Map<string, number>();
+  for (const r of [...input].sort((a, b) => a.partition - b.partition || a.offset - b.offset)) {
+    const out = h.transform(r.value);
+    const e = expected.get(out);
+    if (e) {
+      e.copies++; // the input itself holds it twice: so may the output
+      continue;
+    }
+    const rank = perKey.get(r.key) ?? 0;
+    perKey.set(r.key, rank + 1);
+    expected.set(out, { key: r.key, value: r.value, rank, copies: 1 });
+  }
+  const inInput = new Set(input.map((r) => r.value));
+  for (const a of h.acked) {
+    if (!inInput.has(a.value)) v.losses.push(`${a.value} (acknowledged, not in the input topic)`);
+  }
   const counts = new Map<string, number>();
-  const lastSeq = new Map<string, number>();
+  const lastRank = new Map<string, { rank: number; value: string }>();
   const byPartitionOffset = new Map(h.uncommitted.map((r) => [`${r.partition}@${r.offset}`, r]));
 
   for (const r of [...h.committed].sort((a, b) => a.partition - b.partition || a.offset - b.offset)) {
@@ -75,22 +101,23 @@ export function checkHistory(h: History): Violations {
     if (!u || u.value !== r.value) v.abortedVisible.push(`${r.partition}@${r.offset} ${r.value}`);
     const src = expected.get(r.value);
     if (!src) {
-      v.mismatches.push(`${r.partition}@${r.offset} ${r.value} is no transform of an acknowledged input`);
+      v.mismatches.push(`${r.partition}@${r.offset} ${r.value} is no transform of an input`);
       continue;
     }
     if (r.key !== src.key)
       v.mismatches.push(`${r.partition}@${r.offset} ${r.value}: key ${r.key}, input key ${src.key}`);
     counts.set(r.value, (counts.get(r.value) ?? 0) + 1);
-    // Per key, sequences come in order with no repeat (a gap shows up as a loss below).
-    const prev = lastSeq.get(src.key);
-    if (prev !== undefined && src.seq <= prev)
-      v.orderViolations.push(`${src.key}: seq ${src.seq} after ${prev}`);
-    lastSeq.set(src.key, Math.max(prev ?? -1, src.seq));
+    // Per key, outputs come in the input's order with no repeat (a gap shows up as a loss below).
+    const prev = lastRank.get(src.key);
+    if (prev !== undefined && src.rank <= prev.rank)
+      v.orderViolations.push(`${src.key}: ${src.value} after ${prev.value}`);
+    if (prev === undefined || src.rank > prev.rank)
+      lastRank.set(src.key, { rank: src.rank, value: src.value });
   }
-  for (const [out, a] of expected) {
+  for (const [out, e] of expected) {
     const n = counts.get(out) ?? 0;
-    if (n === 0) v.losses.push(a.value);
-    else if (n > 1) v.duplicates.push(`${a.value} x${n}`);
+    if (n < e.copies) v.losses.push(e.value);
+    else if (n > e.copies) v.duplicates.push(`${e.value} x${n}`);
   }
   for (const [p, end] of Object.entries(h.inputEnd)) {
     const c = h.pipelineCommitted[Number(p)] ?? -1;

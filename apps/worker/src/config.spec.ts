@@ -7,6 +7,13 @@ describe('worker loadConfig', () => {
     expect(c.controllerAddr).toBe('127.0.0.1:50051');
     expect(c.workerId).toBe(`${c.host}-1234`);
     expect(c.capacity).toBe(8);
+    expect(c.transactionTimeoutMs).toBe(30_000);
+  });
+  it('reads the transaction timeout', () => {
+    expect(loadConfig({ WORKER_TRANSACTION_TIMEOUT_MS: '5000' }).transactionTimeoutMs).toBe(5_000);
+    expect(() => loadConfig({ WORKER_TRANSACTION_TIMEOUT_MS: '10' })).toThrow(
+      /WORKER_TRANSACTION_TIMEOUT_MS/,
+    );
   });
   it('names the bad variable', () => {
     expect(() => loadConfig({ WORKER_CAPACITY: '0' })).toThrow(/WORKER_CAPACITY/);

@@ -14,6 +14,8 @@ const Env = z.object({
   TRANSFORMS_DIR: z.string().optional(),
   /** Port of the worker's own `/metrics` and `/healthz`; 0 picks a free one (logged). @default 0 */
   WORKER_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+  /** Kafka `transaction.timeout.ms` of each task's transactional producer. @default 30000 */
+  WORKER_TRANSACTION_TIMEOUT_MS: z.coerce.number().int().min(1000).default(30_000),
 });
 
 export interface WorkerConfig {
@@ -24,6 +26,7 @@ export interface WorkerConfig {
   capacity: number;
   transformsDir?: string;
   httpPort: number;
+  transactionTimeoutMs: number;
 }
 
 /** Parses and validates the worker's environment; throws naming the bad variable. */
@@ -45,5 +48,6 @@ export function loadConfig(env: NodeJS.ProcessEnv, pid = process.pid): WorkerCon
     capacity: e.WORKER_CAPACITY,
     transformsDir: e.TRANSFORMS_DIR,
     httpPort: e.WORKER_HTTP_PORT,
+    transactionTimeoutMs: e.WORKER_TRANSACTION_TIMEOUT_MS,
   };
 }

@@ -42,6 +42,8 @@ export class TaskSupervisor {
     private readonly send: (m: WorkerMessage) => void,
     private readonly log: (m: string) => void,
     private readonly metrics?: WorkerMetrics,
+    /** Kafka `transaction.timeout.ms` of the tasks' producers (EosTask's default when unset). */
+    private readonly transactionTimeoutMs?: number,
   ) {}
 
   /** What runs now, for Hello after a reconnect. */
@@ -134,6 +136,8 @@ export class TaskSupervisor {
       outputTopic: a.outputTopic,
       deadLetterTopic: a.deadLetterTopic || undefined,
       transactionalId: a.transactionalId,
+      // Only when set: EosTask's own default applies otherwise (an explicit undefined would override it).
+      ...(this.transactionTimeoutMs !== undefined ? { transactionTimeoutMs: this.transactionTimeoutMs } : {}),
       consumerGroup: a.consumerGroup,
       transform,
       transformId,

@@ -40,7 +40,14 @@ export function createWorkerApp(config: WorkerConfig, hooks: { onDrained?: () =>
       const registry = new TransformRegistry(BUILTIN_TRANSFORMS);
       if (config.transformsDir)
         for (const d of await loadTransformsDir(config.transformsDir)) registry.register(d);
-      supervisor = new TaskSupervisor(kafka, registry, (m) => session?.send(m), log, metrics);
+      supervisor = new TaskSupervisor(
+        kafka,
+        registry,
+        (m) => session?.send(m),
+        log,
+        metrics,
+        config.transactionTimeoutMs,
+      );
       const sup = supervisor;
       session = new SessionClient({
         address: config.controllerAddr,

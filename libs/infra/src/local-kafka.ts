@@ -90,6 +90,18 @@ export function ensureKafkaJars(): void {
 
 export const kafkaClasspath = () => `${LIBS_DIR}/*`;
 
+/**
+ * A cluster id in Kafka's Uuid text form (16 random bytes, URL-safe base64 without padding).
+ * Like Kafka's own `Uuid.randomUuid`, never one starting with '-': StorageTool would take it
+ * for an option and refuse to format (1 start in 64 failed that way).
+ */
+export function newClusterId(random: () => Buffer = () => randomBytes(16)): string {
+  for (;;) {
+    const id = random().toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
+
 function serverProperties(r: Resolved, logDirs: string): string {
   const listeners = [`PLAINTEXT://127.0.0.1:${r.port}`, `CONTROLLER://127.0.0.1:${r.controllerPort}`];
   const advertised = [`PLAINTEXT://127.0.0.1:${r.port}`];
@@ -180,8 +192,7 @@ export async function startKafka(options: LocalKafkaOptions = {}): Promise<Kafka
   fs.mkdirSync(p.logDirs, { recursive: true });
   fs.writeFileSync(p.configFile, serverProperties(r, p.logDirs));
   if (!fs.existsSync(path.join(p.logDirs, 'meta.properties'))) {
-    // Kafka's Uuid text form: 16 random bytes, URL-safe base64 without padding.
-    const clusterId = randomBytes(16).toString('base64url');
+    const clusterId = newClusterId();
     execFileSync(
       'java',
       [

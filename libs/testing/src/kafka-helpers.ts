@@ -51,13 +51,14 @@ export interface ReadRecord {
 export function readTopic(
   topic: string,
   isolation: 'read_committed' | 'read_uncommitted' = 'read_committed',
+  brokers: string[] = testBrokers(),
 ): Promise<ReadRecord[]> {
   // Fields separated by \x1f, records by \x1e; headers as k=v pairs separated by commas.
   const fmt = '%p\x1f%o\x1f%k\x1f%s\x1f%h\x1e';
   const args = [
     '-C',
     '-b',
-    testBrokers().join(','),
+    brokers.join(','),
     '-t',
     topic,
     '-o',
