@@ -142,7 +142,7 @@ export class RolloutQueue {
     return rec.id;
   }
 
-  /** Pause, resume or abort: recorded durably; the job applies it at its next check. */
+  /** Pause, resume or abort: recorded durably; the job applies it within one poll (mid-gate too). */
   async request(id: string, what: 'PAUSE' | 'RESUME' | 'ABORT'): Promise<Rollout> {
     const r = this.fleet.getRolloutRecord(id);
     if (isFinishedRollout(r.state)) throw failedPrecondition(`rollout ${id} is ${r.state} already`);

@@ -104,12 +104,22 @@ export async function runRollout(
     log(`rollout ${id}: step ${r.step}: moved task(s) ${batch.join(',')}`);
 
     // Health gate.
-    const started = Date.now();
+    let started = Date.now();
     let verdict: { passed: boolean; reason: string } | undefined;
     const idleSince = new Map<number, number>();
     let lagCheckedAt = 0;
     while (!verdict) {
-      if (fleet.getRolloutRecord(id).requested === 'ABORT') break;
+      const requested = fleet.getRolloutRecord(id).requested;
+      if (requested === 'ABORT') break;
+      if (requested === 'PAUSE') {
+        // Paused mid-gate: the rollout stops where it is at once (no further step, no verdict)
+        // and, once resumed, judges this step afresh.
+        if ((await checkRequests()) === 'abort') break;
+        started = Date.now();
+        idleSince.clear();
+        lagCheckedAt = 0;
+        continue;
+      }
       const health = batch.map((t) => ({ t, h: fleet.taskHealth(r.pipeline, t) }));
       // Tasks on the new version without enough commits: idle (lag 0) ones are judged by their lag.
       if (Date.now() - lagCheckedAt >= 500) {
