@@ -11,6 +11,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { EosTask, createKafkaJsPort } from '@eos/eos-core';
 import { identityV1 } from '@eos/transforms';
 import { startKafka, stopKafka } from '@eos/infra';
+import { benchEnv } from './lib/infra';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -111,7 +112,9 @@ async function runOnce(kafka: Kafka, brokers: string[], mode: Mode, tag: string)
 }
 
 async function main(): Promise<void> {
-  const k = await startKafka();
+  // The broker at KAFKA_BROKERS (started on its port when nothing answers there).
+  const port = Number(benchEnv().brokers[0]?.split(':')[1] ?? 9092);
+  const k = await startKafka({ port });
   const kafka = new Kafka({ clientId: 'bench', brokers: k.brokers, logLevel: logLevel.NOTHING });
   const results: RunResult[] = [];
   try {
@@ -125,7 +128,7 @@ async function main(): Promise<void> {
       }
     }
   } finally {
-    if (k.startedNow) await stopKafka();
+    if (k.startedNow) await stopKafka({ port });
   }
   const median = (mode: Mode, f: (r: RunResult) => number) =>
     pct(results.filter((r) => r.mode === mode).map(f), 50);
