@@ -1,0 +1,12 @@
+/** Percentiles for the benchmark reports. */
+
+/** The p-th percentile (nearest rank) of `xs`; NaN when empty. */
+export function pct(xs: readonly number[], p: number): number {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  // The epsilon keeps 99.9% of 1000 at rank 999 (floating point makes it 999.0000000000001).
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length - 1e-9) - 1))]!;
+}
+
+/** The median of `xs`; NaN when empty. */
+export const median = (xs: readonly number[]): number => pct(xs, 50);
