@@ -58,6 +58,7 @@ const CFG = quick
   ? {
       records: 50_000,
       units: [1, 2, 3],
+      startWarmMs: 5_000,
       warmMs: 1_500,
       measureMs: 4_000,
       graceMs: 4_000,
@@ -67,6 +68,7 @@ const CFG = quick
   : {
       records: 500_000,
       units: [1, 2, 3],
+      startWarmMs: 10_000,
       warmMs: 5_000,
       measureMs: 15_000,
       graceMs: 30_000,

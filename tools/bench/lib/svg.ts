@@ -61,7 +61,7 @@ export function lineChart(o: LineChartOptions): string {
   let yTicks: number[];
   let yOf: (y: number) => number;
   if (o.logY) {
-    const lo = Math.floor(Math.log10(Math.min(...ys, 1)));
+    const lo = Math.floor(Math.log10(ys.length ? Math.min(...ys) : 1));
     const hi = Math.max(lo + 1, Math.ceil(Math.log10(Math.max(...ys, 10))));
     yTicks = [];
     for (let e = lo; e <= hi; e++) yTicks.push(10 ** e);
