@@ -5,7 +5,7 @@
  * docs/benchmarks.md and docs/bench/*.svg.
  *
  *   npm run bench [-- --quick] [--only ceiling,throughput,latency,failover,drain,scale] [--units 1,2,3]
- *     [--docs|--no-docs]
+ *     [--max-rate N] [--docs|--no-docs]
  *
  * Scenarios, each on fresh topics (6 partitions, 1 KB values): the broker's ceiling (Kafka's
  * producer and consumer perf tools); our fleet (identity, 6 tasks) exactly-once and at-least-once
@@ -162,7 +162,10 @@ async function main(): Promise<void> {
               `throughput ${label} x${units}: ${r.recordsPerSec} rec/s, ${r.cpuMsPer1k} CPU ms/1k, RSS ${r.peakRssMiB.join('/')} MiB`,
             );
           });
-    const max = ourMax(results);
+    // --max-rate N (with --only latency, for a look): the rates without a throughput run.
+    const max = args.includes('--max-rate')
+      ? { rate: Number(args[args.indexOf('--max-rate') + 1]), units: CFG.units[CFG.units.length - 1] ?? 1 }
+      : ourMax(results);
     if (want('latency'))
       await attempt('latency', async () => {
         if (!max) throw new Error('no exactly-once throughput of ours to take the rates from');

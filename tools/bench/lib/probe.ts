@@ -96,7 +96,6 @@ export class ProbeProducer {
   private readonly p: ProbeProcess;
   /** Records acknowledged so far. */
   sent = 0;
-  private rateAt = { t: Date.now(), sent: 0 };
 
   constructor(brokers: string[], topic: string, partitions: number, valueBytes: number) {
     this.p = new ProbeProcess(['produce', brokers.join(','), topic, String(partitions), String(valueBytes)]);
@@ -113,13 +112,12 @@ export class ProbeProducer {
 
   setRate(recordsPerSec: number): void {
     this.p.send(`rate ${Math.round(recordsPerSec)}`);
-    this.rateAt = { t: Date.now(), sent: this.sent };
   }
 
-  /** Records/s acknowledged since the last `setRate`. */
-  achievedRate(): number {
-    const s = (Date.now() - this.rateAt.t) / 1000;
-    return s > 0 ? (this.sent - this.rateAt.sent) / s : 0;
+  /** Records stamped with a produce time in [from, to) and acknowledged by the broker. */
+  async count(from: number, to: number): Promise<number> {
+    const l = await this.p.line(`count ${from} ${to} `, `count ${from} ${to}`);
+    return Number(l.split(' ')[3]);
   }
 
   stop(): Promise<void> {

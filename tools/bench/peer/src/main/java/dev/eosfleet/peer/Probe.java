@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Properties;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -27,7 +28,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * time ms>:` padded to the value size; both systems copy them unchanged (identity).
  *
  * <pre>
- * Probe produce BROKERS TOPIC PARTITIONS VALUE_BYTES   stdin: "rate N" (records/s); prints "sent TOTAL MS" every 200 ms
+ * Probe produce BROKERS TOPIC PARTITIONS VALUE_BYTES   stdin: "rate N" (records/s); prints "sent TOTAL MS" every 200 ms;
+ *   "count FROM TO" -> "count FROM TO N" (records stamped in [FROM, TO) and acknowledged)
  * Probe read BROKERS TOPIC                              read_committed from the start of every partition; stdin:
  *   "window FROM TO"  -> "window FROM TO COUNT P50 P99 P999" (latency = read - produce, records produced in [FROM, TO))
  *   "first SINCE P,P" -> "first SINCE P:READ_MS ..." (earliest read of a record of P produced after SINCE; -1: none yet)
@@ -56,6 +58,9 @@ public final class Probe {
 
   // ---- produce ----
 
+  /** Acknowledged records by the produce time stamped in them. */
+  private static final TreeMap<Long, Long> ackedByStamp = new TreeMap<>();
+
   private static volatile long rate = 0;
   private static volatile long rateSince = System.currentTimeMillis();
   private static volatile long sentAtRate = 0;
@@ -73,7 +78,16 @@ public final class Probe {
           () -> {
             try (BufferedReader in = stdin()) {
               for (String line; (line = in.readLine()) != null; ) {
-                if (line.startsWith("rate ")) {
+                if (line.startsWith("count ")) {
+                  String[] c = line.trim().split(" ");
+                  long from = Long.parseLong(c[1]);
+                  long to = Long.parseLong(c[2]);
+                  long total = 0;
+                  synchronized (ackedByStamp) {
+                    for (long v : ackedByStamp.subMap(from, to).values()) total += v;
+                  }
+                  System.out.println("count " + from + " " + to + " " + total);
+                } else if (line.startsWith("rate ")) {
                   long n = Long.parseLong(line.substring(5).trim());
                   synchronized (Probe.class) {
                     rate = n;
@@ -116,7 +130,12 @@ public final class Probe {
           producer.send(
               new ProducerRecord<>(topic, part, null, value(part, now, valueBytes)),
               (md, err) -> {
-                if (err == null) acked.incrementAndGet();
+                if (err == null) {
+                  acked.incrementAndGet();
+                  synchronized (ackedByStamp) {
+                    ackedByStamp.merge(now, 1L, Long::sum);
+                  }
+                }
               });
           queued.incrementAndGet();
         }
