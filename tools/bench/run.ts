@@ -5,7 +5,10 @@
  * docs/benchmarks.md and docs/bench/*.svg.
  *
  *   npm run bench [-- --quick] [--only ceiling,throughput,latency,failover,drain,scale] [--units 1,2,3]
- *     [--max-rate N] [--docs|--no-docs]
+ *     [--rounds N] [--max-rate N] [--docs|--no-docs]
+ *
+ * `--rounds N` repeats the throughput scenarios N times (order reversed every other round); the
+ * tables list every round, the ratios and plots use the median per system and unit count.
  *
  * Scenarios, each on fresh topics (6 partitions, 1 KB values): the broker's ceiling (Kafka's
  * producer and consumer perf tools); our fleet (identity, 6 tasks) exactly-once and at-least-once
@@ -75,6 +78,7 @@ const CFG = quick
       failoverRuns: 3,
       drainRuns: 3,
     };
+const ROUNDS = args.includes('--rounds') ? Number(args[args.indexOf('--rounds') + 1]) : 1;
 if (args.includes('--units')) CFG.units = (args[args.indexOf('--units') + 1] ?? '').split(',').map(Number);
 /** The fleet's linger (BatchingOptions default) = the peer's commit.interval.ms. */
 const COMMIT_MS = 100;
@@ -111,7 +115,14 @@ async function main(): Promise<void> {
     at: new Date().toISOString(),
     quick,
     machine: machineInfo(),
-    config: { ...CFG, commitMs: COMMIT_MS, partitions: PARTITIONS, valueBytes: 1024, brokers: env.brokers },
+    config: {
+      ...CFG,
+      rounds: ROUNDS,
+      commitMs: COMMIT_MS,
+      partitions: PARTITIONS,
+      valueBytes: 1024,
+      brokers: env.brokers,
+    },
     command: `npm run bench${quick ? ' -- --quick' : ''}`,
     throughput: [],
     latency: [],
@@ -148,20 +159,24 @@ async function main(): Promise<void> {
         );
       });
     if (want('throughput'))
-      for (const units of CFG.units)
-        // Interleaved per unit count, so drift on a shared machine hits every system alike.
-        for (const [label, make] of [
-          ['eos-fleet exactly-once', fleet('exactly-once')],
-          ['eos-fleet at-least-once', fleet('at-least-once')],
-          ['Kafka Streams exactly-once', peer],
-        ] as const)
-          await attempt(`throughput ${label} x${units}`, async () => {
-            const r = await runThroughput(admin, env.brokers, make, units, CFG.records);
-            results.throughput.push(r);
-            log(
-              `throughput ${label} x${units}: ${r.recordsPerSec} rec/s, ${r.cpuMsPer1k} CPU ms/1k, RSS ${r.peakRssMiB.join('/')} MiB`,
-            );
-          });
+      for (let round = 1; round <= ROUNDS; round++)
+        for (const units of CFG.units) {
+          // Interleaved per unit count (and the order reversed every other round), so drift on a
+          // shared machine hits every system alike.
+          const systems = [
+            ['eos-fleet exactly-once', fleet('exactly-once')],
+            ['eos-fleet at-least-once', fleet('at-least-once')],
+            ['Kafka Streams exactly-once', peer],
+          ] as const;
+          for (const [label, make] of round % 2 ? systems : [...systems].reverse())
+            await attempt(`throughput ${label} x${units} round ${round}`, async () => {
+              const r = { ...(await runThroughput(admin, env.brokers, make, units, CFG.records)), round };
+              results.throughput.push(r);
+              log(
+                `throughput ${label} x${units}: ${r.recordsPerSec} rec/s, ${r.cpuMsPer1k} CPU ms/1k, RSS ${r.peakRssMiB.join('/')} MiB`,
+              );
+            });
+        }
     // --max-rate N (with --only latency, for a look): the rates without a throughput run.
     const max = args.includes('--max-rate')
       ? { rate: Number(args[args.indexOf('--max-rate') + 1]), units: CFG.units[CFG.units.length - 1] ?? 1 }

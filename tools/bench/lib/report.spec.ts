@@ -85,9 +85,21 @@ describe('report', () => {
     expect(h['latency p99 at 50% load, Kafka Streams']).toBe('n/a ms');
     expect(h['failover median, Kafka Streams (defaults)']).toBe('43000 ms');
   });
+  it('takes the median over rounds for the ratios', () => {
+    const eos = results.throughput[0]!;
+    const rounds = {
+      ...results,
+      throughput: [
+        ...results.throughput,
+        { ...eos, round: 2, recordsPerSec: 30_000 },
+        { ...eos, round: 3, recordsPerSec: 10_000 },
+      ],
+    };
+    expect(Object.fromEntries(headline(rounds))['EOS / at-least-once throughput, 1 worker(s)']).toBe('0.80');
+  });
   it('renders the tables, the commands and a generic table for the controller-scale JSON', () => {
     const md = renderMarkdown({ ...results, controllerScale: { workers: 1000, p99AssignMs: 12 } }, 'bench');
-    expect(md).toContain('| eos-fleet exactly-once | 1 | 1,000 | 1.00 | 20,000 | 30.0 | 200 | 30,000 |');
+    expect(md).toContain('| eos-fleet exactly-once | 1 | 1 | 1,000 | 1.00 | 20,000 | 30.0 | 200 | 30,000 |');
     expect(md).toContain('    java ... ProducerPerformance');
     expect(md).toContain('| workers | 1000 |');
     expect(md).toContain('![throughput vs workers](bench/throughput.svg)');

@@ -87,6 +87,8 @@ async function waitCommitted(admin: Admin, sys: SystemUnderTest, n: number, what
 
 export interface ThroughputResult {
   system: string;
+  /** Round of the run (`--rounds`), from 1. */
+  round?: number;
   units: number;
   records: number;
   seconds: number;

@@ -1,4 +1,12 @@
-import { pct } from './stats';
+import { median, pct } from './stats';
+
+describe('median', () => {
+  it('takes the middle value, or the mean of the middle two', () => {
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    expect(median([])).toBeNaN();
+  });
+});
 
 describe('pct', () => {
   it('takes the nearest rank', () => {
