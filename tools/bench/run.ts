@@ -5,10 +5,11 @@
  * docs/benchmarks.md and docs/bench/*.svg.
  *
  *   npm run bench [-- --quick] [--only ceiling,throughput,latency,failover,drain,scale] [--units 1,2,3]
- *     [--rounds N] [--max-rate N] [--docs|--no-docs]
+ *     [--rounds N] [--max-rate N] [--docs|--no-docs] [--report]
  *
  * `--rounds N` repeats the throughput scenarios N times (order reversed every other round); the
  * tables list every round, the ratios and plots use the median per system and unit count.
+ * `--report` renders tools/bench/results/bench.json again (tables, plots, docs) without running.
  *
  * Scenarios, each on fresh topics (6 partitions, 1 KB values): the broker's ceiling (Kafka's
  * producer and consumer perf tools); our fleet (identity, 6 tasks) exactly-once and at-least-once
@@ -55,7 +56,6 @@ const only = args.includes('--only')
   ? new Set((args[args.indexOf('--only') + 1] ?? '').split(','))
   : undefined;
 const want = (s: string) => !only || only.has(s);
-const writeDocs = args.includes('--docs') || (!quick && !args.includes('--no-docs'));
 
 const CFG = quick
   ? {
@@ -103,6 +103,11 @@ function ensureBuilt(): void {
 }
 
 async function main(): Promise<void> {
+  if (args.includes('--report')) {
+    // Tables, plots and the docs section again from the last results, without running anything.
+    report(JSON.parse(fs.readFileSync(path.join(RESULTS, 'bench.json'), 'utf8')) as BenchResults);
+    return;
+  }
   const started = Date.now();
   ensureBuilt();
   if (want('throughput') || want('latency') || want('failover')) ensurePeerBuilt();
@@ -249,6 +254,8 @@ async function main(): Promise<void> {
 }
 
 function report(r: BenchResults): void {
+  // A full run refreshes the docs; a quick one only tools/bench/results/ (unless told otherwise).
+  const writeDocs = args.includes('--docs') || (!r.quick && !args.includes('--no-docs'));
   fs.mkdirSync(RESULTS, { recursive: true });
   fs.writeFileSync(path.join(RESULTS, 'bench.json'), JSON.stringify(r, null, 2));
   const svgDir = writeDocs ? path.join(REPO_ROOT, 'docs/bench') : RESULTS;
