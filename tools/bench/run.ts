@@ -7,7 +7,7 @@
  *   npm run bench [-- --quick] [--only ceiling,throughput,latency,failover,drain,scale] [--units 1,2,3]
  *     [--rounds N] [--max-rate N] [--docs|--no-docs] [--report]
  *
- * `--rounds N` repeats the throughput scenarios N times (order reversed every other round); the
+ * `--rounds N` (default 2, quick 1) runs the throughput scenarios N times (order reversed every other round); the
  * tables list every round, the ratios and plots use the median per system and unit count.
  * `--report` renders tools/bench/results/bench.json again (tables, plots, docs) without running.
  *
@@ -78,7 +78,8 @@ const CFG = quick
       failoverRuns: 3,
       drainRuns: 3,
     };
-const ROUNDS = args.includes('--rounds') ? Number(args[args.indexOf('--rounds') + 1]) : 1;
+/** Throughput rounds: 2 in a full run (single runs swing by tens of percent on a shared machine). */
+const ROUNDS = args.includes('--rounds') ? Number(args[args.indexOf('--rounds') + 1]) : quick ? 1 : 2;
 if (args.includes('--units')) CFG.units = (args[args.indexOf('--units') + 1] ?? '').split(',').map(Number);
 /** The fleet's linger (BatchingOptions default) = the peer's commit.interval.ms. */
 const COMMIT_MS = 100;
@@ -128,7 +129,7 @@ async function main(): Promise<void> {
       valueBytes: 1024,
       brokers: env.brokers,
     },
-    command: `npm run bench${quick ? ' -- --quick' : ''}`,
+    command: `npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}`,
     throughput: [],
     latency: [],
     failover: [],
