@@ -9,7 +9,8 @@
  * restarted process -> every task PROCESSING and every worker ACTIVE again.
  */
 import { TaskState, WorkerState, type GetPipelineStatusResponse, type ListWorkersResponse } from '@eos/proto';
-import { startBenchLoad } from './load';
+import { benchStack } from './lib/fleet';
+import { startBenchLoad } from './lib/load';
 import { TestStack, percentile, until } from '@eos/testing';
 
 const args = process.argv.slice(2);
@@ -21,7 +22,7 @@ async function main(): Promise<void> {
   const bench = await startBenchLoad({ prefix: 'failover', partitions: 6, perSend: 60, valueBytes: 100 });
   const name = bench.name;
 
-  const stack = new TestStack({ leaseMs: LEASE });
+  const stack = benchStack(bench.env, { leaseMs: LEASE });
   const status = () => stack.call<{ name: string }, GetPipelineStatusResponse>('getPipelineStatus', { name });
   const allProcessing = async () => {
     const s = await status();

@@ -7,8 +7,9 @@
  *   npx tsx tools/bench/rollout.ts [--runs 3]
  */
 import { Rollout_State, TaskState, type GetPipelineStatusResponse, type Rollout } from '@eos/proto';
-import { startBenchLoad } from './load';
-import { TestStack, percentile, until } from '@eos/testing';
+import { benchStack } from './lib/fleet';
+import { startBenchLoad } from './lib/load';
+import { percentile, until } from '@eos/testing';
 
 const args = process.argv.slice(2);
 const RUNS = args.includes('--runs') ? Number(args[args.indexOf('--runs') + 1]) : 3;
@@ -16,7 +17,7 @@ const RUNS = args.includes('--runs') ? Number(args[args.indexOf('--runs') + 1]) 
 async function main(): Promise<void> {
   const bench = await startBenchLoad({ prefix: 'rollout', partitions: 6, perSend: 300, valueBytes: 1024 });
   const name = bench.name;
-  const stack = new TestStack({ leaseMs: 3000 });
+  const stack = benchStack(bench.env, { leaseMs: 3000 });
   const handoffs: number[] = [];
   const fulls: number[] = [];
   let n = 0;

@@ -1,6 +1,11 @@
 import * as grpc from '@grpc/grpc-js';
 import { Kafka, logLevel } from 'kafkajs';
-import { AdminServiceClient, type CreatePipelineRequest, type CreatePipelineResponse } from '@eos/proto';
+import {
+  AdminServiceClient,
+  DeliveryGuarantee,
+  type CreatePipelineRequest,
+  type CreatePipelineResponse,
+} from '@eos/proto';
 import { waitFor } from '@eos/infra';
 
 export interface DemoOptions {
@@ -36,6 +41,7 @@ export async function setupDemo(o: DemoOptions): Promise<void> {
       transform: { name: 'suffix', version: 1, config: { suffix: '|demo' } },
       deadLetterTopic: 'demo.dlq',
       batching: undefined,
+      guarantee: DeliveryGuarantee.EXACTLY_ONCE,
     },
   };
   let created = false;

@@ -1,5 +1,5 @@
 import { FakeKafka } from '@eos/eos-core/testing';
-import type { Assign, WorkerMessage } from '@eos/proto';
+import { DeliveryGuarantee, type Assign, type WorkerMessage } from '@eos/proto';
 import { BUILTIN_TRANSFORMS, TransformRegistry } from '@eos/transforms';
 import { TaskSupervisor } from './task-supervisor';
 
@@ -30,6 +30,7 @@ const assign = (epoch: number, specVersion = 1): Assign => ({
   specVersion,
   paused: false,
   batching: { maxRecords: 0, maxBytes: 0, lingerMs: 5 },
+  guarantee: DeliveryGuarantee.DELIVERY_GUARANTEE_UNSPECIFIED,
 });
 const kinds = (sent: WorkerMessage[]) => sent.map((m) => m.body?.$case);
 

@@ -1,5 +1,6 @@
 import { EosTask, describeError, type KafkaPort } from '@eos/eos-core';
 import {
+  DeliveryGuarantee,
   LossReason,
   type Assign,
   type Revoke,
@@ -151,6 +152,7 @@ export class TaskSupervisor {
         : undefined,
       outputHeaders: { 'eos.spec-version': String(a.specVersion), 'eos.transform': transformId },
       startPaused: a.paused,
+      mode: a.guarantee === DeliveryGuarantee.AT_LEAST_ONCE ? 'at-least-once' : 'exactly-once',
     });
     const r: Running = { task, epoch: a.epoch, specVersion: a.specVersion, ref: a.task, leaving: false };
     this.tasks.set(key, r);

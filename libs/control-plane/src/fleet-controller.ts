@@ -37,6 +37,8 @@ import type {
 } from './ports';
 import {
   consumerGroupOf,
+  guaranteeOf,
+  guaranteeToProto,
   taskPartitions,
   transactionalIdOf,
   validateSpec,
@@ -601,6 +603,8 @@ export class FleetController extends EventEmitter<FleetEvents> {
         throw invalid('spec.outputTopic', `cannot change in an update (is "${p.spec.outputTopic}")`);
       if (v.tasks !== p.spec.tasks)
         throw invalid('spec.tasks', `cannot change in an update (is ${p.spec.tasks})`);
+      if (v.guarantee !== guaranteeOf(p.spec))
+        throw invalid('spec.guarantee', `cannot change in an update (is ${guaranteeOf(p.spec)})`);
       if (p.rollout)
         throw failedPrecondition(`pipeline ${name} has a rollout in progress (${p.rollout}); one at a time`);
       if (p.deleting || p.state === 'STOPPED')
@@ -1086,6 +1090,7 @@ export class FleetController extends EventEmitter<FleetEvents> {
       specVersion: t.specVersion,
       paused: p.state === 'PAUSED',
       batching: spec.batching,
+      guarantee: guaranteeToProto(guaranteeOf(spec)),
     };
     this.sendTo(t.owner, { body: { $case: 'assign', value: a } });
   }
@@ -1205,6 +1210,7 @@ export class FleetController extends EventEmitter<FleetEvents> {
       },
       deadLetterTopic: p.spec.deadLetterTopic,
       batching: p.spec.batching,
+      guarantee: guaranteeToProto(guaranteeOf(p.spec)),
     };
     return {
       spec,

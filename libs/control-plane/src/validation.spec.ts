@@ -1,6 +1,7 @@
+import { DeliveryGuarantee } from '@eos/proto';
 import { BUILTIN_TRANSFORMS, TransformRegistry } from '@eos/transforms';
 import { ControlError } from './errors';
-import { taskPartitions, validateSpec, type SpecInput } from './validation';
+import { guaranteeOf, guaranteeToProto, taskPartitions, validateSpec, type SpecInput } from './validation';
 
 const registry = new TransformRegistry(BUILTIN_TRANSFORMS);
 const base: SpecInput = {
@@ -32,6 +33,22 @@ describe('validateSpec', () => {
     const v = check({})();
     expect(v.batching).toEqual({ maxRecords: 5000, maxBytes: 4 << 20, lingerMs: 100 });
     expect(check({ deadLetterTopic: '' })().deadLetterTopic).toBe('p1.dlq');
+    expect(v.guarantee).toBe('exactly-once');
+  });
+  it('reads the delivery guarantee: unspecified and EXACTLY_ONCE are exactly once', () => {
+    expect(check({ guarantee: DeliveryGuarantee.DELIVERY_GUARANTEE_UNSPECIFIED })().guarantee).toBe(
+      'exactly-once',
+    );
+    expect(check({ guarantee: DeliveryGuarantee.EXACTLY_ONCE })().guarantee).toBe('exactly-once');
+    expect(check({ guarantee: DeliveryGuarantee.AT_LEAST_ONCE })().guarantee).toBe('at-least-once');
+    expect(fieldOf(check({ guarantee: DeliveryGuarantee.UNRECOGNIZED }))).toBe('spec.guarantee');
+    expect(fieldOf(check({ guarantee: 7 as DeliveryGuarantee }))).toBe('spec.guarantee');
+  });
+  it('treats stored specs without a guarantee as exactly once and maps guarantees back to proto', () => {
+    expect(guaranteeOf({})).toBe('exactly-once');
+    expect(guaranteeOf({ guarantee: 'at-least-once' })).toBe('at-least-once');
+    expect(guaranteeToProto('at-least-once')).toBe(DeliveryGuarantee.AT_LEAST_ONCE);
+    expect(guaranteeToProto('exactly-once')).toBe(DeliveryGuarantee.EXACTLY_ONCE);
   });
   it.each<[string, Partial<SpecInput>, string]>([
     ['empty name', { name: '' }, 'spec.name'],

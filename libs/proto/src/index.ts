@@ -5,11 +5,14 @@
  */
 export {
   BatchingOptions,
+  DeliveryGuarantee,
   PartitionOffset,
   Pipeline,
   PipelineSpec,
   PipelineState,
   TransformRef,
+  deliveryGuaranteeFromJSON,
+  deliveryGuaranteeToJSON,
   pipelineStateFromJSON,
   pipelineStateToJSON,
 } from './gen/eos/v1/pipeline';

@@ -1,11 +1,13 @@
 import { Kafka, logLevel, type Admin } from 'kafkajs';
-import { startKafka, startRedis, stopKafka, stopRedis } from '@eos/infra';
 import { createTopic, uniqueName } from '@eos/testing';
+import { benchEnv, startBenchInfra, type BenchEnv } from './infra';
 
 export interface BenchLoad {
   /** Pipeline name; its input topic is `<name>.in`. */
   name: string;
   admin: Admin;
+  /** Broker, Redis and controller ports (KAFKA_BROKERS, REDIS_URL, CONTROLLER_*_PORT). */
+  env: BenchEnv;
   /** Stops the load and closes the clients. */
   stop(): Promise<void>;
 }
@@ -21,9 +23,12 @@ export async function startBenchLoad(o: {
   perSend: number;
   valueBytes: number;
 }): Promise<BenchLoad> {
-  const k = await startKafka();
-  const r = await startRedis();
-  const kafka = new Kafka({ clientId: `bench-${o.prefix}`, brokers: k.brokers, logLevel: logLevel.NOTHING });
+  const infra = await startBenchInfra(benchEnv());
+  const kafka = new Kafka({
+    clientId: `bench-${o.prefix}`,
+    brokers: infra.env.brokers,
+    logLevel: logLevel.NOTHING,
+  });
   const admin = kafka.admin();
   const name = uniqueName(o.prefix);
   try {
@@ -31,8 +36,7 @@ export async function startBenchLoad(o: {
     await createTopic(admin, `${name}.in`, o.partitions);
   } catch (err) {
     await admin.disconnect().catch(() => undefined);
-    if (r.startedNow) await stopRedis();
-    if (k.startedNow) await stopKafka();
+    await infra.stop();
     throw err;
   }
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
@@ -55,14 +59,14 @@ export async function startBenchLoad(o: {
   return {
     name,
     admin,
+    env: infra.env,
     async stop() {
       producing = false;
       await load.catch(() => undefined);
       await producer.disconnect();
       await admin.disconnect();
       // Whoever starts a process stops it: only what this run started.
-      if (r.startedNow) await stopRedis();
-      if (k.startedNow) await stopKafka();
+      await infra.stop();
     },
   };
 }

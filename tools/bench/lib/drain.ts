@@ -1,0 +1,73 @@
+/**
+ * Drain of a worker with 4 tasks under continuous load (8-partition identity pipeline on 2
+ * workers): per task, revoke -> committed and released (as the worker logs it), and the whole
+ * drain (DrainWorker -> process exit 0).
+ */
+import { TaskState, type GetPipelineStatusResponse } from '@eos/proto';
+import { until, type TestStack } from '@eos/testing';
+import { benchStack } from './fleet';
+import { startBenchLoad } from './load';
+
+export interface DrainResult {
+  /** Per task: revoke -> committed and released, ms. */
+  perTaskMs: number[];
+  /** Per run: DrainWorker -> worker exit 0, ms. */
+  wholeMs: number[];
+}
+
+export async function runDrain(o: { runs: number; log?: (line: string) => void }): Promise<DrainResult> {
+  const log = o.log ?? ((l: string) => console.log(l));
+  const bench = await startBenchLoad({ prefix: 'drain', partitions: 8, perSend: 400, valueBytes: 1024 });
+  const name = bench.name;
+  const stack = benchStack(bench.env, { leaseMs: 3000 });
+  const perTaskMs: number[] = [];
+  const wholeMs: number[] = [];
+  try {
+    await stack.startController();
+    let n = 0;
+    const live = new Map<string, ReturnType<TestStack['startWorker']>>();
+    for (let i = 0; i < 2; i++) live.set(`w${++n}`, stack.startWorker(`w${n}`));
+    await stack.call('createPipeline', {
+      spec: {
+        name,
+        inputTopic: `${name}.in`,
+        outputTopic: `${name}.out`,
+        tasks: 8,
+        transform: { name: 'identity', version: 1, config: {} },
+      },
+    });
+    for (let r = 0; r < o.runs; r++) {
+      const s = await until('the stack', async () => {
+        const st = await stack.call<{ name: string }, GetPipelineStatusResponse>('getPipelineStatus', {
+          name,
+        });
+        const owners = new Map<string, number>();
+        for (const t of st.tasks) owners.set(t.ownerWorkerId, (owners.get(t.ownerWorkerId) ?? 0) + 1);
+        return st.tasks.every((t) => t.state === TaskState.PROCESSING && t.recordsCommitted > 0) &&
+          [...owners.values()].every((c) => c === 4)
+          ? st
+          : undefined;
+      });
+      const victim = s.tasks[0]!.ownerWorkerId;
+      const proc = live.get(victim)!;
+      const before = proc.output.length;
+      const t0 = Date.now();
+      await stack.call('drainWorker', { workerId: victim });
+      const code = await proc.exit();
+      wholeMs.push(Date.now() - t0);
+      const times = [...proc.output.slice(before).matchAll(/task \S+ released in (\d+) ms/g)].map((m) =>
+        Number(m[1]),
+      );
+      perTaskMs.push(...times);
+      log(
+        `drain run ${r + 1}: drained ${victim} (exit ${code}) in ${wholeMs[wholeMs.length - 1]} ms; per task ${times.join(', ')} ms`,
+      );
+      live.delete(victim);
+      live.set(`w${++n}`, stack.startWorker(`w${n}`));
+    }
+  } finally {
+    await stack.stop();
+    await bench.stop();
+  }
+  return { perTaskMs, wholeMs };
+}

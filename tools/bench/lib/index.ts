@@ -1,0 +1,41 @@
+/** Shared pieces of the benchmarks (tools/bench/*.ts): environment, systems under test, scenarios, reports. */
+export { runDrain } from './drain';
+export type { DrainResult } from './drain';
+export { Fleet, benchStack, groupTotal } from './fleet';
+export type { Guarantee, SystemUnderTest } from './fleet';
+export { benchEnv, machineInfo, startBenchInfra } from './infra';
+export type { BenchEnv, BenchInfra } from './infra';
+export { consumerPerf, producerPerf } from './kafka-perf';
+export type { ConsumerPerfResult, ProducerPerfResult } from './kafka-perf';
+export { startBenchLoad } from './load';
+export type { BenchLoad } from './load';
+export { dec, int, mdTable, ratio } from './markdown';
+export { PEER_COMMAND, StreamsPeer, ensurePeerBuilt } from './peer';
+export { ProcSampler, cpuMs, rssBytes } from './proc-stats';
+export { ProbeProducer, ProbeReader } from './probe';
+export type { WindowStats } from './probe';
+export { median, pct } from './stats';
+export {
+  PEER_EOS,
+  OURS_ALO,
+  OURS_EOS,
+  headline,
+  latencySvg,
+  ourMax,
+  renderMarkdown,
+  throughputSvg,
+} from './report';
+export type { BenchResults } from './report';
+export {
+  PARTITIONS,
+  VALUE_BYTES,
+  dropTopics,
+  freshTopics,
+  runCeiling,
+  runFailover,
+  runLatency,
+  runThroughput,
+} from './scenarios';
+export type { CeilingResult, FailoverResult, LatencyResult, ThroughputResult, Topics } from './scenarios';
+export { lineChart, niceStep } from './svg';
+export type { LineChartOptions, Series } from './svg';

@@ -1,0 +1,73 @@
+/** Where the benchmarks run: the broker, Redis and controller ports from the apps' own variables. */
+import { spawnSync } from 'node:child_process';
+import * as os from 'node:os';
+import { startKafka, startRedis, stopKafka, stopRedis } from '@eos/infra';
+
+export interface BenchEnv {
+  brokers: string[];
+  redisUrl: string;
+  /** Fixed controller ports (CONTROLLER_GRPC_PORT / CONTROLLER_HTTP_PORT); free ports when unset. */
+  grpcPort?: number;
+  httpPort?: number;
+}
+
+/** KAFKA_BROKERS, REDIS_URL, CONTROLLER_GRPC_PORT, CONTROLLER_HTTP_PORT, with the apps' defaults. */
+export function benchEnv(env: NodeJS.ProcessEnv = process.env): BenchEnv {
+  const num = (v: string | undefined) => (v ? Number(v) : undefined);
+  return {
+    brokers: (env['KAFKA_BROKERS'] ?? '127.0.0.1:9092')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+    redisUrl: env['REDIS_URL'] ?? 'redis://127.0.0.1:6379',
+    grpcPort: num(env['CONTROLLER_GRPC_PORT']),
+    httpPort: num(env['CONTROLLER_HTTP_PORT']),
+  };
+}
+
+export interface BenchInfra {
+  env: BenchEnv;
+  /** Broker start time when this run started it. */
+  kafkaStartedNow: boolean;
+  /** Stops what this run started (by pid file), nothing else. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Kafka (on the port of the first KAFKA_BROKERS entry) and Redis (REDIS_URL) up: started locally
+ * when nothing answers there, otherwise reused and left alone.
+ */
+export async function startBenchInfra(env: BenchEnv = benchEnv()): Promise<BenchInfra> {
+  const port = Number(env.brokers[0]?.split(':')[1] ?? 9092);
+  const k = await startKafka({ port });
+  let r: { startedNow: boolean } = { startedNow: false };
+  try {
+    r = await startRedis({ url: env.redisUrl });
+  } catch (err) {
+    if (k.startedNow) await stopKafka({ port });
+    throw err;
+  }
+  return {
+    env,
+    kafkaStartedNow: k.startedNow,
+    async stop() {
+      if (r.startedNow) await stopRedis({ url: env.redisUrl });
+      if (k.startedNow) await stopKafka({ port });
+    },
+  };
+}
+
+/** The machine, for the report: cores, memory, CPU model, Node and Java versions, load. */
+export function machineInfo(): Record<string, string | number> {
+  // `java -version` writes to stderr.
+  const java = spawnSync('java', ['-version'], { encoding: 'utf8' });
+  return {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model ?? 'unknown',
+    memGiB: Math.round(os.totalmem() / 2 ** 30),
+    os: `${os.type()} ${os.release()}`,
+    node: process.version,
+    java: (java.stderr ?? '').split('\n')[0]?.trim() || 'unknown',
+    loadavg1m: Number(os.loadavg()[0]?.toFixed(2)),
+  };
+}

@@ -1,0 +1,339 @@
+/** The results of `npm run bench` as Markdown tables and SVG plots. */
+import { dec, int, mdTable, ratio } from './markdown';
+import type { DrainResult } from './drain';
+import type { CeilingResult, FailoverResult, LatencyResult, ThroughputResult } from './scenarios';
+import { lineChart } from './svg';
+import { median } from './stats';
+
+export interface BenchResults {
+  at: string;
+  quick: boolean;
+  durationSec?: number;
+  machine: Record<string, string | number>;
+  config: Record<string, unknown>;
+  command: string;
+  ceiling?: CeilingResult;
+  throughput: ThroughputResult[];
+  latency: LatencyResult[];
+  failover: FailoverResult[];
+  drain?: DrainResult;
+  /** tools/bench/results/controller-scale.json, as tools/bench/controller-scale.ts wrote it. */
+  controllerScale?: unknown;
+  errors: string[];
+}
+
+export const OURS_EOS = 'eos-fleet exactly-once';
+export const OURS_ALO = 'eos-fleet at-least-once';
+export const PEER_EOS = 'Kafka Streams exactly-once';
+
+/** Records/s of a system at a unit count: the median over the rounds (`--rounds`). */
+export function tputOf(r: BenchResults, system: string, units: number): number | undefined {
+  const xs = r.throughput.filter((x) => x.system === system && x.units === units).map((x) => x.recordsPerSec);
+  return xs.length ? median(xs) : undefined;
+}
+
+const unitsOf = (r: BenchResults) => [...new Set(r.throughput.map((x) => x.units))].sort((a, b) => a - b);
+
+/** A system's best records/s over the unit counts (medians over rounds), and that unit count. */
+function best(r: BenchResults, system: string): { rate: number; units: number } | undefined {
+  let out: { rate: number; units: number } | undefined;
+  for (const u of unitsOf(r)) {
+    const rate = tputOf(r, system, u);
+    if (rate !== undefined && (!out || rate > out.rate)) out = { rate, units: u };
+  }
+  return out;
+}
+
+/** Our best exactly-once throughput and the worker count it came from. */
+export const ourMax = (r: BenchResults) => best(r, OURS_EOS);
+
+/** The figures the issue asks to quote, each a ratio or a time taken in this run. */
+export function headline(r: BenchResults): Array<[string, string]> {
+  const units = unitsOf(r);
+  const max = ourMax(r);
+  const peerBest = best(r, PEER_EOS);
+  const lat = (system: string) => r.latency.find((x) => x.system === system && x.load === 0.5);
+  const fo = (system: string) => r.failover.find((x) => x.system === system);
+  const foMedian = (system: string) => {
+    const f = fo(system);
+    return f ? median(f.movedPartitionMs) : undefined;
+  };
+  const rows: Array<[string, string]> = [];
+  for (const u of units)
+    rows.push([
+      `EOS / at-least-once throughput, ${u} worker(s)`,
+      ratio(tputOf(r, OURS_EOS, u), tputOf(r, OURS_ALO, u)),
+    ]);
+  for (const u of units)
+    rows.push([
+      `ours / Kafka Streams throughput (both EOS), ${u} unit(s)`,
+      ratio(tputOf(r, OURS_EOS, u), tputOf(r, PEER_EOS, u)),
+    ]);
+  rows.push([
+    `ours (best, ${max?.units ?? '?'} workers) / Kafka Streams (best, ${peerBest?.units ?? '?'} instances)`,
+    ratio(max?.rate, peerBest?.rate),
+  ]);
+  rows.push([
+    'ours (best EOS) / broker ceiling (kafka-producer-perf-test)',
+    ratio(max?.rate, r.ceiling?.producerRecordsPerSec),
+  ]);
+  rows.push([
+    'ours (best EOS) / kafka-consumer-perf-test',
+    ratio(max?.rate, r.ceiling?.consumerRecordsPerSec),
+  ]);
+  rows.push(['latency p99 at 50% load, ours', `${dec(lat(OURS_EOS)?.p99Ms, 0)} ms`]);
+  rows.push(['latency p99 at 50% load, Kafka Streams', `${dec(lat(PEER_EOS)?.p99Ms, 0)} ms`]);
+  rows.push([
+    'failover median (SIGKILL -> first output of a moved partition), ours',
+    `${dec(foMedian(OURS_EOS), 0)} ms`,
+  ]);
+  rows.push(['failover median, Kafka Streams (defaults)', `${dec(foMedian(PEER_EOS), 0)} ms`]);
+  if (r.drain)
+    rows.push([
+      'drain of a worker with 4 tasks: whole (median) / per task (median)',
+      `${dec(median(r.drain.wholeMs), 0)} ms / ${dec(median(r.drain.perTaskMs), 0)} ms`,
+    ]);
+  return rows;
+}
+
+function scaleSection(v: unknown): string {
+  if (v === undefined)
+    return 'Not run: `tools/bench/controller-scale.ts` is not in this checkout (or wrote no `tools/bench/results/controller-scale.json`).';
+  const o = v as Record<string, unknown>;
+  const rows = Array.isArray(o['rows'])
+    ? (o['rows'] as Array<Record<string, unknown>>)
+    : Array.isArray(v)
+      ? (v as Array<Record<string, unknown>>)
+      : undefined;
+  if (rows && rows.length && typeof rows[0] === 'object') {
+    const headers = [...new Set(rows.flatMap((x) => Object.keys(x)))];
+    return mdTable(
+      headers,
+      rows.map((x) => headers.map((h) => fmtCell(x[h]))),
+    );
+  }
+  return mdTable(
+    ['figure', 'value'],
+    Object.entries(o).map(([k, x]) => [k, fmtCell(x)]),
+  );
+}
+
+const fmtCell = (x: unknown): string =>
+  x === undefined || x === null
+    ? ''
+    : typeof x === 'string'
+      ? x
+      : typeof x === 'object'
+        ? `\`${JSON.stringify(x)}\``
+        : JSON.stringify(x);
+
+/** The Markdown report: headline ratios, then one table per scenario, with the commands. */
+export function renderMarkdown(r: BenchResults, svgDir: string): string {
+  const m = r.machine;
+  const out: string[] = [];
+  out.push(
+    `Run ${r.at}${r.quick ? ' (quick mode)' : ''}${r.durationSec ? `, ${Math.round(r.durationSec)} s` : ''}: \`${r.command}\`. ` +
+      `Machine: ${m['cpus']} cores (${m['cpuModel']}), ${m['memGiB']} GiB, ${m['os']}; Node ${m['node']}; ${m['java']}; ` +
+      `1-min load average at start ${m['loadavg1m']}.`,
+    '',
+    '### Headline (ratios in one run)',
+    '',
+    mdTable(['figure', 'value'], headline(r)),
+    '',
+  );
+  if (r.ceiling) {
+    const c = r.ceiling;
+    out.push(
+      '### Broker ceiling (Kafka perf tools, 6 partitions, 1 KB, acks=all)',
+      '',
+      mdTable(
+        ['tool', 'records', 'records/s', 'MB/s', 'p99 ms'],
+        [
+          [
+            'kafka-producer-perf-test',
+            int(c.records),
+            int(c.producerRecordsPerSec),
+            dec(c.producerMBPerSec),
+            int(c.producerP99Ms),
+          ],
+          [
+            'kafka-consumer-perf-test',
+            int(c.records),
+            int(c.consumerRecordsPerSec),
+            dec(c.consumerMBPerSec),
+            '',
+          ],
+        ],
+      ),
+      '',
+      ...c.commands.map((x) => `    ${x}`),
+      '',
+    );
+  }
+  if (r.throughput.length) {
+    out.push(
+      '### Throughput: identity, 6 partitions, 1 KB values (produce -> committed output)',
+      '',
+      mdTable(
+        [
+          'system',
+          'round',
+          'units',
+          'records',
+          'seconds',
+          'records/s',
+          'CPU ms / 1k records',
+          'peak RSS per unit MiB',
+          'input written (before) at records/s',
+        ],
+        r.throughput.map((x) => [
+          x.system,
+          x.round ?? 1,
+          x.units,
+          int(x.records),
+          dec(x.seconds, 2),
+          int(x.recordsPerSec),
+          dec(x.cpuMsPer1k),
+          x.peakRssMiB.join(', '),
+          int(x.fillRecordsPerSec),
+        ]),
+      ),
+      '',
+      `![throughput vs workers](${svgDir}/throughput.svg)`,
+      '',
+    );
+  }
+  if (r.latency.length) {
+    out.push(
+      '### End-to-end latency at fixed input rates (share of our max exactly-once throughput)',
+      '',
+      mdTable(
+        [
+          'system',
+          'units',
+          'load',
+          'target rec/s',
+          'achieved rec/s',
+          'samples',
+          'not read',
+          'p50 ms',
+          'p99 ms',
+          'p999 ms',
+        ],
+        r.latency.map((x) => [
+          x.system,
+          x.units,
+          `${Math.round(x.load * 100)}%`,
+          int(x.targetRate),
+          int(x.achievedRate),
+          int(x.samples),
+          int(x.missing),
+          dec(x.p50Ms, 0),
+          dec(x.p99Ms, 0),
+          dec(x.p999Ms, 0),
+        ]),
+      ),
+      '',
+      `![latency percentiles vs rate](${svgDir}/latency.svg)`,
+      '',
+    );
+  }
+  if (r.failover.length) {
+    out.push(
+      '### Failover: SIGKILL of the unit with the most partitions -> first output record (read_committed) produced after the kill, per moved partition',
+      '',
+      mdTable(
+        ['system', 'units', 'input rec/s', 'moved partitions', 'median ms', 'max ms', 'all ms'],
+        r.failover.map((x) => [
+          x.system,
+          x.units,
+          int(x.rate),
+          x.movedPartitionMs.length,
+          dec(median(x.movedPartitionMs), 0),
+          dec(x.maxMs, 0),
+          x.movedPartitionMs.join(', '),
+        ]),
+      ),
+      '',
+    );
+  }
+  if (r.drain) {
+    const d = r.drain;
+    out.push(
+      '### Drain of a worker with 4 tasks under load (8 partitions, 2 workers)',
+      '',
+      mdTable(
+        ['measure', 'runs / tasks', 'median ms', 'max ms'],
+        [
+          [
+            'DrainWorker -> worker exit 0',
+            d.wholeMs.length,
+            dec(median(d.wholeMs), 0),
+            dec(Math.max(...d.wholeMs), 0),
+          ],
+          [
+            'per task: revoke -> committed and released',
+            d.perTaskMs.length,
+            dec(median(d.perTaskMs), 0),
+            dec(Math.max(...d.perTaskMs), 0),
+          ],
+        ],
+      ),
+      '',
+    );
+  }
+  out.push('### Controller scale (tools/bench/controller-scale.ts)', '', scaleSection(r.controllerScale), '');
+  if (r.errors.length) out.push('### Scenarios that failed', '', ...r.errors.map((e) => `- ${e}`), '');
+  return out.join('\n');
+}
+
+/** Throughput vs workers/instances (ours EOS and at-least-once, the peer, the broker ceiling). */
+export function throughputSvg(r: BenchResults): string {
+  const units = unitsOf(r);
+  const series = [OURS_EOS, OURS_ALO, PEER_EOS].map((s) => ({
+    name: s,
+    dashed: s === PEER_EOS,
+    points: units.flatMap((u) => {
+      const v = tputOf(r, s, u);
+      return v === undefined ? [] : [[u, v] as [number, number]];
+    }),
+  }));
+  if (r.ceiling)
+    series.push({
+      name: 'kafka-producer-perf-test',
+      dashed: true,
+      points: units.map((u) => [u, r.ceiling!.producerRecordsPerSec] as [number, number]),
+    });
+  return lineChart({
+    title: 'Throughput vs processing units (identity, 6 partitions, 1 KB)',
+    xLabel: 'workers / Streams instances',
+    yLabel: 'records/s',
+    xTicks: units,
+    series,
+  });
+}
+
+/** Latency percentiles vs input rate, ours and the peer. */
+export function latencySvg(r: BenchResults): string {
+  const series = [];
+  for (const s of [OURS_EOS, PEER_EOS])
+    for (const [k, label] of [
+      ['p50Ms', 'p50'],
+      ['p99Ms', 'p99'],
+      ['p999Ms', 'p99.9'],
+    ] as const)
+      series.push({
+        name: `${s === OURS_EOS ? 'eos-fleet' : 'Kafka Streams'} ${label}`,
+        dashed: s === PEER_EOS,
+        color: { p50Ms: '#2ca02c', p99Ms: '#1f77b4', p999Ms: '#d62728' }[k],
+        points: r.latency.filter((x) => x.system === s).map((x) => [x.targetRate, x[k]] as [number, number]),
+      });
+  return lineChart({
+    title: 'End-to-end latency vs input rate (exactly-once)',
+    xLabel: 'input records/s',
+    yLabel: 'latency ms (log scale)',
+    logY: true,
+    xTicks: [...new Set(r.latency.map((x) => x.targetRate))].sort((a, b) => a - b),
+    series,
+  });
+}

@@ -1,0 +1,289 @@
+/**
+ * `npm run bench` (full) and `npm run bench -- --quick` (under 5 minutes): issue 9's comparison in
+ * one run on one broker. Not a test: prints tables of figures and ratios taken in this run, writes
+ * tools/bench/results/bench.{json,md} and plots; a full run also refreshes the generated part of
+ * docs/benchmarks.md and docs/bench/*.svg.
+ *
+ *   npm run bench [-- --quick] [--only ceiling,throughput,latency,failover,drain,scale] [--units 1,2,3]
+ *     [--rounds N] [--max-rate N] [--docs|--no-docs] [--report]
+ *
+ * `--rounds N` (default 2, quick 1) runs the throughput scenarios N times (order reversed every other round); the
+ * tables list every round, the ratios and plots use the median per system and unit count.
+ * `--report` renders tools/bench/results/bench.json again (tables, plots, docs) without running.
+ *
+ * Scenarios, each on fresh topics (6 partitions, 1 KB values): the broker's ceiling (Kafka's
+ * producer and consumer perf tools); our fleet (identity, 6 tasks) exactly-once and at-least-once
+ * with 1, 2 and 3 workers, and the Kafka Streams peer (tools/bench/peer, exactly_once_v2, same
+ * commit interval) with 1, 2 and 3 instances; end-to-end latency at 10/50/80% of our max for both;
+ * failover (SIGKILL) for both; drain of a worker with 4 tasks; controller scale
+ * (tools/bench/controller-scale.ts, when present).
+ *
+ * Broker, Redis and controller ports: KAFKA_BROKERS, REDIS_URL, CONTROLLER_GRPC_PORT,
+ * CONTROLLER_HTTP_PORT (as the apps read them). A broker or Redis that does not answer there is
+ * started locally and stopped at the end. Needs `npm run build` (done first when dist/ is missing).
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import { REPO_ROOT } from '@eos/infra';
+import {
+  Fleet,
+  PARTITIONS,
+  StreamsPeer,
+  benchEnv,
+  ensurePeerBuilt,
+  headline,
+  latencySvg,
+  machineInfo,
+  mdTable,
+  ourMax,
+  renderMarkdown,
+  runCeiling,
+  runDrain,
+  runFailover,
+  runLatency,
+  runThroughput,
+  startBenchInfra,
+  throughputSvg,
+  type BenchResults,
+  type Topics,
+} from './lib';
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const only = args.includes('--only')
+  ? new Set((args[args.indexOf('--only') + 1] ?? '').split(','))
+  : undefined;
+const want = (s: string) => !only || only.has(s);
+
+const CFG = quick
+  ? {
+      records: 50_000,
+      units: [1, 2, 3],
+      startWarmMs: 5_000,
+      warmMs: 1_500,
+      measureMs: 4_000,
+      graceMs: 4_000,
+      failoverRuns: 1,
+      drainRuns: 1,
+    }
+  : {
+      records: 500_000,
+      units: [1, 2, 3],
+      startWarmMs: 10_000,
+      warmMs: 5_000,
+      measureMs: 15_000,
+      graceMs: 30_000,
+      failoverRuns: 3,
+      drainRuns: 3,
+    };
+/** Throughput rounds: 2 in a full run (single runs swing by tens of percent on a shared machine). */
+const ROUNDS = args.includes('--rounds') ? Number(args[args.indexOf('--rounds') + 1]) : quick ? 1 : 2;
+if (args.includes('--units')) CFG.units = (args[args.indexOf('--units') + 1] ?? '').split(',').map(Number);
+/** The fleet's linger (BatchingOptions default) = the peer's commit.interval.ms. */
+const COMMIT_MS = 100;
+const LOADS = [0.1, 0.5, 0.8];
+const RESULTS = path.join(REPO_ROOT, 'tools/bench/results');
+const SCALE_SCRIPT = path.join(REPO_ROOT, 'tools/bench/controller-scale.ts');
+const SCALE_JSON = path.join(RESULTS, 'controller-scale.json');
+const DOC = path.join(REPO_ROOT, 'docs/benchmarks.md');
+const BEGIN = '<!-- bench:generated:begin (npm run bench rewrites this part) -->';
+const END = '<!-- bench:generated:end -->';
+
+const log = (line: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`);
+
+function ensureBuilt(): void {
+  const have = ['controller', 'worker'].every((a) =>
+    fs.existsSync(path.join(REPO_ROOT, `dist/apps/${a}/main.js`)),
+  );
+  if (have) return;
+  log('building the controller and worker (npm run build)');
+  const res = spawnSync('npm', ['run', 'build'], { cwd: REPO_ROOT, stdio: 'inherit' });
+  if (res.status !== 0) throw new Error('npm run build failed');
+}
+
+async function main(): Promise<void> {
+  if (args.includes('--report')) {
+    // Tables, plots and the docs section again from the last results, without running anything.
+    report(JSON.parse(fs.readFileSync(path.join(RESULTS, 'bench.json'), 'utf8')) as BenchResults);
+    return;
+  }
+  const started = Date.now();
+  ensureBuilt();
+  if (want('throughput') || want('latency') || want('failover')) ensurePeerBuilt();
+  const env = benchEnv();
+  const infra = await startBenchInfra(env);
+  const kafka = new Kafka({ clientId: 'bench', brokers: env.brokers, logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  const results: BenchResults = {
+    at: new Date().toISOString(),
+    quick,
+    machine: machineInfo(),
+    config: {
+      ...CFG,
+      rounds: ROUNDS,
+      commitMs: COMMIT_MS,
+      partitions: PARTITIONS,
+      valueBytes: 1024,
+      brokers: env.brokers,
+    },
+    command: `npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}`,
+    throughput: [],
+    latency: [],
+    failover: [],
+    errors: [],
+  };
+  const attempt = async (what: string, fn: () => Promise<void>) => {
+    try {
+      await fn();
+    } catch (err) {
+      const msg = `${what}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`;
+      log(`FAILED ${msg}`);
+      results.errors.push(msg);
+    }
+  };
+  const fleet = (guarantee: 'exactly-once' | 'at-least-once') => (t: Topics) =>
+    new Fleet(env, { ...t, tasks: PARTITIONS, partitions: PARTITIONS, guarantee });
+  const peer = (t: Topics) =>
+    new StreamsPeer(env, {
+      appId: `peer-${t.name}`,
+      input: t.input,
+      output: t.output,
+      partitions: PARTITIONS,
+      commitMs: COMMIT_MS,
+      guarantee: 'exactly-once',
+    });
+  try {
+    if (want('ceiling'))
+      await attempt('broker ceiling', async () => {
+        log(`broker ceiling: kafka-producer-perf-test / kafka-consumer-perf-test, ${CFG.records} records`);
+        results.ceiling = await runCeiling(admin, env.brokers, CFG.records);
+        log(
+          `  producer ${Math.round(results.ceiling.producerRecordsPerSec)} rec/s, consumer ${Math.round(results.ceiling.consumerRecordsPerSec)} rec/s`,
+        );
+      });
+    if (want('throughput'))
+      for (let round = 1; round <= ROUNDS; round++)
+        for (const units of CFG.units) {
+          // Interleaved per unit count (and the order reversed every other round), so drift on a
+          // shared machine hits every system alike.
+          const systems = [
+            ['eos-fleet exactly-once', fleet('exactly-once')],
+            ['eos-fleet at-least-once', fleet('at-least-once')],
+            ['Kafka Streams exactly-once', peer],
+          ] as const;
+          for (const [label, make] of round % 2 ? systems : [...systems].reverse())
+            await attempt(`throughput ${label} x${units} round ${round}`, async () => {
+              const r = { ...(await runThroughput(admin, env.brokers, make, units, CFG.records)), round };
+              results.throughput.push(r);
+              log(
+                `throughput ${label} x${units}: ${r.recordsPerSec} rec/s, ${r.cpuMsPer1k} CPU ms/1k, RSS ${r.peakRssMiB.join('/')} MiB`,
+              );
+            });
+        }
+    // --max-rate N (with --only latency, for a look): the rates without a throughput run.
+    const max = args.includes('--max-rate')
+      ? { rate: Number(args[args.indexOf('--max-rate') + 1]), units: CFG.units[CFG.units.length - 1] ?? 1 }
+      : ourMax(results);
+    if (want('latency'))
+      await attempt('latency', async () => {
+        if (!max) throw new Error('no exactly-once throughput of ours to take the rates from');
+        const loads = LOADS.map((load) => ({ load, rate: Math.round(max.rate * load) }));
+        for (const [label, make] of [
+          ['eos-fleet', fleet('exactly-once')],
+          ['Kafka Streams', peer],
+        ] as const) {
+          log(`latency ${label} x${max.units} at ${loads.map((l) => l.rate).join(', ')} rec/s`);
+          const rs = await runLatency(admin, env.brokers, make, max.units, loads, CFG);
+          for (const r of rs)
+            log(
+              `  ${Math.round(r.load * 100)}% (${r.achievedRate} rec/s): p50 ${r.p50Ms} p99 ${r.p99Ms} p999 ${r.p999Ms} ms`,
+            );
+          results.latency.push(...rs);
+        }
+      });
+    if (want('failover')) {
+      const rate = Math.max(500, Math.round((max?.rate ?? 5000) * 0.1));
+      for (const [label, make] of [
+        ['eos-fleet', fleet('exactly-once')],
+        ['Kafka Streams', peer],
+      ] as const)
+        await attempt(`failover ${label}`, async () => {
+          log(`failover ${label}: 3 units, ${rate} rec/s, ${CFG.failoverRuns} run(s)`);
+          results.failover.push(
+            await runFailover(admin, env.brokers, make, {
+              units: 3,
+              runs: CFG.failoverRuns,
+              rate,
+              timeoutMs: 180_000,
+              log,
+            }),
+          );
+        });
+    }
+    if (want('drain'))
+      await attempt('drain', async () => {
+        log(`drain: ${CFG.drainRuns} run(s)`);
+        results.drain = await runDrain({ runs: CFG.drainRuns, log });
+      });
+    if (want('scale'))
+      await attempt('controller scale', async () => {
+        if (!fs.existsSync(SCALE_SCRIPT)) {
+          log('controller scale: tools/bench/controller-scale.ts not present, skipped');
+          return;
+        }
+        log('controller scale: npx tsx tools/bench/controller-scale.ts');
+        fs.rmSync(SCALE_JSON, { force: true });
+        const res = spawnSync('npx', ['tsx', SCALE_SCRIPT, ...(quick ? ['--quick'] : [])], {
+          cwd: REPO_ROOT,
+          stdio: 'inherit',
+          env: process.env,
+        });
+        if (res.status !== 0) throw new Error(`controller-scale.ts exited ${res.status}`);
+        if (!fs.existsSync(SCALE_JSON))
+          throw new Error('controller-scale.ts wrote no results/controller-scale.json');
+        results.controllerScale = JSON.parse(fs.readFileSync(SCALE_JSON, 'utf8'));
+      });
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+    await infra.stop();
+  }
+  results.durationSec = Math.round((Date.now() - started) / 1000);
+  report(results);
+}
+
+function report(r: BenchResults): void {
+  // A full run refreshes the docs; a quick one only tools/bench/results/ (unless told otherwise).
+  const writeDocs = args.includes('--docs') || (!r.quick && !args.includes('--no-docs'));
+  fs.mkdirSync(RESULTS, { recursive: true });
+  fs.writeFileSync(path.join(RESULTS, 'bench.json'), JSON.stringify(r, null, 2));
+  const svgDir = writeDocs ? path.join(REPO_ROOT, 'docs/bench') : RESULTS;
+  fs.mkdirSync(svgDir, { recursive: true });
+  fs.writeFileSync(path.join(svgDir, 'throughput.svg'), throughputSvg(r));
+  fs.writeFileSync(path.join(svgDir, 'latency.svg'), latencySvg(r));
+  fs.writeFileSync(path.join(RESULTS, 'bench.md'), renderMarkdown(r, '.'));
+  if (writeDocs) {
+    const doc = fs.readFileSync(DOC, 'utf8');
+    const b = doc.indexOf(BEGIN);
+    const e = doc.indexOf(END);
+    if (b < 0 || e < b) log(`docs/benchmarks.md has no ${BEGIN} ... ${END} section; not updated`);
+    else
+      fs.writeFileSync(
+        DOC,
+        `${doc.slice(0, b + BEGIN.length)}\n\n${renderMarkdown(r, 'bench')}\n${doc.slice(e)}`,
+      );
+  }
+  console.log(`\n${renderMarkdown(r, path.relative(REPO_ROOT, svgDir))}`);
+  console.log(mdTable(['figure', 'value'], headline(r)));
+  console.log(
+    `\nresults: tools/bench/results/bench.json, bench.md; plots: ${path.relative(REPO_ROOT, svgDir)}/{throughput,latency}.svg${writeDocs ? '; docs/benchmarks.md updated' : ''}; ${r.durationSec} s${r.errors.length ? `; ${r.errors.length} scenario(s) FAILED` : ''}`,
+  );
+  if (r.errors.length) process.exitCode = 1;
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
