@@ -23,7 +23,11 @@ export interface PipelineSpec {
   transform?: TransformRef;
   deadLetterTopic?: string;
   batching?: { maxRecords?: number; maxBytes?: number; lingerMs?: number };
+  /** Left out (proto default) means exactly once. */
+  guarantee?: Guarantee;
 }
+
+export type Guarantee = 'EXACTLY_ONCE' | 'AT_LEAST_ONCE';
 
 export interface Pipeline {
   spec?: PipelineSpec;

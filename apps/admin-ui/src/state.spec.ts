@@ -218,6 +218,7 @@ describe('pipeline form', () => {
         tasks: 3,
         transform: { name: 'suffix', version: 1, config: { suffix: '|x' } },
         deadLetterTopic: '',
+        guarantee: 'EXACTLY_ONCE',
       },
       strategy: undefined,
       errors: {},
@@ -254,15 +255,19 @@ describe('pipeline form', () => {
       transformName: 'unknown',
     });
     expect(errorsFromApi({ field: 'spec.tasks', message: 't' })).toEqual({ tasks: 't' });
+    expect(errorsFromApi({ field: 'spec.guarantee', message: 'g' })).toEqual({ guarantee: 'g' });
     expect(errorsFromApi({ message: 'pipeline x already exists' })).toEqual({
       form: 'pipeline x already exists',
     });
     expect(errorsFromApi({ field: 'body', message: 'not JSON' })).toEqual({ form: 'not JSON' });
   });
 
-  it('round-trips an existing spec through the update form', () => {
-    const spec = specFromForm(filled).spec!;
+  it('round-trips an existing spec through the update form, guarantee included', () => {
+    const spec = specFromForm({ ...filled, guarantee: 'AT_LEAST_ONCE' }).spec!;
+    expect(spec.guarantee).toBe('AT_LEAST_ONCE');
     expect(specFromForm(formFromSpec(spec)).spec).toEqual(spec);
+    // A spec stored without one (proto default left out of JSON) is exactly once.
+    expect(formFromSpec({ name: 'x' }).guarantee).toBe('EXACTLY_ONCE');
   });
 });
 

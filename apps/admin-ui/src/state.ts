@@ -4,6 +4,7 @@
  * colours, and the pipeline form (values <-> spec, API errors -> the field they name).
  */
 import type {
+  Guarantee,
   PipelineSpec,
   PipelineStatus,
   Rollout,
@@ -289,6 +290,7 @@ export interface PipelineForm {
   canaryTasks: string;
   stepTasks: string;
   gateCommits: string;
+  guarantee: Guarantee;
 }
 
 export type FormField = keyof PipelineForm;
@@ -309,6 +311,7 @@ export const emptyForm = (): PipelineForm => ({
   canaryTasks: '',
   stepTasks: '',
   gateCommits: '',
+  guarantee: 'EXACTLY_ONCE',
 });
 
 const str = (n: number | undefined) => (n ? String(n) : '');
@@ -328,6 +331,7 @@ export function formFromSpec(spec: PipelineSpec): PipelineForm {
     maxRecords: str(spec.batching?.maxRecords),
     maxBytes: str(spec.batching?.maxBytes),
     lingerMs: str(spec.batching?.lingerMs),
+    guarantee: spec.guarantee ?? 'EXACTLY_ONCE',
   };
 }
 
@@ -345,7 +349,7 @@ export interface FormResult {
 export function specFromForm(f: PipelineForm): FormResult {
   const errors: FormErrors = {};
   const int = (field: FormField, optional: boolean): number | undefined => {
-    const raw = f[field].trim();
+    const raw = String(f[field]).trim();
     if (raw === '') {
       if (!optional) errors[field] = 'is required';
       return undefined;
@@ -383,6 +387,7 @@ export function specFromForm(f: PipelineForm): FormResult {
     tasks,
     transform: { name: f.transformName.trim(), version, config },
     deadLetterTopic: f.deadLetterTopic.trim(),
+    guarantee: f.guarantee,
   };
   if (maxRecords || maxBytes || lingerMs) spec.batching = { maxRecords, maxBytes, lingerMs };
   const strategy: RolloutStrategy | undefined =
@@ -400,6 +405,7 @@ const API_FIELDS: [RegExp, FormField][] = [
   [/^spec\.transform\.version$/, 'transformVersion'],
   [/^spec\.transform\.config(\..*)?$/, 'transformConfig'],
   [/^spec\.deadLetterTopic$/, 'deadLetterTopic'],
+  [/^spec\.guarantee$/, 'guarantee'],
   [/^spec\.batching\.maxRecords$/, 'maxRecords'],
   [/^spec\.batching\.maxBytes$/, 'maxBytes'],
   [/^spec\.batching\.lingerMs$/, 'lingerMs'],

@@ -157,6 +157,7 @@ it('runs a pipeline from creation through drain and rollout, in a real browser',
     200,
   );
   expect(Math.max(...lags)).toBeGreaterThan(0);
+  expect(await text('[data-testid=pipeline-guarantee]')).toBe('exactly once');
   const owners = await page
     .locator('[data-testid=tasks] tbody tr')
     .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-owner')));

@@ -1,4 +1,4 @@
-import type { ControllerMessage } from '@eos/proto';
+import { DeliveryGuarantee, type ControllerMessage } from '@eos/proto';
 import { BUILTIN_TRANSFORMS, TransformRegistry } from '@eos/transforms';
 import { FleetController } from './fleet-controller';
 import type { StateChange, StatePort, StoredState, TopicsPort, WorkerChannel } from './ports';
@@ -130,5 +130,36 @@ describe('FleetController', () => {
     await Promise.all(channels.map((c, i) => fleet.hello(hello(`w${i}`), c)));
     await until(() => channels.every((c) => c.assigned().length === 4));
     expect(channels.flatMap((c) => c.sent).filter((m) => m.body?.$case === 'revoke')).toEqual([]);
+  });
+
+  it('keeps a pipeline at the guarantee it was created with: tasks get it, an update cannot change it', async () => {
+    await start(new Map([['in', 2]]));
+    const ch = new Channel();
+    await fleet.hello(hello('w1'), ch);
+    const spec = {
+      name: 'alo',
+      inputTopic: 'in',
+      outputTopic: 'out',
+      tasks: 2,
+      transform: { name: 'identity', version: 1, config: {} },
+      deadLetterTopic: '',
+      guarantee: DeliveryGuarantee.AT_LEAST_ONCE,
+    };
+    await fleet.createPipeline(spec);
+    const assigns = ch.sent.flatMap((m) => (m.body?.$case === 'assign' ? [m.body.value] : []));
+    expect(assigns.map((a) => a.guarantee)).toEqual([
+      DeliveryGuarantee.AT_LEAST_ONCE,
+      DeliveryGuarantee.AT_LEAST_ONCE,
+    ]);
+    expect(fleet.getPipeline('alo').spec?.guarantee).toBe(DeliveryGuarantee.AT_LEAST_ONCE);
+
+    // Leaving it out reads as exactly once: a change, refused, naming the field.
+    const { guarantee: _dropped, ...withoutGuarantee } = spec;
+    for (const g of [withoutGuarantee, { ...spec, guarantee: DeliveryGuarantee.EXACTLY_ONCE }])
+      await expect(fleet.beginUpdate(g)).rejects.toMatchObject({
+        code: 'INVALID_ARGUMENT',
+        field: 'spec.guarantee',
+        message: 'spec.guarantee: cannot change in an update (is at-least-once)',
+      });
   });
 });

@@ -23,9 +23,22 @@ interface FieldProps {
   disabled?: boolean;
   multiline?: boolean;
   placeholder?: string;
+  /** A select of these [value, label] pairs instead of a text box. */
+  options?: [string, string][];
 }
 
-function Field({ field, label, form, errors, set, hint, disabled, multiline, placeholder }: FieldProps) {
+function Field({
+  field,
+  label,
+  form,
+  errors,
+  set,
+  hint,
+  disabled,
+  multiline,
+  placeholder,
+  options,
+}: FieldProps) {
   const id = `f-${field}`;
   const err = errors[field];
   const common = {
@@ -41,7 +54,19 @@ function Field({ field, label, form, errors, set, hint, disabled, multiline, pla
   return (
     <div class={`field${err ? ' has-error' : ''}`} data-field={field}>
       <label for={id}>{label}</label>
-      {multiline ? <textarea rows={2} {...common} /> : <input type="text" {...common} />}
+      {options ? (
+        <select {...common} onChange={common.onInput}>
+          {options.map(([value, text]) => (
+            <option key={value} value={value}>
+              {text}
+            </option>
+          ))}
+        </select>
+      ) : multiline ? (
+        <textarea rows={2} {...common} />
+      ) : (
+        <input type="text" {...common} />
+      )}
       {err ? (
         <div class="field-error" id={`${id}-error`} role="alert">
           {err}
@@ -124,6 +149,21 @@ export function PipelineFormPage({ name }: { name?: string }) {
             />
             <Field field="transformVersion" label="Transform version" {...p} />
             <Field field="transformConfig" label="Transform config (JSON)" {...p} multiline />
+            <Field
+              field="guarantee"
+              label="Processing guarantee"
+              {...p}
+              disabled={Boolean(name)}
+              options={[
+                ['EXACTLY_ONCE', 'exactly once (transactions)'],
+                ['AT_LEAST_ONCE', 'at least once (no transactions)'],
+              ]}
+              hint={
+                name
+                  ? 'fixed at creation'
+                  : 'fixed at creation; exactly once unless you need the last bit of speed'
+              }
+            />
             <Field field="deadLetterTopic" label="Dead-letter topic" {...p} hint="default: <name>.dlq" />
             <Field field="maxRecords" label="Batch max records" {...p} hint="default 5000" />
             <Field field="maxBytes" label="Batch max bytes" {...p} hint="default 4 MiB" />

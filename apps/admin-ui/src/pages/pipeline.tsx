@@ -85,6 +85,10 @@ export function PipelinePage({ name }: { name: string }) {
           <dd>
             {row.transform} <span class="muted">{JSON.stringify(spec.transform?.config ?? {})}</span>
           </dd>
+          <dt>Guarantee</dt>
+          <dd data-testid="pipeline-guarantee">
+            {spec.guarantee === 'AT_LEAST_ONCE' ? 'at least once' : 'exactly once'}
+          </dd>
           <dt>Spec version</dt>
           <dd>v{row.specVersion}</dd>
           <dt>Throughput</dt>
