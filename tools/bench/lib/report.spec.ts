@@ -97,6 +97,33 @@ describe('report', () => {
     };
     expect(Object.fromEntries(headline(rounds))['EOS / at-least-once throughput, 1 worker(s)']).toBe('0.80');
   });
+  it('renders controller-scale.json as labelled figures and one row per phase', () => {
+    const md = renderMarkdown(
+      {
+        ...results,
+        controllerScale: {
+          at: 'T',
+          config: { workers: 10 },
+          summary: { workers: 10, placeAllMs: 1372, controllerRssMiBPeak: 251 },
+          phases: [
+            {
+              phase: 'place',
+              seconds: 1.37,
+              controllerCpuSec: 1.09,
+              controllerCores: 0.79,
+              rssMiBPeak: 174,
+              tasks: 100,
+            },
+          ],
+        },
+      },
+      'bench',
+    );
+    expect(md).toContain('| place every task (CreatePipeline x N -> all PROCESSING) | 1372 ms |');
+    expect(md).toContain('| controller RSS, peak | 251 MiB |');
+    expect(md).toContain('| place | 1.37 | 1.09 | 0.79 | 174 | tasks 100 |');
+    expect(md).toContain('Config: `{"workers":10}`; run at T.');
+  });
   it('renders the tables, the commands and a generic table for the controller-scale JSON', () => {
     const md = renderMarkdown({ ...results, controllerScale: { workers: 1000, p99AssignMs: 12 } }, 'bench');
     expect(md).toContain('| eos-fleet exactly-once | 1 | 1 | 1,000 | 1.00 | 20,000 | 30.0 | 200 | 30,000 |');

@@ -100,6 +100,7 @@ function scaleSection(v: unknown): string {
   if (v === undefined)
     return 'Not run: `tools/bench/controller-scale.ts` is not in this checkout (or wrote no `tools/bench/results/controller-scale.json`).';
   const o = v as Record<string, unknown>;
+  if (o['summary'] && Array.isArray(o['phases'])) return scaleTables(o);
   const rows = Array.isArray(o['rows'])
     ? (o['rows'] as Array<Record<string, unknown>>)
     : Array.isArray(v)
@@ -116,6 +117,53 @@ function scaleSection(v: unknown): string {
     ['figure', 'value'],
     Object.entries(o).map(([k, x]) => [k, fmtCell(x)]),
   );
+}
+
+const SCALE_SUMMARY: [string, string, string][] = [
+  ['workers', 'simulated workers (real gRPC sessions)', ''],
+  ['tasks', 'tasks', ''],
+  ['pipelines', 'pipelines', ''],
+  ['placeAllMs', 'place every task (CreatePipeline x N -> all PROCESSING)', ' ms'],
+  [
+    'reassignAfter10PctDeadMs',
+    'reassign after 10% of workers die (kill -> all PROCESSING on survivors)',
+    ' ms',
+  ],
+  ['reassignBeyondLeaseMs', '... of which beyond the lease', ' ms'],
+  ['steadyHeartbeatsPerSec', 'heartbeats/s handled, steady state', ''],
+  ['steadyControllerCores', 'controller CPU, steady state (cores)', ''],
+  ['stormHeartbeatsPerSec', 'heartbeats/s handled, storm (as fast as the clients send)', ''],
+  ['stormControllerCores', 'controller CPU, storm (cores)', ''],
+  ['controllerRssMiBPeak', 'controller RSS, peak', ' MiB'],
+];
+
+/** controller-scale.json: the summary as figures, then one row per phase. */
+function scaleTables(o: Record<string, unknown>): string {
+  const sum = o['summary'] as Record<string, unknown>;
+  const figures = SCALE_SUMMARY.filter(([k]) => sum[k] !== undefined).map(([k, label, unit]) => [
+    label,
+    `${fmtCell(sum[k])}${unit}`,
+  ]);
+  const phases = o['phases'] as Array<Record<string, unknown>>;
+  const common = new Set(['phase', 'seconds', 'controllerCpuSec', 'controllerCores', 'rssMiBPeak']);
+  const phaseRows = phases.map((p) => [
+    fmtCell(p['phase']),
+    fmtCell(p['seconds']),
+    fmtCell(p['controllerCpuSec']),
+    fmtCell(p['controllerCores']),
+    fmtCell(p['rssMiBPeak']),
+    Object.entries(p)
+      .filter(([k]) => !common.has(k) && k !== 'rssMiBEnd' && k !== 'benchLoopLagMaxMs')
+      .map(([k, x]) => `${k} ${fmtCell(x)}`)
+      .join(', '),
+  ]);
+  return [
+    mdTable(['figure', 'value'], figures),
+    '',
+    mdTable(['phase', 'seconds', 'controller CPU s', 'cores', 'RSS peak MiB', 'details'], phaseRows),
+    '',
+    `Config: \`${JSON.stringify(o['config'])}\`; run at ${fmtCell(o['at'])}.`,
+  ].join('\n');
 }
 
 const fmtCell = (x: unknown): string =>
