@@ -23,7 +23,7 @@ class MemoryTopics implements TopicsPort {
   async ensureTopic(topic: string, partitions: number) {
     if (!this.topics.has(topic)) this.topics.set(topic, partitions);
   }
-  async committedOffsets() {
+  async committedOffsets(_group: string, _topic: string) {
     return new Map<number, number>();
   }
   async endOffsets() {
@@ -35,8 +35,13 @@ class MemoryTopics implements TopicsPort {
   async offsetsForTimestamp() {
     return new Map<number, number>();
   }
-  async deleteGroup() {}
-  async commitOffsetsInTransaction() {}
+  async deleteGroup(_group: string) {}
+  async commitOffsetsInTransaction(
+    _tx: string,
+    _group: string,
+    _topic: string,
+    _offsets: Map<number, number>,
+  ) {}
 }
 
 /** A worker session that records what the controller sent it. */
@@ -161,5 +166,92 @@ describe('FleetController', () => {
         field: 'spec.guarantee',
         message: 'spec.guarantee: cannot change in an update (is at-least-once)',
       });
+  });
+
+  it('reads, resets and deletes an at-least-once pipeline’s offsets in its per-task groups', async () => {
+    /** Topics whose committed offsets live per group, with every reset and deletion recorded. */
+    class OffsetTopics extends MemoryTopics {
+      readonly offsets = new Map<string, Map<number, number>>();
+      readonly deleted: string[] = [];
+      readonly resets: [string, [number, number][]][] = [];
+      override async committedOffsets(group: string) {
+        return this.offsets.get(group) ?? new Map<number, number>();
+      }
+      override async endOffsets() {
+        return new Map([0, 1, 2, 3].map((p) => [p, 100]));
+      }
+      override async earliestOffsets() {
+        return new Map([0, 1, 2, 3].map((p) => [p, 0]));
+      }
+      override async deleteGroup(group: string) {
+        this.deleted.push(group);
+      }
+      override async commitOffsetsInTransaction(
+        _tx: string,
+        group: string,
+        _t: string,
+        o: Map<number, number>,
+      ) {
+        this.resets.push([group, [...o]]);
+      }
+    }
+    const topics = new OffsetTopics(new Map([['in', 4]]));
+    state = new MemoryState();
+    fleet = new FleetController({ state, topics, registry: new TransformRegistry(BUILTIN_TRANSFORMS) });
+    await fleet.start();
+    await fleet.createPipeline({
+      name: 'alo',
+      inputTopic: 'in',
+      outputTopic: 'out',
+      tasks: 2,
+      transform: { name: 'identity', version: 1, config: {} },
+      deadLetterTopic: '',
+      guarantee: DeliveryGuarantee.AT_LEAST_ONCE,
+    });
+    // Task 0 owns partitions 0 and 2, task 1 owns 1 and 3; the pipeline group itself is never used.
+    topics.offsets.set(
+      'eos.alo.alo.0',
+      new Map([
+        [0, 90],
+        [2, 100],
+      ]),
+    );
+    topics.offsets.set('eos.alo.alo.1', new Map([[1, 40]]));
+    topics.offsets.set(
+      'eos.alo',
+      new Map([
+        [0, 1],
+        [1, 1],
+        [2, 1],
+        [3, 1],
+      ]),
+    );
+    const status = await fleet.pipelineStatus('alo');
+    expect(status.tasks.map((t) => [t.taskIndex, t.lag])).toEqual([
+      [0, 10],
+      [1, 160],
+    ]);
+    expect(status.lag).toBe(170);
+
+    await fleet.stopPipeline('alo');
+    await fleet.resetPipelineOffsets({ name: 'alo', target: { $case: 'earliest', value: true } });
+    expect(topics.resets).toEqual([
+      [
+        'eos.alo.alo.0',
+        [
+          [0, 0],
+          [2, 0],
+        ],
+      ],
+      [
+        'eos.alo.alo.1',
+        [
+          [1, 0],
+          [3, 0],
+        ],
+      ],
+    ]);
+    await fleet.deletePipeline('alo');
+    expect(topics.deleted.sort()).toEqual(['eos.alo.alo.0', 'eos.alo.alo.1']);
   });
 });

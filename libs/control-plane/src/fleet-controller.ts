@@ -36,6 +36,7 @@ import type {
   RolloutRecord,
 } from './ports';
 import {
+  atLeastOnceGroupOf,
   consumerGroupOf,
   guaranteeOf,
   guaranteeToProto,
@@ -347,7 +348,7 @@ export class FleetController extends EventEmitter<FleetEvents> {
       // Every task committed or aborted and released: the offsets group goes, so a pipeline created
       // again under this name starts afresh. The task transactional ids have no open transaction;
       // the broker expires them (transactional.id.expiration.ms).
-      await this.o.topics.deleteGroup(p.consumerGroup);
+      for (const group of this.offsetsGroups(p)) await this.o.topics.deleteGroup(group);
       const changes: StateChange[] = [{ kind: 'pipeline', name, value: null }];
       for (const t of this.tasksOf(name))
         changes.push({ kind: 'assignment', key: taskKey(name, t.index), value: null });
@@ -502,12 +503,20 @@ export class FleetController extends EventEmitter<FleetEvents> {
           break;
         }
       }
-      await this.o.topics.commitOffsetsInTransaction(
-        `eos.${req.name}.offsets-reset`,
-        p.consumerGroup,
-        topic,
-        target,
-      );
+      // One transaction per offsets group (one group, or one per task at least once).
+      const byGroup = new Map<string, Map<number, number>>();
+      for (const [partition, offset] of target) {
+        const group = this.offsetsGroupOf(p, partition);
+        if (!byGroup.has(group)) byGroup.set(group, new Map());
+        byGroup.get(group)!.set(partition, offset);
+      }
+      for (const [group, offsets] of byGroup)
+        await this.o.topics.commitOffsetsInTransaction(
+          `eos.${req.name}.offsets-reset`,
+          group,
+          topic,
+          offsets,
+        );
       this.o.log(`pipeline ${req.name}: offsets reset (${t.$case}) to ${JSON.stringify([...target])}`);
       return { name: req.name, partitions: await this.partitionStatus(p) };
     });
@@ -537,15 +546,31 @@ export class FleetController extends EventEmitter<FleetEvents> {
       }));
   }
 
+  /** Where the committed offsets of an input partition live (the task's own group at least once). */
+  private offsetsGroupOf(p: PipelineRecord, partition: number): string {
+    return guaranteeOf(p.spec) === 'at-least-once'
+      ? atLeastOnceGroupOf(p.consumerGroup, partition % p.spec.tasks) // partition p belongs to task p mod tasks
+      : p.consumerGroup;
+  }
+
+  /** Every group holding the pipeline's committed offsets. */
+  private offsetsGroups(p: PipelineRecord): string[] {
+    return guaranteeOf(p.spec) === 'at-least-once'
+      ? Array.from({ length: p.spec.tasks }, (_, t) => atLeastOnceGroupOf(p.consumerGroup, t))
+      : [p.consumerGroup];
+  }
+
   private async partitionStatus(p: PipelineRecord): Promise<PartitionStatus[]> {
-    const [committed, ends] = await Promise.all([
-      this.o.topics.committedOffsets(p.consumerGroup, p.spec.inputTopic),
+    const groups = this.offsetsGroups(p);
+    const [ends, ...perGroup] = await Promise.all([
       this.o.topics.endOffsets(p.spec.inputTopic),
+      ...groups.map((g) => this.o.topics.committedOffsets(g, p.spec.inputTopic)),
     ]);
+    const committedIn = new Map(groups.map((g, i) => [g, perGroup[i]!]));
     return [...ends]
       .sort((a, b) => a[0] - b[0])
       .map(([partition, end]) => {
-        const c = committed.get(partition) ?? -1;
+        const c = committedIn.get(this.offsetsGroupOf(p, partition))?.get(partition) ?? -1;
         return { partition, committedOffset: c, endOffset: end, lag: Math.max(0, end - Math.max(c, 0)) };
       });
   }
