@@ -11,6 +11,7 @@ describe('loadConfig', () => {
       stateTopic: '__eos_controller',
       leaseMs: 3000,
       heartbeatIntervalMs: 500,
+      forgetWorkerAfterMs: 600_000,
       transformsDir: undefined,
     });
   });

@@ -15,6 +15,8 @@ const Env = z.object({
   EOS_STATE_TOPIC: z.string().min(1).default('__eos_controller'),
   /** A worker without a heartbeat for this long is dead and its tasks move. @default 3000 */
   WORKER_LEASE_MS: z.coerce.number().int().min(200).default(3000),
+  /** A dead worker (or a drained one that has gone) stays listed this long. @default 600000 */
+  WORKER_FORGET_MS: z.coerce.number().int().min(0).default(600_000),
   /** How often workers heartbeat. @default 500 */
   WORKER_HEARTBEAT_MS: z.coerce.number().int().min(50).default(500),
   /** User transform modules the controller validates configs with (optional). */
@@ -32,6 +34,7 @@ export interface ControllerConfig {
   stateTopic: string;
   leaseMs: number;
   heartbeatIntervalMs: number;
+  forgetWorkerAfterMs: number;
   transformsDir?: string;
   uiDir?: string;
 }
@@ -55,6 +58,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ControllerConfig {
     stateTopic: e.EOS_STATE_TOPIC,
     leaseMs: e.WORKER_LEASE_MS,
     heartbeatIntervalMs: e.WORKER_HEARTBEAT_MS,
+    forgetWorkerAfterMs: e.WORKER_FORGET_MS,
     transformsDir: e.TRANSFORMS_DIR,
     uiDir: e.CONTROLLER_UI_DIR,
   };

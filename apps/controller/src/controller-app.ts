@@ -62,6 +62,7 @@ export function createControllerApp(config: ControllerConfig): ControllerApp {
         registry,
         leaseMs: config.leaseMs,
         heartbeatIntervalMs: config.heartbeatIntervalMs,
+        forgetWorkerAfterMs: config.forgetWorkerAfterMs,
         log,
       });
       fleet.on('fatal', (err) => {

@@ -254,4 +254,38 @@ describe('FleetController', () => {
     await fleet.deletePipeline('alo');
     expect(topics.deleted.sort()).toEqual(['eos.alo.alo.0', 'eos.alo.alo.1']);
   });
+
+  it('forgets a dead worker after forgetWorkerAfterMs, and only a dead or drained one', async () => {
+    let clock = 1_000_000;
+    state = new MemoryState();
+    fleet = new FleetController({
+      state,
+      topics: new MemoryTopics(),
+      registry: new TransformRegistry(BUILTIN_TRANSFORMS),
+      leaseMs: 3_000,
+      forgetWorkerAfterMs: 60_000,
+      now: () => clock,
+    });
+    await fleet.start();
+    const tick = () => (fleet as unknown as { tick(): Promise<void> }).tick();
+    const s1 = await fleet.hello(hello('gone'), new Channel());
+    const s2 = await fleet.hello(hello('alive'), new Channel());
+    const states = () => Object.fromEntries(fleet.listWorkers().map((w) => [w.workerId, w.state]));
+    clock += 4_000;
+    fleet.heartbeat('alive', s2);
+    await tick();
+    expect(states()).toEqual({ gone: 4 /* DEAD */, alive: 1 /* ACTIVE */ });
+    clock += 30_000;
+    fleet.heartbeat('alive', s2);
+    await tick();
+    expect(Object.keys(states()).sort()).toEqual(['alive', 'gone']); // dead, still listed
+    clock += 31_000;
+    fleet.heartbeat('alive', s2);
+    await tick();
+    expect(states()).toEqual({ alive: 1 });
+    // Coming back is a fresh registration.
+    void s1;
+    await fleet.hello(hello('gone'), new Channel());
+    expect(states()).toEqual({ alive: 1, gone: 1 });
+  });
 });

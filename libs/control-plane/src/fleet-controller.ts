@@ -62,6 +62,8 @@ export interface FleetControllerOptions {
   failedTaskBackoffMs?: number;
   /** Tasks a drain revokes at once, unless the request says otherwise. @default 2 */
   drainConcurrency?: number;
+  /** A dead worker, or a drained one that has gone, is listed this long, then forgotten. @default 600000 */
+  forgetWorkerAfterMs?: number;
   now?: () => number;
   log?: (msg: string) => void;
 }
@@ -141,6 +143,7 @@ export class FleetController extends EventEmitter<FleetEvents> {
       revokeTimeoutMs: 30_000,
       failedTaskBackoffMs: 2_000,
       drainConcurrency: 2,
+      forgetWorkerAfterMs: 600_000,
       now: Date.now,
       log: () => undefined,
       ...options,
@@ -957,8 +960,27 @@ export class FleetController extends EventEmitter<FleetEvents> {
 
   // ---- the loop ----
 
+  /** Dead, or drained and gone, for longer than `forgetWorkerAfterMs`, holding nothing. */
+  private forgettable(w: WorkerRecord, now: number): boolean {
+    return (
+      (w.state === 'DEAD' || w.state === 'DRAINED') &&
+      !w.channel &&
+      now - w.lastHeartbeatAt > this.o.forgetWorkerAfterMs &&
+      this.tasksOwnedBy(w.id).length === 0
+    );
+  }
+
   private async tick(): Promise<void> {
     const now = this.o.now();
+    if ([...this.workers.values()].some((w) => this.forgettable(w, now)))
+      await this.serial(async () => {
+        for (const w of [...this.workers.values()]) {
+          if (!this.forgettable(w, this.o.now())) continue;
+          this.workers.delete(w.id);
+          this.o.log(`worker ${w.id} forgotten (${w.state} for over ${this.o.forgetWorkerAfterMs} ms)`);
+          this.emit('change', `forgot ${w.id}`);
+        }
+      });
     const due =
       [...this.workers.values()].some(
         (w) =>
