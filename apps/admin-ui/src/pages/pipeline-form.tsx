@@ -82,8 +82,11 @@ function Field({
 export function PipelineFormPage({ name }: { name?: string }) {
   const { snap } = useLive();
   const existing = name ? snap.pipelines.find((p) => p.pipeline?.spec?.name === name) : undefined;
-  const [form, setForm] = useState<PipelineForm>(emptyForm);
-  const [loaded, setLoaded] = useState(false);
+  // The update form starts from the pipeline's spec; until that is known it is not shown at all,
+  // so nobody types into an empty form that the spec then overwrites.
+  const known = existing?.pipeline?.spec;
+  const [form, setForm] = useState<PipelineForm>(() => (known ? formFromSpec(known) : emptyForm()));
+  const [loaded, setLoaded] = useState(Boolean(known));
   const [errors, setErrors] = useState<FormErrors>({});
   const [busy, setBusy] = useState(false);
   useEffect(() => {
@@ -120,10 +123,10 @@ export function PipelineFormPage({ name }: { name?: string }) {
       setBusy(false);
     }
   };
-  if (name && !existing)
+  if (name && (!existing || !loaded))
     return (
       <div class="page" data-page="pipeline-form">
-        <p class="empty">{snap.at === 0 ? 'Loading…' : `Pipeline ${name} does not exist.`}</p>
+        <p class="empty">{snap.at === 0 || existing ? 'Loading…' : `Pipeline ${name} does not exist.`}</p>
       </div>
     );
   const p = { form, errors, set };
