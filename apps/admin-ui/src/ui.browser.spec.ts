@@ -14,7 +14,8 @@ import {
   createTopic,
   produceSequence,
   readTopic,
-  testKafka,
+  connectTestClients,
+  type TestClients,
   TestStack,
   uniqueName,
   until,
@@ -39,6 +40,7 @@ function chromiumPath(): string {
 }
 
 let stack: TestStack;
+let clients: TestClients | undefined;
 let admin: Admin;
 let producer: Producer;
 let browser: Browser;
@@ -47,11 +49,7 @@ const consoleErrors: string[] = [];
 
 beforeAll(async () => {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
-  const kafka = testKafka('ui-test');
-  admin = kafka.admin();
-  await admin.connect();
-  producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
+  ({ admin, producer } = clients = await connectTestClients('ui-test'));
   browser = await chromium.launch({
     executablePath: chromiumPath(),
     headless: true,
@@ -80,8 +78,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await stack?.stop();
-  await producer?.disconnect();
-  await admin?.disconnect();
+  await clients?.close();
 });
 
 const shot = (name: string) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });

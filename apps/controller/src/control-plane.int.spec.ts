@@ -5,7 +5,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
-import type { Admin, Kafka, Producer } from 'kafkajs';
+import type { Admin, Producer } from 'kafkajs';
 import { TaskState, WorkerState, type GetPipelineStatusResponse } from '@eos/proto';
 import {
   background,
@@ -15,7 +15,8 @@ import {
   groupOffsets,
   produceSequence,
   readTopic,
-  testKafka,
+  connectTestClients,
+  type TestClients,
   TestStack,
   uniqueName,
   until,
@@ -26,21 +27,16 @@ const run = promisify(execFile);
 const GRPCURL = process.env['GRPCURL'] ?? 'grpcurl';
 const LEASE_MS = 2000;
 
-let kafka: Kafka;
+let clients: TestClients;
 let admin: Admin;
 let producer: Producer;
 let stack: TestStack;
 
 beforeAll(async () => {
-  kafka = testKafka();
-  admin = kafka.admin();
-  await admin.connect();
-  producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
+  ({ admin, producer } = clients = await connectTestClients());
 });
 afterAll(async () => {
-  await producer.disconnect();
-  await admin.disconnect();
+  await clients.close();
 });
 beforeEach(() => {
   stack = new TestStack({ leaseMs: LEASE_MS });

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import type { Admin, Kafka, Producer } from 'kafkajs';
+import type { Admin, Producer } from 'kafkajs';
 import {
   TaskState,
   WorkerState,
@@ -21,25 +21,22 @@ import {
   createTopic,
   produceSequence,
   readTopic,
-  testKafka,
+  connectTestClients,
+  type TestClients,
   TestStack,
   uniqueName,
   until,
   waitCaughtUp,
 } from '@eos/testing';
 
-let kafka: Kafka;
+let clients: TestClients;
 let admin: Admin;
 let producer: Producer;
 let stack: TestStack;
 let transformsDir: string;
 
 beforeAll(async () => {
-  kafka = testKafka();
-  admin = kafka.admin();
-  await admin.connect();
-  producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
+  ({ admin, producer } = clients = await connectTestClients());
   transformsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'eos-transforms-'));
   // A slow suffix: sleeps `ms` per record, so a batch takes long.
   fs.writeFileSync(
@@ -48,8 +45,7 @@ beforeAll(async () => {
   );
 });
 afterAll(async () => {
-  await producer.disconnect();
-  await admin.disconnect();
+  await clients.close();
   fs.rmSync(transformsDir, { recursive: true, force: true });
 });
 beforeEach(() => {

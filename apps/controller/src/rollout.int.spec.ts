@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import type { Admin, Kafka, Producer } from 'kafkajs';
+import type { Admin, Producer } from 'kafkajs';
 import { Rollout_State, TaskState, type GetPipelineStatusResponse, type Rollout } from '@eos/proto';
 import {
   background,
@@ -15,25 +15,22 @@ import {
   produceSequence,
   type ReadRecord,
   readTopic,
-  testKafka,
+  connectTestClients,
+  type TestClients,
   TestStack,
   uniqueName,
   until,
   waitCaughtUp,
 } from '@eos/testing';
 
-let kafka: Kafka;
+let clients: TestClients;
 let admin: Admin;
 let producer: Producer;
 let stack: TestStack;
 let dir: string;
 
 beforeAll(async () => {
-  kafka = testKafka();
-  admin = kafka.admin();
-  await admin.connect();
-  producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
+  ({ admin, producer } = clients = await connectTestClients());
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'eos-rollout-transforms-'));
   fs.mkdirSync(path.join(dir, 'failing'));
   fs.writeFileSync(
@@ -47,8 +44,7 @@ beforeAll(async () => {
   );
 });
 afterAll(async () => {
-  await producer.disconnect();
-  await admin.disconnect();
+  await clients.close();
   fs.rmSync(dir, { recursive: true, force: true });
 });
 beforeEach(() => {

@@ -2,7 +2,7 @@
  * The EOS loop against the real broker, with tasks in real child processes.
  * Every check reads the output with kcat (librdkafka), not with kafkajs.
  */
-import type { Admin, Kafka, Producer } from 'kafkajs';
+import type { Admin, Producer } from 'kafkajs';
 import {
   checkExactlyOnce,
   ChildTask,
@@ -12,7 +12,8 @@ import {
   produceSequence,
   readTopic,
   testBrokers,
-  testKafka,
+  connectTestClients,
+  type TestClients,
   uniqueName,
   waitCaughtUp,
 } from '@eos/testing';
@@ -20,24 +21,19 @@ import {
 const FIXTURE = 'libs/eos-core/src/int/run-task.ts';
 const suffixA = (v: string) => `${v}|a`;
 
-let kafka: Kafka;
+let clients: TestClients;
 let admin: Admin;
 let producer: Producer;
 const children: ChildTask[] = [];
 
 beforeAll(async () => {
-  kafka = testKafka();
-  admin = kafka.admin();
-  await admin.connect();
-  producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
+  ({ admin, producer } = clients = await connectTestClients());
 });
 afterEach(async () => {
   await Promise.all(children.splice(0).map((c) => c.dispose()));
 });
 afterAll(async () => {
-  await producer.disconnect();
-  await admin.disconnect();
+  await clients.close();
 });
 
 async function pipeline(partitions: number, withDlq = false) {

@@ -1,7 +1,15 @@
 /** Test helpers over the real broker and processes: names, topics, an independent reader (kcat), workloads, checkers, child processes. */
 export { testBrokers, testRedisUrl } from './env';
-export { createTopic, endOffsets, groupOffsets, readTopic, testKafka, uniqueName } from './kafka-helpers';
-export type { ReadRecord } from './kafka-helpers';
+export {
+  connectTestClients,
+  createTopic,
+  endOffsets,
+  groupOffsets,
+  readTopic,
+  testKafka,
+  uniqueName,
+} from './kafka-helpers';
+export type { ReadRecord, TestClients } from './kafka-helpers';
 export { checkExactlyOnce, produceSequence, seqValue } from './sequence';
 export type { ExactlyOnceReport } from './sequence';
 export { ChildTask } from './child-task';

@@ -1,7 +1,7 @@
 /** Test helpers over the real broker: unique names, topics, and an independent reader (kcat). */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
 import { testBrokers } from './env';
 import { until } from './wait';
 
@@ -12,6 +12,29 @@ export function uniqueName(prefix: string): string {
 
 export function testKafka(clientId = 'eos-test'): Kafka {
   return new Kafka({ clientId, brokers: testBrokers(), logLevel: logLevel.NOTHING });
+}
+
+/** A test file's connected admin and workload producer. */
+export interface TestClients {
+  admin: Admin;
+  /** Idempotent, one request in flight: what is acknowledged is in the partition in send order. */
+  producer: Producer;
+  close(): Promise<void>;
+}
+
+export async function connectTestClients(clientId = 'eos-test'): Promise<TestClients> {
+  const kafka = testKafka(clientId);
+  const admin = kafka.admin();
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await Promise.all([admin.connect(), producer.connect()]);
+  return {
+    admin,
+    producer,
+    async close() {
+      await producer.disconnect();
+      await admin.disconnect();
+    },
+  };
 }
 
 /**
