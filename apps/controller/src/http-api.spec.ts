@@ -105,6 +105,12 @@ it('serves the UI: index.html, cached hashed assets, index.html for unknown path
     const res = await fetch(`${base}${escape}`);
     expect(await res.text()).not.toContain('secret');
   }
+  // A malformed escape is a 400, not a crash, for UI and API paths alike.
+  for (const bad of ['/%', '/assets/%E0%A4%A', '/api/pipelines/%zz']) {
+    const res = await fetch(`${base}${bad}`);
+    expect({ bad, status: res.status }).toEqual({ bad, status: 400 });
+  }
+  expect((await fetch(`${base}/`)).status).toBe(200);
   // API paths never fall back to the UI.
   expect((await fetch(`${base}/api/nope`)).status).toBe(404);
 });

@@ -308,6 +308,12 @@ export function createHttpServer(o: HttpApiOptions): http.Server {
   return http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://controller');
     const pathname = url.pathname;
+    // A malformed escape ("/%") would throw out of the request handler and end the process.
+    try {
+      decodeURIComponent(pathname);
+    } catch {
+      return send(res, 400, { code: 'INVALID_ARGUMENT', message: `malformed URL escape in ${pathname}` });
+    }
     if (req.method === 'GET' && pathname === '/healthz')
       return send(res, 200, { status: 'ok', epoch: o.fleet.currentEpoch() });
     if (req.method === 'GET' && pathname === '/metrics') {
