@@ -1,10 +1,11 @@
-import { randomUUID } from 'node:crypto';
 import type { Admin, Kafka } from 'kafkajs';
+import { AssignedFetcher, createFetcherCluster } from '@eos/eos-core';
 
 /**
  * Reads a topic from the beginning to its current end, read_committed, calling `onRecord` in
- * order. The end counts transaction markers: batches made only of markers never reach
- * `eachBatch`, so their ends come from kafkajs's batch-start events.
+ * order per partition. It joins no consumer group (a new group waits the broker's
+ * `group.initial.rebalance.delay.ms`, 3 s by default, which every controller start paid), and its
+ * positions count transaction markers, so a topic ending in a marker is read to its end.
  */
 export async function readTopicToEnd(
   kafka: Kafka,
@@ -15,49 +16,38 @@ export async function readTopicToEnd(
 ): Promise<void> {
   const offsets = await admin.fetchTopicOffsets(topic);
   const ends = new Map(offsets.map((p) => [p.partition, Number(p.high)]));
-  const lows = new Map(offsets.map((p) => [p.partition, Number(p.low)]));
-  const pos = new Map<number, number>([...lows]);
+  const pos = new Map(offsets.map((p) => [p.partition, Number(p.low)]));
   const done = () => [...ends].every(([p, e]) => (pos.get(p) ?? 0) >= e);
   if (done()) return;
-  const groupId = `eos-controller-reader.${randomUUID()}`;
-  const consumer = kafka.consumer({
-    groupId,
-    readUncommitted: false,
-    maxWaitTimeInMs: 100,
-    allowAutoTopicCreation: false,
-  });
   let finish: () => void = () => undefined;
   let fail: (e: Error) => void = () => undefined;
   const finished = new Promise<void>((resolve, reject) => {
     finish = resolve;
     fail = reject;
   });
-  const advance = (partition: number, next: number) => {
-    if (next > (pos.get(partition) ?? 0)) pos.set(partition, next);
-    if (done()) finish();
-  };
-  consumer.on(consumer.events.START_BATCH_PROCESS, ({ payload }) => {
-    if (payload.batchSize === 0) advance(payload.partition, Number(payload.lastOffset) + 1);
+  const fetcher = new AssignedFetcher(createFetcherCluster(kafka), {
+    topic,
+    partitions: [...ends.keys()],
+    startOffsets: new Map(pos),
+    maxWaitMs: 100,
+    maxBytesPerPartition: 1 << 20,
+    onFetched(partition, messages, nextOffset) {
+      const end = ends.get(partition) ?? 0;
+      for (const m of messages) {
+        if (Number(m.offset) >= end) break;
+        onRecord(m.key?.toString() ?? '', m.value === null ? null : m.value.toString());
+      }
+      if (nextOffset > (pos.get(partition) ?? 0)) pos.set(partition, nextOffset);
+      if (done()) finish();
+    },
+    onError: fail,
   });
-  consumer.on(consumer.events.CRASH, ({ payload }) => fail(payload.error));
   const timer = setTimeout(() => fail(new Error(`timed out reading ${topic} to its end`)), timeoutMs);
   try {
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await consumer.run({
-      autoCommit: false,
-      eachBatch: async ({ batch }) => {
-        for (const m of batch.messages) {
-          if (Number(m.offset) >= (ends.get(batch.partition) ?? 0)) break;
-          onRecord(m.key?.toString() ?? '', m.value === null ? null : m.value.toString());
-        }
-        advance(batch.partition, Number(batch.lastOffset()) + 1);
-      },
-    });
+    await fetcher.start();
     await finished;
   } finally {
     clearTimeout(timer);
-    await consumer.disconnect().catch(() => undefined);
-    await admin.deleteGroups([groupId]).catch(() => undefined);
+    await fetcher.close().catch(() => undefined);
   }
 }

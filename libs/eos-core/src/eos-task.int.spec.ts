@@ -115,7 +115,9 @@ it('10,000 records over 4 partitions, 2 tasks in 2 processes: exactly once, orde
     expect(out.filter((r) => r.partition === part).map((r) => r.value)).toEqual(
       inputs.filter((i) => i.partition === part).map((i) => suffixA(i.value)),
     );
-  }
+  } // No consumer group on the data path: the pipeline's offsets group is the only group it made.
+  const groups = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(p.group));
+  expect(groups).toEqual([p.group]);
 });
 
 it('crash: a SIGKILLed owner with an open transaction; the next owner takes over; nothing of the dead one is visible', async () => {

@@ -1,5 +1,4 @@
 import { EventEmitter } from 'node:events';
-import { randomUUID } from 'node:crypto';
 import {
   isRetriableTransformError,
   type InputRecord,
@@ -299,11 +298,8 @@ export class EosTask extends EventEmitter<TaskEvents> {
         topic: this.o.inputTopic,
         partitions: this.o.partitions,
         startOffsets: committed,
-        // At-least-once commits through its consumer, so that consumer's (stable) group holds the offsets.
-        privateGroupId:
-          this.o.mode === 'at-least-once'
-            ? this.offsetsGroup()
-            : `${this.o.consumerGroup}.member.${this.o.taskIndex}.${randomUUID()}`,
+        // At-least-once commits through its consumer, to a (stable) group of the task's own.
+        commitGroupId: this.o.mode === 'at-least-once' ? this.offsetsGroup() : undefined,
         onItems: (items) => this.buffer.push(items),
         onBroken: (err) => {
           this.consumerBroken = err;

@@ -13,6 +13,8 @@ export type {
   TransactionPort,
 } from './kafka-port';
 export { createKafkaJsPort } from './kafkajs-port';
+export { AssignedFetcher, createFetcherCluster } from './assigned-fetcher';
+export type { AssignedFetcherOptions, FetchedMessage } from './assigned-fetcher';
 export type { KafkaJsPortOptions } from './kafkajs-port';
 export {
   FencedError,

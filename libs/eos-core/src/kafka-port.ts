@@ -44,8 +44,8 @@ export interface ConsumerPortOptions {
   partitions: number[];
   /** Where to start, per partition (next offset to read). */
   startOffsets: OffsetMap;
-  /** Client-side id for the consumer's private group (never holds offsets). */
-  privateGroupId: string;
+  /** The group `commitOffsets` writes to (at-least-once mode only); the consumer joins no group. */
+  commitGroupId?: string;
   /** Receives items in order per partition; called synchronously with respect to delivery order. */
   onItems(items: ConsumedItem[]): void;
   /** The consumer broke (rejoined, crashed): the loop must recreate it from its committed position. */
@@ -54,7 +54,7 @@ export interface ConsumerPortOptions {
 
 /** A read_committed consumer of exactly the given partitions, started at the given offsets. */
 export interface ConsumerPort {
-  /** Commits offsets to the consumer's own group outside any transaction (at-least-once mode only). */
+  /** Commits offsets to `commitGroupId` outside any transaction (at-least-once mode only). */
   commitOffsets(offsets: OffsetMap): Promise<void>;
   pause(): void;
   resume(): void;

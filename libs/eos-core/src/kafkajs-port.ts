@@ -4,22 +4,14 @@
  * `transactionalProducer` resolves only after the transactional InitProducerId (initTransactions)
  * ran: the earlier owner of the transactional id is fenced from then on.
  *
- * kafkajs has no `assign()`, so a task's consumer joins a private consumer group of its own (one
- * member, a fresh id per start) whose custom assigner hands it exactly the task's partitions. A
- * move therefore never waits for a dead owner's session timeout, and the pipeline's offsets group
- * is written only through `sendOffsetsToTransaction`. The consumer is positioned at the committed
- * offsets by a seek on its first join and never seeks again: an abort recreates it, so every batch
- * it hands over is contiguous with the last.
+ * A task's consumer is an `AssignedFetcher`: it fetches exactly the task's partitions from their
+ * leaders, read_committed, with no consumer group (kafkajs has no `assign()`, and a group join
+ * waits `group.initial.rebalance.delay.ms`, 3 s on users' brokers). A move therefore waits for no
+ * group and no dead owner's session, and the pipeline's offsets group is written only through
+ * `sendOffsetsToTransaction`. The fetcher starts at the committed offsets and never seeks: an
+ * abort recreates it, so every batch it hands over is contiguous with the last.
  */
-import {
-  AssignerProtocol,
-  Kafka,
-  logLevel as KafkaLogLevel,
-  type Consumer,
-  type PartitionAssigner,
-  type Producer,
-  type Transaction,
-} from 'kafkajs';
+import { Kafka, logLevel as KafkaLogLevel, type Producer, type Transaction } from 'kafkajs';
 import type { Headers, InputRecord } from '@eos/transforms';
 import type {
   ConsumedItem,
@@ -31,6 +23,7 @@ import type {
   TransactionalProducerPort,
   TransactionPort,
 } from './kafka-port';
+import { AssignedFetcher, createFetcherCluster } from './assigned-fetcher';
 import { chunkRecords, type TopicMessages } from './produce-chunks';
 
 export interface KafkaJsPortOptions {
@@ -47,11 +40,7 @@ export interface KafkaJsPortOptions {
   fetchMaxWaitMs?: number;
   /** Most bytes fetched per partition per request. @default 1 MiB */
   maxBytesPerPartition?: number;
-  /** Consumer session timeout (private group: only this consumer's own liveness). @default 30000 */
-  sessionTimeoutMs?: number;
 }
-
-const ASSIGNER = 'EosTaskAssigner';
 
 /** Creates the kafkajs-backed port. Whoever creates it closes it. */
 export function createKafkaJsPort(options: KafkaJsPortOptions): KafkaPort {
@@ -215,143 +204,56 @@ async function sendInChunks(
   for (const chunk of chunkRecords(records)) await sendBatch(chunk);
 }
 
-function taskAssigner(topic: string, partitions: number[]): PartitionAssigner {
-  return () => ({
-    name: ASSIGNER,
-    version: 1,
-    async assign({ members }) {
-      // A private group has one member; should a second ever join, it gets nothing.
-      const sorted = [...members].sort((a, b) => a.memberId.localeCompare(b.memberId));
-      return sorted.map((m, i) => ({
-        memberId: m.memberId,
-        memberAssignment: AssignerProtocol.MemberAssignment.encode({
-          version: 1,
-          assignment: i === 0 ? { [topic]: partitions } : {},
-          userData: Buffer.alloc(0),
-        }),
-      }));
-    },
-    protocol({ topics }) {
-      return {
-        name: ASSIGNER,
-        metadata: AssignerProtocol.MemberMetadata.encode({ version: 1, topics, userData: Buffer.alloc(0) }),
-      };
-    },
-  });
-}
-
 async function startConsumer(
   kafka: Kafka,
   o: ConsumerPortOptions,
   options: KafkaJsPortOptions,
 ): Promise<ConsumerPort> {
-  const consumer: Consumer = kafka.consumer({
-    groupId: o.privateGroupId,
-    partitionAssigners: [taskAssigner(o.topic, o.partitions)],
-    readUncommitted: false,
-    allowAutoTopicCreation: false,
-    maxWaitTimeInMs: options.fetchMaxWaitMs ?? 100,
-    maxBytesPerPartition: options.maxBytesPerPartition ?? 1 << 20,
-    sessionTimeout: options.sessionTimeoutMs ?? 30_000,
-    heartbeatInterval: 3_000,
-    retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2_000, restartOnFailure: async () => false },
-  });
-  let closing = false;
-  let joined = false;
   let broken = false;
-  const fail = (err: Error) => {
-    if (closing || broken) return;
-    broken = true;
-    o.onBroken(err);
-  };
-
-  const ready = new Promise<void>((resolve, reject) => {
-    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
-      if (!joined) {
-        joined = true;
-        const mine = payload.memberAssignment[o.topic] ?? [];
-        const missing = o.partitions.filter((p) => !mine.includes(p));
-        if (missing.length) {
-          reject(new Error(`private group ${o.privateGroupId} did not get partitions ${missing.join(',')}`));
-          return;
-        }
-        // Positioned before the first fetch: kafkajs applies pending seeks at the start of each fetch.
-        for (const p of o.partitions)
-          consumer.seek({ topic: o.topic, partition: p, offset: String(o.startOffsets.get(p) ?? 0) });
-        resolve();
-      } else {
-        // A rejoin resets kafkajs's fetch position; the loop recreates the consumer instead.
-        fail(new Error('consumer rejoined its private group; restarting it from the committed offsets'));
+  const fetcher = new AssignedFetcher(createFetcherCluster(kafka), {
+    topic: o.topic,
+    partitions: o.partitions,
+    startOffsets: o.startOffsets,
+    maxWaitMs: options.fetchMaxWaitMs ?? 100,
+    maxBytesPerPartition: options.maxBytesPerPartition ?? 1 << 20,
+    onFetched(partition, messages, nextOffset) {
+      const items: ConsumedItem[] = [];
+      for (const m of messages) {
+        const record: InputRecord = {
+          topic: o.topic,
+          partition,
+          offset: m.offset,
+          key: m.key ?? null,
+          value: m.value ?? null,
+          headers: normalizeHeaders(m.headers),
+          timestamp: m.timestamp,
+        };
+        items.push({ kind: 'record', record, bytes: (m.value?.length ?? 0) + (m.key?.length ?? 0) });
       }
-    });
-    consumer.on(consumer.events.CRASH, ({ payload }) => {
-      const err = payload.error instanceof Error ? payload.error : new Error(String(payload.error));
-      if (!joined) reject(err);
-      fail(err);
-    });
+      // The position also covers what the fetch dropped: aborted records and transaction markers.
+      items.push({ kind: 'position', partition, nextOffset });
+      o.onItems(items);
+    },
+    onError(err) {
+      broken = true;
+      o.onBroken(err);
+    },
   });
-
-  // Batches made only of transaction markers or aborted records never reach eachBatch; kafkajs
-  // still announces them, and the loop needs their end to count markers in its position.
-  consumer.on(consumer.events.START_BATCH_PROCESS, ({ payload }) => {
-    if (payload.batchSize === 0 && payload.topic === o.topic) {
-      o.onItems([
-        { kind: 'position', partition: payload.partition, nextOffset: Number(payload.lastOffset) + 1 },
-      ]);
-    }
-  });
-
   try {
-    await consumer.connect();
-    await consumer.subscribe({ topic: o.topic, fromBeginning: true });
-    await consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: true,
-      partitionsConsumedConcurrently: 1,
-      eachBatch: async (payload) => {
-        const { batch } = payload;
-        // No seek happens after the first join, but a batch fetched before one must never count.
-        if (payload.isStale() || closing) return;
-        const items: ConsumedItem[] = [];
-        for (const m of batch.messages) {
-          const record: InputRecord = {
-            topic: batch.topic,
-            partition: batch.partition,
-            offset: m.offset,
-            key: m.key ?? null,
-            value: m.value ?? null,
-            headers: normalizeHeaders(m.headers),
-            timestamp: m.timestamp,
-          };
-          items.push({ kind: 'record', record, bytes: (m.value?.length ?? 0) + (m.key?.length ?? 0) });
-        }
-        items.push({
-          kind: 'position',
-          partition: batch.partition,
-          nextOffset: Number(batch.lastOffset()) + 1,
-        });
-        o.onItems(items);
-      },
-    });
-    await ready;
+    await fetcher.start();
   } catch (err) {
-    closing = true;
-    await consumer.disconnect().catch(() => undefined);
+    await fetcher.close().catch(() => undefined);
     throw err;
   }
-
   return {
     async commitOffsets(offsets) {
-      await consumer.commitOffsets(
-        [...offsets].map(([partition, offset]) => ({ topic: o.topic, partition, offset: String(offset) })),
-      );
+      if (!o.commitGroupId) throw new Error('commitOffsets needs the consumer created with a commitGroupId');
+      if (broken) throw new Error('consumer broke; not committing');
+      await fetcher.commitToGroup(o.commitGroupId, offsets);
     },
-    pause: () => consumer.pause([{ topic: o.topic }]),
-    resume: () => consumer.resume([{ topic: o.topic }]),
-    async close() {
-      closing = true;
-      await consumer.disconnect();
-    },
+    pause: () => fetcher.pause(),
+    resume: () => fetcher.resume(),
+    close: () => fetcher.close(),
   };
 }
 
