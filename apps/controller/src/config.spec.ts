@@ -10,6 +10,7 @@ describe('loadConfig', () => {
       host: '0.0.0.0',
       stateTopic: '__eos_controller',
       leaseMs: 3000,
+      disconnectGraceMs: 500,
       heartbeatIntervalMs: 500,
       forgetWorkerAfterMs: 600_000,
       transformsDir: undefined,
@@ -19,6 +20,11 @@ describe('loadConfig', () => {
     const c = loadConfig({ KAFKA_BROKERS: 'a:1, b:2', CONTROLLER_GRPC_PORT: '6000' });
     expect(c.kafkaBrokers).toEqual(['a:1', 'b:2']);
     expect(c.grpcPort).toBe(6000);
+  });
+  it('a disconnect grace of 0 leaves failure detection to the lease', () => {
+    expect(loadConfig({ WORKER_DISCONNECT_GRACE_MS: '0', WORKER_LEASE_MS: '4000' }).disconnectGraceMs).toBe(
+      4000,
+    );
   });
   it('names the bad variable', () => {
     expect(() => loadConfig({ CONTROLLER_GRPC_PORT: 'abc' })).toThrow(/CONTROLLER_GRPC_PORT/);

@@ -15,6 +15,11 @@ const Env = z.object({
   EOS_STATE_TOPIC: z.string().min(1).default('__eos_controller'),
   /** A worker without a heartbeat for this long is dead and its tasks move. @default 3000 */
   WORKER_LEASE_MS: z.coerce.number().int().min(200).default(3000),
+  /**
+   * A worker whose session stream closed and did not reopen within this grace is dead (its tasks
+   * move) without waiting for the lease; 0 leaves it to the lease alone. @default 500
+   */
+  WORKER_DISCONNECT_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(500),
   /** A dead worker (or a drained one that has gone) stays listed this long. @default 600000 */
   WORKER_FORGET_MS: z.coerce.number().int().min(0).default(600_000),
   /** How often workers heartbeat. @default 500 */
@@ -33,6 +38,7 @@ export interface ControllerConfig {
   host: string;
   stateTopic: string;
   leaseMs: number;
+  disconnectGraceMs: number;
   heartbeatIntervalMs: number;
   forgetWorkerAfterMs: number;
   transformsDir?: string;
@@ -57,6 +63,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): ControllerConfig {
     host: e.CONTROLLER_HOST,
     stateTopic: e.EOS_STATE_TOPIC,
     leaseMs: e.WORKER_LEASE_MS,
+    // 0: no fast path, the lease alone decides.
+    disconnectGraceMs: e.WORKER_DISCONNECT_GRACE_MS || e.WORKER_LEASE_MS,
     heartbeatIntervalMs: e.WORKER_HEARTBEAT_MS,
     forgetWorkerAfterMs: e.WORKER_FORGET_MS,
     transformsDir: e.TRANSFORMS_DIR,

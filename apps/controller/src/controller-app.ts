@@ -61,6 +61,7 @@ export function createControllerApp(config: ControllerConfig): ControllerApp {
         topics: new KafkaTopics(admin, kafka),
         registry,
         leaseMs: config.leaseMs,
+        disconnectGraceMs: config.disconnectGraceMs,
         heartbeatIntervalMs: config.heartbeatIntervalMs,
         forgetWorkerAfterMs: config.forgetWorkerAfterMs,
         log,

@@ -288,4 +288,75 @@ describe('FleetController', () => {
     await fleet.hello(hello('gone'), new Channel());
     expect(states()).toEqual({ alive: 1, gone: 1 });
   });
+
+  describe('failure detection in two speeds', () => {
+    let clock = 1_000_000;
+    const spec = {
+      name: 'p',
+      inputTopic: 'in',
+      outputTopic: 'out',
+      tasks: 4,
+      transform: { name: 'identity', version: 1, config: {} },
+      deadLetterTopic: '',
+    };
+    const setup = async () => {
+      state = new MemoryState();
+      fleet = new FleetController({
+        state,
+        topics: new MemoryTopics(new Map([['in', 4]])),
+        registry: new TransformRegistry(BUILTIN_TRANSFORMS),
+        leaseMs: 3_000,
+        disconnectGraceMs: 500,
+        now: () => clock,
+      });
+      await fleet.start();
+      const c1 = new Channel();
+      const c2 = new Channel();
+      const s1 = await fleet.hello(hello('w1'), c1);
+      const s2 = await fleet.hello(hello('w2'), c2);
+      await fleet.createPipeline(spec);
+      expect([c1.assigned().length, c2.assigned().length]).toEqual([2, 2]);
+      const tick = () => (fleet as unknown as { tick(): Promise<void> }).tick();
+      const beat = () => {
+        fleet.heartbeat('w1', s1);
+        fleet.heartbeat('w2', s2);
+      };
+      return { c1, c2, s1, s2, tick, beat };
+    };
+
+    it('a closed session frees the worker tasks after the grace, long before the lease', async () => {
+      const { c2, s1, tick } = await setup();
+      fleet.disconnected('w1', s1);
+      clock += 400; // within the grace: nothing moves
+      await tick();
+      expect(c2.assigned()).toHaveLength(2);
+      clock += 200; // 600 ms after the close, 2.4 s before the lease
+      await tick();
+      await until(() => c2.assigned().length === 4);
+      expect(fleet.listWorkers().find((w) => w.workerId === 'w1')?.state).toBe(4 /* DEAD */);
+    });
+
+    it('a worker that reconnects within the grace keeps its tasks', async () => {
+      const { c2, s1, tick } = await setup();
+      fleet.disconnected('w1', s1);
+      clock += 300;
+      await fleet.hello(hello('w1'), new Channel());
+      clock += 400;
+      await tick();
+      expect(c2.assigned()).toHaveLength(2);
+      expect(fleet.listWorkers().find((w) => w.workerId === 'w1')?.state).toBe(1 /* ACTIVE */);
+    });
+
+    it('silence without a close waits for the whole lease', async () => {
+      const { c2, s2, tick } = await setup();
+      clock += 2_500; // w1 silent, stream open
+      fleet.heartbeat('w2', s2);
+      await tick();
+      expect(c2.assigned()).toHaveLength(2);
+      clock += 600; // past the lease
+      fleet.heartbeat('w2', s2);
+      await tick();
+      await until(() => c2.assigned().length === 4);
+    });
+  });
 });

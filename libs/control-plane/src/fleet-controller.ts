@@ -54,6 +54,12 @@ export interface FleetControllerOptions {
   registry: TransformRegistry;
   /** A worker without a heartbeat for this long is dead. @default 3000 */
   leaseMs?: number;
+  /**
+   * A worker whose session stream closed (its process died, the kernel reset the connection) and
+   * that has not reconnected within this grace is dead, without waiting for the lease. A worker
+   * that is in fact alive is harmless: the new owners' initTransactions fence it. @default 500
+   */
+  disconnectGraceMs?: number;
   /** Workers heartbeat this often. @default 500 */
   heartbeatIntervalMs?: number;
   /** A revoke not answered by then is forced: the task is assigned elsewhere anyway (fencing protects). @default 30000 */
@@ -98,6 +104,8 @@ interface WorkerRecord {
   session: number;
   lastHeartbeatAt: number;
   connectedAt: number;
+  /** When its session stream closed; unset while connected (and for workers known only from state). */
+  disconnectedAt?: number;
   pid: number;
   drain?: { startedAt: number; deadlineAt: number; maxConcurrent: number; escalated: boolean };
 }
@@ -139,6 +147,7 @@ export class FleetController extends EventEmitter<FleetEvents> {
     super();
     this.o = {
       leaseMs: 3_000,
+      disconnectGraceMs: 500,
       heartbeatIntervalMs: 500,
       revokeTimeoutMs: 30_000,
       failedTaskBackoffMs: 2_000,
@@ -815,6 +824,7 @@ export class FleetController extends EventEmitter<FleetEvents> {
         session,
         lastHeartbeatAt: now,
         connectedAt: now,
+        disconnectedAt: undefined,
         pid: h.pid,
       };
       this.workers.set(w.id, w);
@@ -897,8 +907,14 @@ export class FleetController extends EventEmitter<FleetEvents> {
     const w = this.workers.get(workerId);
     if (w && w.session === session) {
       w.channel = undefined;
+      w.disconnectedAt = this.o.now();
       this.o.log(`worker ${workerId} disconnected`);
       this.emit('change', `disconnect ${workerId}`);
+      // The periodic tick is too coarse for the grace: look again right after it ends.
+      const timer = setTimeout(() => {
+        if (this.timer) void this.tick();
+      }, this.o.disconnectGraceMs + 10);
+      timer.unref();
     }
   }
 
@@ -1009,7 +1025,11 @@ export class FleetController extends EventEmitter<FleetEvents> {
       w.channel = undefined;
       if (w.state === 'DRAINED') continue; // drained and gone: nothing to move
       w.state = 'DEAD';
-      this.o.log(`worker ${w.id} dead (no heartbeat for ${now - w.lastHeartbeatAt} ms)`);
+      this.o.log(
+        w.disconnectedAt !== undefined && !w.channel
+          ? `worker ${w.id} dead (session closed ${now - w.disconnectedAt} ms ago, not back)`
+          : `worker ${w.id} dead (no heartbeat for ${now - w.lastHeartbeatAt} ms)`,
+      );
       for (const t of this.tasksOwnedBy(w.id)) changes.push(this.unassign(t));
     }
     // Forced revokes.
@@ -1191,8 +1211,10 @@ export class FleetController extends EventEmitter<FleetEvents> {
   }
 
   // Time-based conditions, shared by `tick` (is a reconcile due?) and `reconcile` (act on them).
+  /** Silence past the lease, or a closed session not reopened within the grace. */
   private leaseExpired(w: WorkerRecord, now: number): boolean {
-    return now - w.lastHeartbeatAt > this.o.leaseMs;
+    if (now - w.lastHeartbeatAt > this.o.leaseMs) return true;
+    return !w.channel && w.disconnectedAt !== undefined && now - w.disconnectedAt > this.o.disconnectGraceMs;
   }
 
   private revokeOverdue(t: TaskRecord, now: number): boolean {
