@@ -34,6 +34,11 @@ export interface LocalKafkaOptions {
   dataDir?: string;
   /** More listeners (chaos tests put a proxy in front of these). */
   extraListeners?: ExtraListener[];
+  /**
+   * The broker's `group.initial.rebalance.delay.ms`. Tests keep 0; benchmarks use Kafka's default
+   * (3000), which users' brokers have, to measure what a group join costs. @default 0
+   */
+  groupInitialRebalanceDelayMs?: number;
   /** JVM heap. @default '1g' */
   heap?: string;
   /** How long `start` waits for the broker to answer. @default 90000 */
@@ -45,6 +50,7 @@ interface Resolved {
   controllerPort: number;
   dataDir: string;
   extraListeners: ExtraListener[];
+  groupInitialRebalanceDelayMs: number;
   heap: string;
   readyTimeoutMs: number;
 }
@@ -56,6 +62,7 @@ function resolve(o: LocalKafkaOptions = {}): Resolved {
     controllerPort: o.controllerPort ?? port + 1,
     dataDir: o.dataDir ?? path.join(REPO_ROOT, '.data', `kafka-${port}`),
     extraListeners: o.extraListeners ?? [],
+    groupInitialRebalanceDelayMs: o.groupInitialRebalanceDelayMs ?? 0,
     heap: o.heap ?? '1g',
     readyTimeoutMs: o.readyTimeoutMs ?? 90_000,
   };
@@ -131,7 +138,7 @@ function serverProperties(r: Resolved, logDirs: string): string {
     'offsets.topic.num.partitions=8',
     'transaction.state.log.num.partitions=8',
     // Local only: production brokers keep the 3 s default (see docs/production.md).
-    'group.initial.rebalance.delay.ms=0',
+    `group.initial.rebalance.delay.ms=${r.groupInitialRebalanceDelayMs}`,
     'auto.create.topics.enable=false',
     'num.partitions=1',
     'log.flush.interval.messages=9223372036854775807',
