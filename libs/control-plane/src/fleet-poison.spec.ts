@@ -67,7 +67,7 @@ async function until(cond: () => boolean): Promise<void> {
 describe('FleetController: failing and poison tasks', () => {
   let fleet: FleetController;
   let state: MemoryState;
-  let now = 1_000_000;
+  const now = 1_000_000;
   afterEach(() => fleet.stop());
 
   const start = async () => {
