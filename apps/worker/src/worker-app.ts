@@ -4,6 +4,7 @@ import { BUILTIN_TRANSFORMS, TransformRegistry, loadTransformsDir } from '@eos/t
 import type { WorkerConfig } from './config';
 import { SessionClient } from './session-client';
 import { TaskSupervisor } from './task-supervisor';
+import { TransformWatchdog } from './transform-watchdog';
 import { WorkerMetrics, startWorkerHttp } from './worker-http';
 
 export interface WorkerApp {
@@ -34,12 +35,15 @@ export function createWorkerApp(config: WorkerConfig, hooks: { onDrained?: () =>
   let http: { port: number; close: () => Promise<void> } | undefined;
   let onDrained: (() => void) | undefined;
   let onSessionLost: (() => void) | undefined;
+  let watchdog: TransformWatchdog | undefined;
 
   return {
     async start() {
       const registry = new TransformRegistry(BUILTIN_TRANSFORMS);
       if (config.transformsDir)
         for (const d of await loadTransformsDir(config.transformsDir)) registry.register(d);
+      if (config.transforms.watchdog)
+        watchdog = new TransformWatchdog({ deadlineMs: config.transforms.timeoutMs });
       supervisor = new TaskSupervisor(
         kafka,
         registry,
@@ -47,6 +51,12 @@ export function createWorkerApp(config: WorkerConfig, hooks: { onDrained?: () =>
         log,
         metrics,
         config.transactionTimeoutMs,
+        {
+          transformTimeoutMs: config.transforms.timeoutMs,
+          transformMaxAttempts: config.transforms.maxAttempts,
+          watchdog,
+          sendFlushed: (m) => session?.sendFlushed(m) ?? Promise.resolve(),
+        },
       );
       const sup = supervisor;
       session = new SessionClient({
@@ -117,6 +127,7 @@ export function createWorkerApp(config: WorkerConfig, hooks: { onDrained?: () =>
       session?.close();
       await kafka.close();
       await http?.close();
+      await watchdog?.stop();
     },
   };
 }

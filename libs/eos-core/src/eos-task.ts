@@ -86,13 +86,15 @@ export interface EosTaskOptions {
 }
 
 /**
- * Told around every transform call. `before` may return a promise, awaited before the transform
- * is called (careful mode: the record is announced to the controller before it can take the
- * process down); `after` runs as soon as the call returns (an async transform may still run).
+ * Told around every transform call. `announce` may return a promise, awaited before the call
+ * (careful mode: the record is announced to the controller before it can take the process down);
+ * `before` runs synchronously right before the call and `after` as soon as it returns (an async
+ * transform may still be running then): the watchdog's window.
  */
 export interface TransformProbe {
-  before(record: InputRecord, taskIndex: number): void | Promise<void>;
-  after(): void;
+  announce?(record: InputRecord): void | Promise<void>;
+  before?(record: InputRecord): void;
+  after?(): void;
 }
 
 export type TaskState =
@@ -559,15 +561,16 @@ export class EosTask extends EventEmitter<TaskEvents> {
     const probe = this.o.probe;
     const run = (): TransformResult | Promise<TransformResult> => {
       let result;
+      probe?.before?.(rec);
       try {
         result = this.o.transform(rec, ctx);
       } finally {
-        probe?.after();
+        probe?.after?.();
       }
       if (!result || typeof (result as Promise<unknown>).then !== 'function') return result;
       return this.withDeadline(result as Promise<TransformResult>, rec);
     };
-    const wait = probe?.before(rec, this.o.taskIndex);
+    const wait = probe?.announce?.(rec);
     return wait ? wait.then(run) : run();
   }
 

@@ -188,7 +188,7 @@ describe('poison records', () => {
     expect(header(kafka, 'dlq', 'eos.error')).toEqual(['crashed or hung workers 2 times']);
   });
 
-  it('tells the probe before and after each transform call, and waits for a promise from before', async () => {
+  it('tells the probe around each transform call, and waits for a promise from announce', async () => {
     const log: string[] = [];
     let release: (() => void) | undefined;
     const transform: TransformFn = (r) => {
@@ -198,20 +198,21 @@ describe('poison records', () => {
     const { kafka, task } = setup({
       transform,
       probe: {
-        before: (r) => {
-          log.push(`before ${r.offset}`);
+        announce: (r) => {
+          log.push(`announce ${r.offset}`);
           if (r.offset === '1') return new Promise<void>((res) => (release = res));
         },
+        before: (r) => log.push(`before ${r.offset}`),
         after: () => log.push('after'),
       },
     });
     produce(kafka, ['a', 'b']);
     await task.start();
     await until(() => release !== undefined, 'announcement');
-    expect(log).toEqual(['before 0', 'transform 0', 'after', 'before 1']);
+    expect(log).toEqual(['announce 0', 'before 0', 'transform 0', 'after', 'announce 1']);
     release?.();
     await until(() => committedAt(kafka) === 2, 'all committed');
-    expect(log.slice(4)).toEqual(['transform 1', 'after']);
+    expect(log.slice(5)).toEqual(['before 1', 'transform 1', 'after']);
   });
 });
 
