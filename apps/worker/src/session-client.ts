@@ -43,19 +43,6 @@ export class SessionClient {
     return true;
   }
 
-  /**
-   * Sends and resolves once the message is written out to the connection (careful mode announces
-   * a record this way before its transform may take the process down). Resolves at once, sending
-   * nothing, when no session is up.
-   */
-  sendFlushed(m: WorkerMessage): Promise<void> {
-    const call = this.call;
-    if (!call || !this.connected) return Promise.resolve();
-    return new Promise((resolve) => {
-      call.write(m, () => setImmediate(resolve));
-    });
-  }
-
   close(): void {
     this.closed = true;
     if (this.heartbeat) clearInterval(this.heartbeat);

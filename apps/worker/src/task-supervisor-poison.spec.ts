@@ -32,9 +32,9 @@ function setup() {
     undefined,
     {
       transformMaxAttempts: 2,
-      sendFlushed: async (m) => {
-        if (m.body?.$case === 'inFlight') seen.push(`announce ${m.body.value.offset}`);
-        sent.push(m);
+      announce: async (v) => {
+        seen.push(`announce ${v.offset}`);
+        sent.push({ body: { $case: 'inFlight', value: v } });
       },
     },
   );
@@ -86,9 +86,14 @@ describe('TaskSupervisor: poison records', () => {
     );
     await until(() => committed(kafka) === 3, 'committed');
     expect(seen).toEqual(['announce 0', 'transform 0', 'announce 2', 'transform 2']);
-    expect(sent.flatMap((m) => (m.body?.$case === 'inFlight' ? [m.body.value] : []))).toEqual([
-      { task: { pipeline: 'p', taskIndex: 0 }, epoch: 4, partition: 0, offset: 0 },
-      { task: { pipeline: 'p', taskIndex: 0 }, epoch: 4, partition: 0, offset: 2 },
+    const inFlight = sent.flatMap((m) => (m.body?.$case === 'inFlight' ? [m.body.value] : []));
+    const t = { pipeline: 'p', taskIndex: 0 };
+    // Announced (and acknowledged) before, and reported done after, each transform call.
+    expect(inFlight).toEqual([
+      { task: t, epoch: 4, partition: 0, offset: 0, done: false },
+      { task: t, epoch: 4, partition: 0, offset: 0, done: true },
+      { task: t, epoch: 4, partition: 0, offset: 2, done: false },
+      { task: t, epoch: 4, partition: 0, offset: 2, done: true },
     ]);
     expect(
       kafka.read('dlq').map((r) => [r.value?.toString(), r.headers['eos.reason'], r.headers['eos.error']]),

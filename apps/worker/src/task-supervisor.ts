@@ -3,13 +3,14 @@ import {
   DeliveryGuarantee,
   LossReason,
   type Assign,
+  type RecordInFlight,
   type Revoke,
   type RunningTask,
   type SetPaused,
   type TaskCommit,
   type WorkerMessage,
 } from '@eos/proto';
-import { transformKey, type TransformRegistry } from '@eos/transforms';
+import { transformKey, type InputRecord, type TransformRegistry } from '@eos/transforms';
 import type { TransformWatchdog } from './transform-watchdog';
 import type { WorkerMetrics } from './worker-http';
 
@@ -21,8 +22,8 @@ export interface TaskSupervisorOptions {
   transformMaxAttempts?: number;
   /** Watches synchronous transform calls (hangs). */
   watchdog?: TransformWatchdog;
-  /** Sends and resolves once written out: careful mode announces each record this way. */
-  sendFlushed?: (m: WorkerMessage) => Promise<void>;
+  /** Careful mode: announces a record to the controller; resolves when it may be transformed. */
+  announce?: (v: RecordInFlight) => Promise<void>;
 }
 
 interface Running {
@@ -147,28 +148,28 @@ export class TaskSupervisor {
     const watch = this.records.watchdog?.probe(
       `pipeline ${ref.pipeline} task ${ref.taskIndex} (${transformId}, epoch ${a.epoch})`,
     );
-    const sendFlushed = this.records.sendFlushed;
+    const announce = this.records.announce;
+    const careful = a.careful && announce !== undefined;
+    const inFlight = (rec: InputRecord, done: boolean): RecordInFlight => ({
+      task: ref,
+      epoch: a.epoch,
+      partition: rec.partition,
+      offset: Number(rec.offset),
+      done,
+    });
     const probe: TransformProbe | undefined =
-      watch || (a.careful && sendFlushed)
+      watch || careful
         ? {
             before: watch?.before,
             after: watch?.after,
-            // Careful mode: the controller learns each record before it is transformed.
-            announce:
-              a.careful && sendFlushed
-                ? (rec) =>
-                    sendFlushed({
-                      body: {
-                        $case: 'inFlight',
-                        value: {
-                          task: ref,
-                          epoch: a.epoch,
-                          partition: rec.partition,
-                          offset: Number(rec.offset),
-                        },
-                      },
-                    })
-                : undefined,
+            // Careful mode: the controller learns each record before it is transformed (and waits
+            // for its ack), and when the call is over, so a later death is not pinned on it.
+            announce: careful ? (rec) => announce(inFlight(rec, false)) : undefined,
+            settled: careful
+              ? (rec) => {
+                  if (!r.leaving) this.send({ body: { $case: 'inFlight', value: inFlight(rec, true) } });
+                }
+              : undefined,
           }
         : undefined;
     if (a.careful)

@@ -996,7 +996,11 @@ export class FleetController extends EventEmitter<FleetEvents> {
     const key = taskKey(m.task.pipeline, m.task.taskIndex);
     const t = this.tasks.get(key);
     if (t && t.owner === workerId && t.epoch === m.epoch)
-      this.health.inFlight(key, m.epoch, m.partition, m.offset);
+      this.health.inFlight(key, m.epoch, m.partition, m.offset, m.done);
+    if (m.done) return;
+    // Acknowledged either way: the worker waits for it before calling the transform (a process
+    // that crashes right after a write may never have flushed it; the ack proves it arrived).
+    this.sendTo(workerId, { body: { $case: 'inFlightAck', value: m } });
   }
 
   /** A running task reports a problem it is working through (or that it is over). */

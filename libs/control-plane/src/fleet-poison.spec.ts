@@ -116,7 +116,7 @@ describe('FleetController: failing and poison tasks', () => {
     let a = c.assigns().at(-1) as Assign;
     expect(a).toMatchObject({ careful: true, quarantined: [] });
     for (const pid of [3, 4]) {
-      fleet.inFlight('w1', { task, epoch: a.epoch, partition: 0, offset: 7 });
+      fleet.inFlight('w1', { task, epoch: a.epoch, partition: 0, offset: 7, done: false });
       const n = c.assigns().length;
       await fleet.hello(hello(pid), c);
       await until(() => c.assigns().length === n + 1);

@@ -52,6 +52,16 @@ describe('TaskHealth', () => {
     expect(h.ownerDied('p/0', 4, 'x')).toBeUndefined(); // one death at 7, one at 9
   });
 
+  it('does not count a death after the announced record was transformed (another task took the process down)', () => {
+    const h = new TaskHealth({ ...opts, quarantineAfter: 1 });
+    h.ownerDied('p/0', 1, 'x');
+    h.inFlight('p/0', 2, 0, 7);
+    h.inFlight('p/0', 2, 0, 7, true);
+    expect(h.ownerDied('p/0', 2, 'x')).toBeUndefined();
+    h.inFlight('p/0', 3, 0, 7);
+    expect(h.ownerDied('p/0', 3, 'x')).toMatchObject({ partition: 0, offset: 7 });
+  });
+
   it('leaves careful mode after carefulRecords committed records', () => {
     const h = new TaskHealth(opts);
     h.ownerDied('p/0', 1, 'x');

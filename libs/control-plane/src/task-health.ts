@@ -87,9 +87,16 @@ export class TaskHealth {
     this.get(key).lastError = message;
   }
 
-  /** A task in careful mode is about to transform this record. */
-  inFlight(key: string, epoch: number, partition: number, offset: number): void {
-    this.get(key).inFlight = { epoch, partition, offset };
+  /** A task in careful mode is about to transform this record (or, `done`, has transformed it). */
+  inFlight(key: string, epoch: number, partition: number, offset: number, done = false): void {
+    const h = this.get(key);
+    if (!done) h.inFlight = { epoch, partition, offset };
+    else if (
+      h.inFlight?.epoch === epoch &&
+      h.inFlight.partition === partition &&
+      h.inFlight.offset === offset
+    )
+      h.inFlight = undefined;
   }
 
   /**

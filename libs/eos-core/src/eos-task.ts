@@ -95,6 +95,8 @@ export interface TransformProbe {
   announce?(record: InputRecord): void | Promise<void>;
   before?(record: InputRecord): void;
   after?(): void;
+  /** The call's outcome is known: returned, threw, or (async) settled or missed its deadline. */
+  settled?(record: InputRecord): void;
 }
 
 export type TaskState =
@@ -561,14 +563,21 @@ export class EosTask extends EventEmitter<TaskEvents> {
     const probe = this.o.probe;
     const run = (): TransformResult | Promise<TransformResult> => {
       let result;
+      let threw = true;
       probe?.before?.(rec);
       try {
         result = this.o.transform(rec, ctx);
+        threw = false;
       } finally {
         probe?.after?.();
+        if (threw) probe?.settled?.(rec);
       }
-      if (!result || typeof (result as Promise<unknown>).then !== 'function') return result;
-      return this.withDeadline(result as Promise<TransformResult>, rec);
+      if (!result || typeof (result as Promise<unknown>).then !== 'function') {
+        probe?.settled?.(rec);
+        return result;
+      }
+      const settling = this.withDeadline(result as Promise<TransformResult>, rec);
+      return probe?.settled ? settling.finally(() => probe.settled?.(rec)) : settling;
     };
     const wait = probe?.announce?.(rec);
     return wait ? wait.then(run) : run();

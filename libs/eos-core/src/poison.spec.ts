@@ -204,15 +204,16 @@ describe('poison records', () => {
         },
         before: (r) => log.push(`before ${r.offset}`),
         after: () => log.push('after'),
+        settled: (r) => log.push(`settled ${r.offset}`),
       },
     });
     produce(kafka, ['a', 'b']);
     await task.start();
     await until(() => release !== undefined, 'announcement');
-    expect(log).toEqual(['announce 0', 'before 0', 'transform 0', 'after', 'announce 1']);
+    expect(log).toEqual(['announce 0', 'before 0', 'transform 0', 'after', 'settled 0', 'announce 1']);
     release?.();
     await until(() => committedAt(kafka) === 2, 'all committed');
-    expect(log.slice(5)).toEqual(['before 1', 'transform 1', 'after']);
+    expect(log.slice(6)).toEqual(['before 1', 'transform 1', 'after', 'settled 1']);
   });
 });
 
