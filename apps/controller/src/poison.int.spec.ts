@@ -19,7 +19,6 @@ import {
   readTopic,
   TestStack,
   uniqueName,
-  until,
   waitCaughtUp,
   type Proc,
   type TestClients,
