@@ -200,7 +200,7 @@ describe('poison records', () => {
       probe: {
         announce: (r) => {
           log.push(`announce ${r.offset}`);
-          if (r.offset === '1') return new Promise<void>((res) => (release = res));
+          return r.offset === '1' ? new Promise<void>((res) => (release = res)) : undefined;
         },
         before: (r) => log.push(`before ${r.offset}`),
         after: () => log.push('after'),
