@@ -188,6 +188,20 @@ describe('poison records', () => {
     expect(header(kafka, 'dlq', 'eos.error')).toEqual(['crashed or hung workers 2 times']);
   });
 
+  it('without a dead-letter topic, a quarantined record fails the task with the quarantine reason', async () => {
+    const { kafka, task, failed } = setup({
+      deadLetterTopic: undefined,
+      quarantined: [{ partition: 0, offset: '1', reason: 'crashed or hung its worker 2 times' }],
+    });
+    produce(kafka, ['a', 'poison']);
+    await task.start();
+    await expect(task.done()).resolves.toMatchObject({ kind: 'failed' });
+    expect(failed).toEqual([
+      'pipeline p: record in/0@1 (partition 0, offset 1) is poison for transform t@1 (quarantined: crashed or hung its worker 2 times) and the pipeline has no dead-letter topic',
+    ]);
+    expect(kafka.read('out')).toHaveLength(0); // 'a' was in the same batch: nothing committed
+  });
+
   it('tells the probe around each transform call, and waits for a promise from announce', async () => {
     const log: string[] = [];
     let release: (() => void) | undefined;
