@@ -14,7 +14,16 @@ describe('loadConfig', () => {
       heartbeatIntervalMs: 500,
       forgetWorkerAfterMs: 600_000,
       transformsDir: undefined,
+      taskFailures: { backoffMs: 2_000, backoffMaxMs: 300_000, quarantineAfter: 2, carefulRecords: 5_000 },
     });
+  });
+  it('bounds the failure backoff and quarantine settings, naming the variable', () => {
+    expect(loadConfig({ CONTROLLER_QUARANTINE_AFTER: '3' }).taskFailures.quarantineAfter).toBe(3);
+    expect(() => loadConfig({ CONTROLLER_QUARANTINE_AFTER: '0' })).toThrow(/CONTROLLER_QUARANTINE_AFTER/);
+    expect(() => loadConfig({ CONTROLLER_TASK_BACKOFF_MAX_MS: '10' })).toThrow(
+      /CONTROLLER_TASK_BACKOFF_MAX_MS/,
+    );
+    expect(() => loadConfig({ CONTROLLER_CAREFUL_RECORDS: '1.5' })).toThrow(/CONTROLLER_CAREFUL_RECORDS/);
   });
   it('reads overrides and splits brokers', () => {
     const c = loadConfig({ KAFKA_BROKERS: 'a:1, b:2', CONTROLLER_GRPC_PORT: '6000' });

@@ -28,6 +28,14 @@ const Env = z.object({
   TRANSFORMS_DIR: z.string().optional(),
   /** The built admin UI (static files). @default dist/apps/admin-ui next to the controller bundle, when built */
   CONTROLLER_UI_DIR: z.string().optional(),
+  /** First wait before a task that failed on its worker is assigned again; doubles per failure in a row. 100..600000. @default 2000 */
+  CONTROLLER_TASK_BACKOFF_MS: z.coerce.number().int().min(100).max(600_000).default(2_000),
+  /** Longest wait between attempts of a task that keeps failing. 1000..3600000. @default 300000 */
+  CONTROLLER_TASK_BACKOFF_MAX_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(300_000),
+  /** Worker deaths (crash or hang) at the same input record before it is quarantined. 1..20. @default 2 */
+  CONTROLLER_QUARANTINE_AFTER: z.coerce.number().int().min(1).max(20).default(2),
+  /** Records a task commits in careful mode, after its worker died under it, before it leaves careful mode. 1..1000000. @default 5000 */
+  CONTROLLER_CAREFUL_RECORDS: z.coerce.number().int().min(1).max(1_000_000).default(5_000),
 });
 
 export interface ControllerConfig {
@@ -43,6 +51,8 @@ export interface ControllerConfig {
   forgetWorkerAfterMs: number;
   transformsDir?: string;
   uiDir?: string;
+  /** Failure backoff and poison quarantine (see docs/architecture.md, "Poison records"). */
+  taskFailures: { backoffMs: number; backoffMaxMs: number; quarantineAfter: number; carefulRecords: number };
 }
 
 /** Parses and validates the controller's environment; throws naming the bad variable. */
@@ -69,5 +79,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): ControllerConfig {
     forgetWorkerAfterMs: e.WORKER_FORGET_MS,
     transformsDir: e.TRANSFORMS_DIR,
     uiDir: e.CONTROLLER_UI_DIR,
+    taskFailures: {
+      backoffMs: e.CONTROLLER_TASK_BACKOFF_MS,
+      backoffMaxMs: e.CONTROLLER_TASK_BACKOFF_MAX_MS,
+      quarantineAfter: e.CONTROLLER_QUARANTINE_AFTER,
+      carefulRecords: e.CONTROLLER_CAREFUL_RECORDS,
+    },
   };
 }

@@ -64,6 +64,10 @@ export function createControllerApp(config: ControllerConfig): ControllerApp {
         disconnectGraceMs: config.disconnectGraceMs,
         heartbeatIntervalMs: config.heartbeatIntervalMs,
         forgetWorkerAfterMs: config.forgetWorkerAfterMs,
+        failedTaskBackoffMs: config.taskFailures.backoffMs,
+        failedTaskBackoffMaxMs: config.taskFailures.backoffMaxMs,
+        quarantineAfterCrashes: config.taskFailures.quarantineAfter,
+        carefulRecords: config.taskFailures.carefulRecords,
         log,
       });
       fleet.on('fatal', (err) => {

@@ -49,6 +49,12 @@ export function workerService(fleet: FleetController, log: (m: string) => void):
           case 'lost':
             fleet.lost(workerId, body.value).catch(onError);
             break;
+          case 'inFlight':
+            fleet.inFlight(workerId, body.value);
+            break;
+          case 'problem':
+            fleet.problem(workerId, body.value);
+            break;
           case 'drainRequest': {
             const id = workerId;
             fleet.drainWorker(id).then(

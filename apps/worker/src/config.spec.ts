@@ -18,4 +18,17 @@ describe('worker loadConfig', () => {
   it('names the bad variable', () => {
     expect(() => loadConfig({ WORKER_CAPACITY: '0' })).toThrow(/WORKER_CAPACITY/);
   });
+  it('reads and bounds the transform deadline, attempts and watchdog, naming the variable', () => {
+    expect(loadConfig({}).transforms).toEqual({ timeoutMs: 10_000, maxAttempts: 5, watchdog: true });
+    expect(
+      loadConfig({
+        WORKER_TRANSFORM_TIMEOUT_MS: '500',
+        WORKER_TRANSFORM_MAX_ATTEMPTS: '3',
+        WORKER_WATCHDOG: 'false',
+      }).transforms,
+    ).toEqual({ timeoutMs: 500, maxAttempts: 3, watchdog: false });
+    expect(() => loadConfig({ WORKER_TRANSFORM_TIMEOUT_MS: '50' })).toThrow(/WORKER_TRANSFORM_TIMEOUT_MS/);
+    expect(() => loadConfig({ WORKER_TRANSFORM_MAX_ATTEMPTS: '0' })).toThrow(/WORKER_TRANSFORM_MAX_ATTEMPTS/);
+    expect(() => loadConfig({ WORKER_WATCHDOG: 'yes' })).toThrow(/WORKER_WATCHDOG/);
+  });
 });

@@ -16,6 +16,16 @@ const Env = z.object({
   WORKER_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(0),
   /** Kafka `transaction.timeout.ms` of each task's transactional producer. @default 30000 */
   WORKER_TRANSACTION_TIMEOUT_MS: z.coerce.number().int().min(1000).default(30_000),
+  /**
+   * Deadline of one transform call. 100..600000. An async call past it is a failed attempt; a
+   * synchronous call past it (a hang: the event loop is blocked) makes the watchdog thread kill the
+   * worker process, naming the record on stderr. @default 10000
+   */
+  WORKER_TRANSFORM_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  /** Attempts per record for a transform throwing RetriableTransformError (or timing out); then it is dead-lettered. 1..100. @default 5 */
+  WORKER_TRANSFORM_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
+  /** `false` turns the synchronous-hang watchdog thread off. @default true */
+  WORKER_WATCHDOG: z.enum(['true', 'false']).default('true'),
 });
 
 export interface WorkerConfig {
@@ -27,6 +37,8 @@ export interface WorkerConfig {
   transformsDir?: string;
   httpPort: number;
   transactionTimeoutMs: number;
+  /** Transform deadline and retries, and the hang watchdog (docs/architecture.md, "Poison records"). */
+  transforms: { timeoutMs: number; maxAttempts: number; watchdog: boolean };
 }
 
 /** Parses and validates the worker's environment; throws naming the bad variable. */
@@ -49,5 +61,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, pid = process.pid): WorkerCon
     transformsDir: e.TRANSFORMS_DIR,
     httpPort: e.WORKER_HTTP_PORT,
     transactionTimeoutMs: e.WORKER_TRANSACTION_TIMEOUT_MS,
+    transforms: {
+      timeoutMs: e.WORKER_TRANSFORM_TIMEOUT_MS,
+      maxAttempts: e.WORKER_TRANSFORM_MAX_ATTEMPTS,
+      watchdog: e.WORKER_WATCHDOG === 'true',
+    },
   };
 }

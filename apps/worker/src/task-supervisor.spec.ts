@@ -31,6 +31,8 @@ const assign = (epoch: number, specVersion = 1): Assign => ({
   paused: false,
   batching: { maxRecords: 0, maxBytes: 0, lingerMs: 5 },
   guarantee: DeliveryGuarantee.DELIVERY_GUARANTEE_UNSPECIFIED,
+  careful: false,
+  quarantined: [],
 });
 const kinds = (sent: WorkerMessage[]) => sent.map((m) => m.body?.$case);
 

@@ -1,16 +1,30 @@
-import { EosTask, describeError, type KafkaPort } from '@eos/eos-core';
+import { EosTask, describeError, type KafkaPort, type TransformProbe } from '@eos/eos-core';
 import {
   DeliveryGuarantee,
   LossReason,
   type Assign,
+  type RecordInFlight,
   type Revoke,
   type RunningTask,
   type SetPaused,
   type TaskCommit,
   type WorkerMessage,
 } from '@eos/proto';
-import { transformKey, type TransformRegistry } from '@eos/transforms';
+import { transformKey, type InputRecord, type TransformRegistry } from '@eos/transforms';
+import type { TransformWatchdog } from './transform-watchdog';
 import type { WorkerMetrics } from './worker-http';
+
+/** How tasks treat slow, failing and poison records. */
+export interface TaskSupervisorOptions {
+  /** EosTask `transformTimeoutMs` (its default when unset). */
+  transformTimeoutMs?: number;
+  /** EosTask `transformMaxAttempts` (its default when unset). */
+  transformMaxAttempts?: number;
+  /** Watches synchronous transform calls (hangs). */
+  watchdog?: TransformWatchdog;
+  /** Careful mode: announces a record to the controller; resolves when it may be transformed. */
+  announce?: (v: RecordInFlight) => Promise<void>;
+}
 
 interface Running {
   task: EosTask;
@@ -45,6 +59,7 @@ export class TaskSupervisor {
     private readonly metrics?: WorkerMetrics,
     /** Kafka `transaction.timeout.ms` of the tasks' producers (EosTask's default when unset). */
     private readonly transactionTimeoutMs?: number,
+    private readonly records: TaskSupervisorOptions = {},
   ) {}
 
   /** What runs now, for Hello after a reconnect. */
@@ -129,6 +144,36 @@ export class TaskSupervisor {
       return;
     }
     const transformId = transformKey(a.transform?.name ?? '', a.transform?.version ?? 0);
+    const ref = a.task;
+    const watch = this.records.watchdog?.probe(
+      `pipeline ${ref.pipeline} task ${ref.taskIndex} (${transformId}, epoch ${a.epoch})`,
+    );
+    const announce = this.records.announce;
+    const careful = a.careful && announce !== undefined;
+    const inFlight = (rec: InputRecord, done: boolean): RecordInFlight => ({
+      task: ref,
+      epoch: a.epoch,
+      partition: rec.partition,
+      offset: Number(rec.offset),
+      done,
+    });
+    const probe: TransformProbe | undefined =
+      watch || careful
+        ? {
+            before: watch?.before,
+            after: watch?.after,
+            // Careful mode: the controller learns each record before it is transformed (and waits
+            // for its ack), and when the call is over, so a later death is not pinned on it.
+            announce: careful ? (rec) => announce(inFlight(rec, false)) : undefined,
+            settled: careful
+              ? (rec) => {
+                  if (!r.leaving) this.send({ body: { $case: 'inFlight', value: inFlight(rec, true) } });
+                }
+              : undefined,
+          }
+        : undefined;
+    if (a.careful)
+      this.log(`task ${key}: careful mode (its last owner died under it): announcing each record`);
     const task = new EosTask({
       pipeline: a.task.pipeline,
       taskIndex: a.task.taskIndex,
@@ -153,6 +198,18 @@ export class TaskSupervisor {
       outputHeaders: { 'eos.spec-version': String(a.specVersion), 'eos.transform': transformId },
       startPaused: a.paused,
       mode: a.guarantee === DeliveryGuarantee.AT_LEAST_ONCE ? 'at-least-once' : 'exactly-once',
+      quarantined: a.quarantined.map((q) => ({
+        partition: q.partition,
+        offset: String(q.offset),
+        reason: q.reason,
+      })),
+      probe,
+      ...(this.records.transformTimeoutMs !== undefined
+        ? { transformTimeoutMs: this.records.transformTimeoutMs }
+        : {}),
+      ...(this.records.transformMaxAttempts !== undefined
+        ? { transformMaxAttempts: this.records.transformMaxAttempts }
+        : {}),
     });
     const r: Running = { task, epoch: a.epoch, specVersion: a.specVersion, ref: a.task, leaving: false };
     this.tasks.set(key, r);
@@ -189,7 +246,30 @@ export class TaskSupervisor {
         committedAtMs: c.committedAt,
       });
     });
-    task.on('retrying', (e) => this.log(`task ${key}: retrying in ${e.backoffMs} ms: ${e.error}`));
+    task.on('retrying', (e) => {
+      this.log(`task ${key}: retrying in ${e.backoffMs} ms: ${e.error}`);
+      if (!e.record) return;
+      // A transform retrying is visible: metric, log, and the task's last_error in the controller's status.
+      this.metrics?.transformRetries.inc(labels);
+      if (!r.leaving)
+        this.send({ body: { $case: 'problem', value: { task: r.ref, epoch: r.epoch, message: e.error } } });
+    });
+    let lastPoisonLog = 0;
+    let unlogged = 0;
+    task.on('deadLettered', (d) => {
+      this.metrics?.poisonRecords.inc({ pipeline: labels.pipeline, reason: d.reason });
+      // At most one line a second per task: a transform that rejects everything must not flood the log.
+      const now = Date.now();
+      if (now - lastPoisonLog < 1_000) {
+        unlogged++;
+        return;
+      }
+      this.log(
+        `task ${key}: dead-lettered ${a.inputTopic}/${d.partition}@${d.offset} (${d.reason}: ${d.error})${unlogged ? ` and ${unlogged} more since the last line` : ''}`,
+      );
+      lastPoisonLog = now;
+      unlogged = 0;
+    });
     const lose = (reason: LossReason, message: string) => {
       this.log(`task ${key} ${reason === LossReason.FENCED ? 'fenced' : 'failed'}: ${message}`);
       if (this.tasks.get(key) === r) this.tasks.delete(key);
@@ -199,7 +279,7 @@ export class TaskSupervisor {
     task.on('fenced', (f) => lose(LossReason.FENCED, f.error));
     task.on('failed', (f) => lose(LossReason.FAILED, f.error));
     this.log(`task ${key} assigned (epoch ${a.epoch}, partitions ${a.partitions.join(',')}, ${transformId})`);
-    void task.start();
+    void task.start().then(() => task.done().finally(() => watch?.free()));
   }
 
   /** Stops a task (graceful: commit in flight) and reports it released. */

@@ -3,7 +3,9 @@ import { createKafkaJsPort } from '@eos/eos-core';
 import { BUILTIN_TRANSFORMS, TransformRegistry, loadTransformsDir } from '@eos/transforms';
 import type { WorkerConfig } from './config';
 import { SessionClient } from './session-client';
+import { InFlightAnnouncer } from './in-flight-announcer';
 import { TaskSupervisor } from './task-supervisor';
+import { TransformWatchdog } from './transform-watchdog';
 import { WorkerMetrics, startWorkerHttp } from './worker-http';
 
 export interface WorkerApp {
@@ -34,12 +36,16 @@ export function createWorkerApp(config: WorkerConfig, hooks: { onDrained?: () =>
   let http: { port: number; close: () => Promise<void> } | undefined;
   let onDrained: (() => void) | undefined;
   let onSessionLost: (() => void) | undefined;
+  let watchdog: TransformWatchdog | undefined;
 
   return {
     async start() {
       const registry = new TransformRegistry(BUILTIN_TRANSFORMS);
       if (config.transformsDir)
         for (const d of await loadTransformsDir(config.transformsDir)) registry.register(d);
+      const announcer = new InFlightAnnouncer((m) => session?.send(m) ?? false);
+      if (config.transforms.watchdog)
+        watchdog = new TransformWatchdog({ deadlineMs: config.transforms.timeoutMs });
       supervisor = new TaskSupervisor(
         kafka,
         registry,
@@ -47,6 +53,12 @@ export function createWorkerApp(config: WorkerConfig, hooks: { onDrained?: () =>
         log,
         metrics,
         config.transactionTimeoutMs,
+        {
+          transformTimeoutMs: config.transforms.timeoutMs,
+          transformMaxAttempts: config.transforms.maxAttempts,
+          watchdog,
+          announce: (v) => announcer.announce(v),
+        },
       );
       const sup = supervisor;
       session = new SessionClient({
@@ -62,7 +74,10 @@ export function createWorkerApp(config: WorkerConfig, hooks: { onDrained?: () =>
         }),
         onState: (up) => {
           metrics.connected.set(up ? 1 : 0);
-          if (!up) onSessionLost?.();
+          if (!up) {
+            announcer.sessionLost();
+            onSessionLost?.();
+          }
         },
         onMessage: (m) => {
           const b = m.body;
@@ -70,6 +85,7 @@ export function createWorkerApp(config: WorkerConfig, hooks: { onDrained?: () =>
           if (b.$case === 'assign') void sup.assign(b.value);
           else if (b.$case === 'revoke') void sup.revoke(b.value);
           else if (b.$case === 'setPaused') sup.setPaused(b.value);
+          else if (b.$case === 'inFlightAck') announcer.acked(b.value);
           else if (b.$case === 'drained') {
             if (onDrained) onDrained();
             else hooks.onDrained?.(); // drained by an operator's DrainWorker
@@ -117,6 +133,7 @@ export function createWorkerApp(config: WorkerConfig, hooks: { onDrained?: () =>
       session?.close();
       await kafka.close();
       await http?.close();
+      await watchdog?.stop();
     },
   };
 }

@@ -16,6 +16,18 @@ export class WorkerMetrics {
     labelNames: ['pipeline', 'task'],
     registers: [this.registry],
   });
+  readonly poisonRecords = new Counter({
+    name: 'eos_worker_poison_records_total',
+    help: 'Records dead-lettered, by reason (transform-error, invalid-result, too-large, retries-exhausted, quarantined)',
+    labelNames: ['pipeline', 'reason'],
+    registers: [this.registry],
+  });
+  readonly transformRetries = new Counter({
+    name: 'eos_worker_transform_retries_total',
+    help: 'Transform attempts that failed retriably (RetriableTransformError or deadline) and were retried',
+    labelNames: ['pipeline', 'task'],
+    registers: [this.registry],
+  });
   readonly transactions = new Counter({
     name: 'eos_worker_transactions_total',
     help: 'Transactions by outcome',

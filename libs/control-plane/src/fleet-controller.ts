@@ -16,6 +16,8 @@ import {
   type PipelineSpec,
   type TaskCommit,
   type TaskLost,
+  type RecordInFlight,
+  type TaskProblem,
   type TaskReleased,
   type TaskStarted,
   type TaskStatus,
@@ -25,6 +27,8 @@ import { transformKey, type TransformRegistry } from '@eos/transforms';
 import { placeTasks, type PlacementTask, type PlacementWorker } from './assignment';
 import { ControlError, alreadyExists, failedPrecondition, invalid, notFound } from './errors';
 import { isFinishedRollout } from './ports';
+import { quarantineFor, withQuarantined } from './quarantine';
+import { TaskHealth } from './task-health';
 import type {
   AuditEntry,
   PipelineRecord,
@@ -64,8 +68,14 @@ export interface FleetControllerOptions {
   heartbeatIntervalMs?: number;
   /** A revoke not answered by then is forced: the task is assigned elsewhere anyway (fencing protects). @default 30000 */
   revokeTimeoutMs?: number;
-  /** Wait before reassigning a task that failed on its owner. @default 2000 */
+  /** Wait before reassigning a task that failed on its owner; doubles per failure in a row. @default 2000 */
   failedTaskBackoffMs?: number;
+  /** Longest wait before reassigning a task that keeps failing. @default 300000 */
+  failedTaskBackoffMaxMs?: number;
+  /** Deaths of a task's worker at the same input record before the record is quarantined. @default 2 */
+  quarantineAfterCrashes?: number;
+  /** Records a task commits in careful mode (after its worker died under it) before leaving it. @default 5000 */
+  carefulRecords?: number;
   /** Tasks a drain revokes at once, unless the request says otherwise. @default 2 */
   drainConcurrency?: number;
   /** A dead worker, or a drained one that has gone, is listed this long, then forgotten. @default 600000 */
@@ -142,6 +152,8 @@ export class FleetController extends EventEmitter<FleetEvents> {
   private reconcileQueued: { reasons: number } | undefined;
   /** Heartbeats (and commit reports, which count as one) accepted since start, for /metrics. */
   private heartbeatsTotal = 0;
+  /** Failure backoff, careful mode and quarantine decisions per task (task-health.ts). */
+  private readonly health: TaskHealth;
 
   constructor(options: FleetControllerOptions) {
     super();
@@ -151,12 +163,21 @@ export class FleetController extends EventEmitter<FleetEvents> {
       heartbeatIntervalMs: 500,
       revokeTimeoutMs: 30_000,
       failedTaskBackoffMs: 2_000,
+      failedTaskBackoffMaxMs: 300_000,
+      quarantineAfterCrashes: 2,
+      carefulRecords: 5_000,
       drainConcurrency: 2,
       forgetWorkerAfterMs: 600_000,
       now: Date.now,
       log: () => undefined,
       ...options,
     };
+    this.health = new TaskHealth({
+      failedBackoffMs: this.o.failedTaskBackoffMs,
+      failedBackoffMaxMs: this.o.failedTaskBackoffMaxMs,
+      quarantineAfter: this.o.quarantineAfterCrashes,
+      carefulRecords: this.o.carefulRecords,
+    });
   }
 
   /** Rebuilds from durable state; workers named there get one lease to reconnect. */
@@ -366,6 +387,7 @@ export class FleetController extends EventEmitter<FleetEvents> {
         changes.push({ kind: 'assignment', key: taskKey(name, t.index), value: null });
       await this.persist(changes);
       for (const t of this.tasksOf(name)) this.tasks.delete(taskKey(name, t.index));
+      this.health.forgetPipeline(name);
       this.pipelines.delete(name);
       this.o.log(`pipeline ${name} deleted`);
       this.emit('change', `delete ${name}`);
@@ -401,6 +423,8 @@ export class FleetController extends EventEmitter<FleetEvents> {
         lag,
         recordsCommitted: t?.recordsTotal ?? 0,
         specVersion: t?.specVersion ?? p.specVersion,
+        ...this.health.view(taskKey(name, i), now),
+        quarantined: quarantineFor(p, taskPartitions(i, p.spec.tasks, p.inputPartitions)),
       });
     }
     return { pipeline: this.pipelineMessage(p), tasks, epoch: this.epoch, lag: total };
@@ -884,10 +908,17 @@ export class FleetController extends EventEmitter<FleetEvents> {
       // Tasks this worker owns but does not run: it restarted, or it released them while the
       // controller was away (that report was lost). They are unowned now; reconcile assigns them
       // afresh under a new epoch (a worker ignores a re-sent assign at the epoch it was revoked at).
+      // A new process under the same id (pid changed, the old one not yet declared dead): its tasks died with the old one.
+      const restarted = !!prev && prev.pid !== h.pid && prev.state !== 'DEAD';
       await this.persist(
         this.tasksOwnedBy(w.id)
           .filter((t) => !running.has(taskKey(t.pipeline, t.index)))
-          .map((t) => this.unassign(t)),
+          .flatMap((t) => [
+            ...(restarted
+              ? this.ownerDied(t, `worker ${w.id} restarted (pid ${prev?.pid} -> ${h.pid})`)
+              : []),
+            this.unassign(t),
+          ]),
       );
       this.requestReconcile(`hello ${w.id}`);
       return session;
@@ -931,6 +962,7 @@ export class FleetController extends EventEmitter<FleetEvents> {
       while (t.recent.length > 0 && now - (t.recent[0] as { at: number }).at > RATE_WINDOW_MS)
         t.recent.shift();
       if (c.epoch === t.epoch) {
+        this.health.committed(taskKey(t.pipeline, t.index), c.records, c.offsets);
         t.gate.commits++;
         t.gate.deadLettered += c.deadLettered;
       }
@@ -968,10 +1000,48 @@ export class FleetController extends EventEmitter<FleetEvents> {
         `task ${key} lost on ${workerId}: ${l.reason === LossReason.FENCED ? 'fenced' : 'failed'}: ${l.message}`,
       );
       if (!t || t.owner !== workerId || l.epoch !== t.epoch) return;
-      if (l.reason === LossReason.FAILED) t.notBefore = this.o.now() + this.o.failedTaskBackoffMs;
+      if (l.reason === LossReason.FAILED) t.notBefore = this.health.failed(key, l.message, this.o.now());
       await this.persist([this.unassign(t)]);
       this.requestReconcile(`lost ${key}`);
     });
+  }
+
+  /** Careful mode: the owner of a task is about to transform this record. */
+  inFlight(workerId: string, m: RecordInFlight): void {
+    if (!m.task) return;
+    const key = taskKey(m.task.pipeline, m.task.taskIndex);
+    const t = this.tasks.get(key);
+    if (t && t.owner === workerId && t.epoch === m.epoch)
+      this.health.inFlight(key, m.epoch, m.partition, m.offset, m.done);
+    if (m.done) return;
+    // Acknowledged either way: the worker waits for it before calling the transform (a process
+    // that crashes right after a write may never have flushed it; the ack proves it arrived).
+    this.sendTo(workerId, { body: { $case: 'inFlightAck', value: m } });
+  }
+
+  /** A running task reports a problem it is working through (or that it is over). */
+  problem(workerId: string, m: TaskProblem): void {
+    if (!m.task) return;
+    const key = taskKey(m.task.pipeline, m.task.taskIndex);
+    const t = this.tasks.get(key);
+    if (!t || t.owner !== workerId || t.epoch !== m.epoch) return;
+    this.health.problem(key, m.message);
+    this.emit('change', `problem ${key}`);
+  }
+
+  /**
+   * The owner of `t` died under it. Returns the durable change when that quarantines a record
+   * (the pipeline record carries the quarantine; the next Assign hands it to the new owner).
+   */
+  private ownerDied(t: TaskRecord, why: string): StateChange[] {
+    const key = taskKey(t.pipeline, t.index);
+    const q = this.health.ownerDied(key, t.epoch, why);
+    const p = this.pipelines.get(t.pipeline);
+    if (!q || !p) return [];
+    this.o.log(`task ${key}: input partition ${q.partition} offset ${q.offset} ${q.reason}`);
+    const next = withQuarantined(p, { ...q, atMs: this.o.now() });
+    this.pipelines.set(p.spec.name, next);
+    return [{ kind: 'pipeline', name: p.spec.name, value: next }];
   }
 
   // ---- the loop ----
@@ -1025,12 +1095,13 @@ export class FleetController extends EventEmitter<FleetEvents> {
       w.channel = undefined;
       if (w.state === 'DRAINED') continue; // drained and gone: nothing to move
       w.state = 'DEAD';
-      this.o.log(
-        w.disconnectedAt !== undefined && !w.channel
-          ? `worker ${w.id} dead (session closed ${now - w.disconnectedAt} ms ago, not back)`
-          : `worker ${w.id} dead (no heartbeat for ${now - w.lastHeartbeatAt} ms)`,
-      );
-      for (const t of this.tasksOwnedBy(w.id)) changes.push(this.unassign(t));
+      const why =
+        w.disconnectedAt !== undefined
+          ? `session closed ${now - w.disconnectedAt} ms ago, not back`
+          : `no heartbeat for ${now - w.lastHeartbeatAt} ms`;
+      this.o.log(`worker ${w.id} dead (${why})`);
+      for (const t of this.tasksOwnedBy(w.id))
+        changes.push(...this.ownerDied(t, `worker ${w.id} dead (${why})`), this.unassign(t));
     }
     // Forced revokes.
     for (const t of this.tasks.values()) {
@@ -1158,6 +1229,8 @@ export class FleetController extends EventEmitter<FleetEvents> {
       paused: p.state === 'PAUSED',
       batching: spec.batching,
       guarantee: guaranteeToProto(guaranteeOf(spec)),
+      careful: this.health.careful(taskKey(t.pipeline, t.index)),
+      quarantined: quarantineFor(p, taskPartitions(t.index, spec.tasks, p.inputPartitions)),
     };
     this.sendTo(t.owner, { body: { $case: 'assign', value: a } });
   }

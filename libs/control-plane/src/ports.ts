@@ -18,6 +18,16 @@ export interface PipelineRecord {
   versions?: Record<string, ValidSpec>;
   /** The rollout in progress, if any. */
   rollout?: string;
+  /** Input records quarantined (crashed or hung workers), oldest first; at most 100 kept. */
+  quarantined?: QuarantineEntry[];
+}
+
+/** A quarantined input record: dead-lettered without calling the transform. */
+export interface QuarantineEntry {
+  partition: number;
+  offset: number;
+  reason: string;
+  atMs: number;
 }
 
 /** A task's durable assignment. */

@@ -223,7 +223,7 @@ it('a retriable transform error: abort, rewind, exactly once, nothing dead-lette
   const c = runTask(p, 0, [0], { transform: 'retriable-once', maxRecords: 10 });
   await expectExactlyOnce(p, inputs);
   expect(c.events.filter((e) => e.event === 'aborted').map((e) => e['reason'])).toEqual([
-    'injected retriable failure',
+    `transform failed on ${p.input}/0@5 (attempt 1 of 5): injected retriable failure`,
   ]);
   expect(await readTopic(p.dlq)).toHaveLength(0);
 });

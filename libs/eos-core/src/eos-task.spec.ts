@@ -149,8 +149,8 @@ describe('EosTask on the fake port', () => {
     produceN(kafka, 0, 1);
     await task.start();
     await expect(task.done()).resolves.toMatchObject({ kind: 'failed' });
-    expect(failed[0]).toMatch(
-      /in\/0@0 failed the transform \(nope\) and the pipeline has no dead-letter topic/,
+    expect(failed[0]).toBe(
+      'pipeline p: record in/0@0 (partition 0, offset 0) is poison for transform identity@1 (transform-error: nope) and the pipeline has no dead-letter topic',
     );
     expect(kafka.groups.get('eos.p')).toBeUndefined();
   });
@@ -184,7 +184,7 @@ describe('EosTask on the fake port', () => {
     produceN(kafka, 0, 3);
     await task.start();
     await until(() => kafka.read('out').length === 3);
-    expect(aborted).toEqual(['lookup timed out']);
+    expect(aborted).toEqual(['transform failed on in/0@0 (attempt 1 of 5): lookup timed out']);
     expect(kafka.read('dlq')).toHaveLength(0);
   });
 

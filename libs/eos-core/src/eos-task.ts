@@ -3,9 +3,22 @@ import {
   isRetriableTransformError,
   type InputRecord,
   type OutputRecord,
+  type TransformContext,
   type TransformFn,
+  type TransformResult,
 } from '@eos/transforms';
+import { describeAuthorizationFailure, type TaskPhase } from './authorization';
 import { classifyError, describeError, InvalidTaskOptionsError, TaskFatalError } from './errors';
+import {
+  InvalidTransformResultError,
+  poisonWithoutDeadLetterTopic,
+  recordRef,
+  transformOutputs,
+  type PoisonReason,
+  type QuarantinedRecord,
+} from './poison';
+import { singleBatchBytes } from './produce-chunks';
+import { TransformAttempts, TransformRetryError, TransformTimeoutError } from './transform-attempts';
 import type {
   ConsumerPort,
   KafkaPort,
@@ -53,6 +66,36 @@ export interface EosTaskOptions {
   mode?: 'exactly-once' | 'at-least-once';
   /** A fast stop gives up waiting for a stuck transform after this long and drops the producer. @default 5000 */
   fastStopTimeoutMs?: number;
+  /**
+   * Attempts one record gets when the transform throws RetriableTransformError or misses its
+   * deadline (each failed attempt aborts the batch and retries it after the `retry` backoff); then
+   * the record is dead-lettered with reason `retries-exhausted`. 1..100. @default 5
+   */
+  transformMaxAttempts?: number;
+  /**
+   * Deadline of one transform call that returns a promise: one that has not settled by then is a
+   * failed attempt (see `transformMaxAttempts`). A synchronous transform that never returns blocks
+   * the event loop; the worker's watchdog handles that. @default 10000
+   */
+  transformTimeoutMs?: number;
+  /** Records to dead-letter without calling the transform (the controller's quarantine). */
+  quarantined?: readonly QuarantinedRecord[];
+  /** Told around every transform call (the worker's watchdog and careful mode). */
+  probe?: TransformProbe;
+}
+
+/**
+ * Told around every transform call. `announce` may return a promise, awaited before the call
+ * (careful mode: the record is announced to the controller before it can take the process down);
+ * `before` runs synchronously right before the call and `after` as soon as it returns (an async
+ * transform may still be running then): the watchdog's window.
+ */
+export interface TransformProbe {
+  announce?(record: InputRecord): void | Promise<void>;
+  before?(record: InputRecord): void;
+  after?(): void;
+  /** The call's outcome is known: returned, threw, or (async) settled or missed its deadline. */
+  settled?(record: InputRecord): void;
 }
 
 export type TaskState =
@@ -76,8 +119,21 @@ export interface TaskEvents {
   started: [{ offsets: OffsetMap }];
   committed: [CommitInfo];
   aborted: [{ reason: string; records: number }];
-  /** A retriable error; the loop backs off `backoffMs` and starts over from the committed offsets. */
-  retrying: [{ error: string; backoffMs: number }];
+  /**
+   * A retriable error; the loop backs off `backoffMs` and starts over from the committed offsets.
+   * For a transform failure, the record and the attempt (of `maxAttempts`).
+   */
+  retrying: [
+    {
+      error: string;
+      backoffMs: number;
+      record?: { partition: number; offset: string };
+      attempt?: number;
+      maxAttempts?: number;
+    },
+  ];
+  /** A record went to the dead-letter topic (emitted when its transaction commits). */
+  deadLettered: [{ partition: number; offset: string; reason: PoisonReason; error: string }];
   fenced: [{ error: string }];
   failed: [{ error: string }];
   stopped: [{ graceful: boolean; offsets: OffsetMap }];
@@ -108,8 +164,15 @@ class StopRequested extends Error {
  * ```
  */
 export class EosTask extends EventEmitter<TaskEvents> {
-  private readonly o: Required<Pick<EosTaskOptions, 'transactionTimeoutMs' | 'fastStopTimeoutMs'>> &
+  private readonly o: Required<
+    Pick<EosTaskOptions, 'transactionTimeoutMs' | 'fastStopTimeoutMs' | 'transformTimeoutMs'>
+  > &
     EosTaskOptions;
+  private readonly attempts: TransformAttempts;
+  private readonly quarantine: Map<string, QuarantinedRecord>;
+  /** `max.message.bytes` of the output and dead-letter topics, when the port knows it. */
+  private readonly maxMessageBytes = new Map<string, number>();
+  private phase: TaskPhase = 'init';
   private readonly limits: BatchLimits;
   private readonly retryInitial: number;
   private readonly retryMax: number;
@@ -135,7 +198,14 @@ export class EosTask extends EventEmitter<TaskEvents> {
   constructor(options: EosTaskOptions) {
     super();
     validate(options);
-    this.o = { transactionTimeoutMs: 30_000, fastStopTimeoutMs: 5_000, ...options };
+    this.o = {
+      transactionTimeoutMs: 30_000,
+      fastStopTimeoutMs: 5_000,
+      ...options,
+      transformTimeoutMs: options.transformTimeoutMs ?? 10_000,
+    };
+    this.attempts = new TransformAttempts(options.transformMaxAttempts ?? 5);
+    this.quarantine = new Map((options.quarantined ?? []).map((q) => [`${q.partition}@${q.offset}`, q]));
     this.limits = { ...DEFAULT_BATCHING, ...stripUndefined(options.batching ?? {}) };
     this.retryInitial = options.retry?.initialMs ?? 100;
     this.retryMax = options.retry?.maxMs ?? 5_000;
@@ -233,8 +303,9 @@ export class EosTask extends EventEmitter<TaskEvents> {
         await this.processBatches();
       } catch (err) {
         if (err instanceof StopRequested) break;
-        const kind = classifyError(err);
-        const message = describeError(err);
+        const denied = describeAuthorizationFailure(err, { ...this.o, phase: this.phase });
+        const kind = denied ? 'fatal' : classifyError(err);
+        const message = denied ?? describeError(err);
         if (kind === 'fenced' || kind === 'fatal') {
           await this.teardown();
           const end = kind === 'fenced' ? 'fenced' : 'failed';
@@ -247,7 +318,18 @@ export class EosTask extends EventEmitter<TaskEvents> {
         if (this.producerDirty) await this.closeProducer();
         if (this.stopRequested) break;
         this.setState('recovering');
-        this.emit('retrying', { error: message, backoffMs: backoff });
+        this.emit(
+          'retrying',
+          err instanceof TransformRetryError
+            ? {
+                error: message,
+                backoffMs: backoff,
+                record: err.record,
+                attempt: err.attempt,
+                maxAttempts: err.maxAttempts,
+              }
+            : { error: message, backoffMs: backoff },
+        );
         await this.sleep(backoff);
         backoff = Math.min(backoff * 2, this.retryMax);
       }
@@ -262,6 +344,7 @@ export class EosTask extends EventEmitter<TaskEvents> {
   /** initTransactions (fencing), then committed offsets, then the consumer. */
   private async ensureStarted(): Promise<void> {
     if (!this.producer) {
+      this.phase = 'init';
       this.producer =
         this.o.mode === 'at-least-once'
           ? await this.o.kafka.plainProducer()
@@ -274,8 +357,14 @@ export class EosTask extends EventEmitter<TaskEvents> {
     }
     if (this.stopRequested) throw new StopRequested();
     if (!this.consumer) {
-      if (this.outputPartitions === 0)
+      this.phase = 'read';
+      if (this.outputPartitions === 0) {
         this.outputPartitions = await this.o.kafka.partitionCount(this.o.outputTopic);
+        for (const topic of [this.o.outputTopic, this.o.deadLetterTopic]) {
+          const max = topic ? await this.o.kafka.maxMessageBytes?.(topic) : undefined;
+          if (topic && max !== undefined) this.maxMessageBytes.set(topic, max);
+        }
+      }
       const committed = await this.o.kafka.committedOffsets(
         this.offsetsGroup(),
         this.o.inputTopic,
@@ -324,7 +413,10 @@ export class EosTask extends EventEmitter<TaskEvents> {
   private async processBatches(): Promise<void> {
     for (;;) {
       if (this.stopRequested) throw new StopRequested();
-      if (this.consumerBroken) throw this.consumerBroken;
+      if (this.consumerBroken) {
+        this.phase = 'read';
+        throw this.consumerBroken;
+      }
       if (this.paused) {
         this.setState('paused');
         await new Promise<void>((r) => (this.wakeIdle = r));
@@ -344,35 +436,56 @@ export class EosTask extends EventEmitter<TaskEvents> {
   private async runTransaction(batch: TakenBatch): Promise<void> {
     const producer = this.producer as TransactionalProducerPort;
     const t0 = Date.now();
+    this.phase = 'produce';
     const tx: TransactionPort = await producer.begin();
     let deadLettered = 0;
     let outputs = 0;
     let produced = false;
+    const poisoned: { partition: number; offset: string; reason: PoisonReason; error: string }[] = [];
     try {
       const toSend: ProduceRecord[] = [];
-      const ctx = { pipeline: this.o.pipeline, taskIndex: this.o.taskIndex };
+      const ctx: TransformContext = { pipeline: this.o.pipeline, taskIndex: this.o.taskIndex };
+      const poison = (rec: InputRecord, reason: PoisonReason, error: string) => {
+        toSend.push(this.poison(rec, reason, error));
+        poisoned.push({ partition: rec.partition, offset: rec.offset, reason, error });
+        deadLettered++;
+      };
       for (const rec of batch.records) {
         this.throwIfFastStop();
-        let result;
-        try {
-          result = this.o.transform(rec, ctx);
-          if (result && typeof (result as Promise<unknown>).then === 'function') result = await result;
-        } catch (err) {
-          if (isRetriableTransformError(err)) throw err;
-          if (!this.o.deadLetterTopic) {
-            throw new TaskFatalError(
-              `record ${rec.topic}/${rec.partition}@${rec.offset} failed the transform (${describeError(err)}) and the pipeline has no dead-letter topic`,
-              { cause: err },
-            );
-          }
-          toSend.push(this.deadLetter(rec, err));
-          deadLettered++;
+        const quarantined = this.quarantine.size
+          ? this.quarantine.get(`${rec.partition}@${rec.offset}`)
+          : undefined;
+        if (quarantined) {
+          poison(rec, 'quarantined', quarantined.reason);
           continue;
         }
-        for (const out of asArray(result as OutputRecord | OutputRecord[] | null | undefined)) {
-          toSend.push(this.output(rec, out));
-          outputs++;
+        let outs: OutputRecord[];
+        try {
+          let result = this.callTransform(rec, ctx);
+          // Only a promise is awaited: a synchronous transform costs no extra tick per record.
+          if (result && typeof (result as Promise<unknown>).then === 'function') result = await result;
+          outs = transformOutputs(result);
+        } catch (err) {
+          if (err instanceof InvalidTransformResultError) poison(rec, 'invalid-result', err.message);
+          else if (isRetriableTransformError(err)) {
+            const retry = this.attempts.failed(rec, err);
+            if (retry) throw retry;
+            poison(
+              rec,
+              'retries-exhausted',
+              `gave up after ${this.attempts.maxAttempts} attempts: ${describeError(err)}`,
+            );
+          } else poison(rec, 'transform-error', describeError(err));
+          continue;
         }
+        const records = outs.map((out) => this.output(rec, out));
+        const big = records.find((r) => this.tooLarge(r));
+        if (big) {
+          poison(rec, 'too-large', this.tooLargeText(big));
+          continue;
+        }
+        for (const r of records) toSend.push(r);
+        outputs += records.length;
       }
       this.throwIfFastStop();
       produced = true;
@@ -410,6 +523,8 @@ export class EosTask extends EventEmitter<TaskEvents> {
       throw err;
     }
     for (const [p, off] of batch.nextOffsets) this.committed.set(p, off);
+    this.attempts.committed(this.committed);
+    for (const d of poisoned) this.emit('deadLettered', d);
     this.emit('committed', {
       offsets: batch.nextOffsets,
       records: batch.records.length,
@@ -438,14 +553,82 @@ export class EosTask extends EventEmitter<TaskEvents> {
     };
   }
 
-  private deadLetter(rec: InputRecord, err: unknown): ProduceRecord {
+  /**
+   * Calls the transform between the probe's `before` and `after`. Returns the result, or a promise
+   * of it (the caller awaits only a promise) that rejects with {@link TransformTimeoutError} past
+   * `transformTimeoutMs`.
+   */
+  private callTransform(rec: InputRecord, ctx: TransformContext): TransformResult | Promise<TransformResult> {
+    const probe = this.o.probe;
+    const run = (): TransformResult | Promise<TransformResult> => {
+      let result;
+      let threw = true;
+      probe?.before?.(rec);
+      try {
+        result = this.o.transform(rec, ctx);
+        threw = false;
+      } finally {
+        probe?.after?.();
+        if (threw) probe?.settled?.(rec);
+      }
+      if (!result || typeof (result as Promise<unknown>).then !== 'function') {
+        probe?.settled?.(rec);
+        return result;
+      }
+      const settling = this.withDeadline(result as Promise<TransformResult>, rec);
+      return probe?.settled ? settling.finally(() => probe.settled?.(rec)) : settling;
+    };
+    const wait = probe?.announce?.(rec);
+    return wait ? wait.then(run) : run();
+  }
+
+  private withDeadline(p: Promise<TransformResult>, rec: InputRecord): Promise<TransformResult> {
+    const ms = this.o.transformTimeoutMs;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new TransformTimeoutError(
+              `transform ${this.o.transformId} did not settle within ${ms} ms on ${recordRef(rec)}`,
+            ),
+          ),
+        ms,
+      );
+    });
+    return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+  }
+
+  private tooLarge(r: ProduceRecord): boolean {
+    const max = this.maxMessageBytes.get(r.topic);
+    return max !== undefined && singleBatchBytes(r) > max;
+  }
+
+  private tooLargeText(r: ProduceRecord): string {
+    return `an output record of about ${singleBatchBytes(r)} bytes exceeds max.message.bytes ${this.maxMessageBytes.get(r.topic)} of topic ${r.topic}`;
+  }
+
+  /** The dead letter for a poison record, or the error that fails the task without a dead-letter topic. */
+  private poison(rec: InputRecord, reason: PoisonReason, error: string): ProduceRecord {
+    if (!this.o.deadLetterTopic)
+      throw poisonWithoutDeadLetterTopic(this.o.pipeline, this.o.transformId, rec, reason, error);
+    const dl = this.deadLetter(rec, reason, error);
+    if (this.tooLarge(dl))
+      throw new TaskFatalError(
+        `pipeline ${this.o.pipeline}: record ${recordRef(rec)} is poison for transform ${this.o.transformId} (${reason}: ${error}) and its dead letter cannot be written: ${this.tooLargeText(dl)}`,
+      );
+    return dl;
+  }
+
+  private deadLetter(rec: InputRecord, reason: PoisonReason, error: string): ProduceRecord {
     const headers: Record<string, Buffer | string> = {};
     for (const [k, v] of Object.entries(rec.headers)) if (v !== undefined) headers[k] = v;
     Object.assign(headers, {
       'eos.source.topic': rec.topic,
       'eos.source.partition': String(rec.partition),
       'eos.source.offset': rec.offset,
-      'eos.error': describeError(err).slice(0, 1000),
+      'eos.error': error.slice(0, 1000),
+      'eos.reason': reason,
       'eos.transform': this.o.transformId,
       'eos.pipeline': this.o.pipeline,
     });
@@ -483,11 +666,6 @@ export class EosTask extends EventEmitter<TaskEvents> {
   }
 }
 
-function asArray(r: OutputRecord | OutputRecord[] | null | undefined): OutputRecord[] {
-  if (r === null || r === undefined) return [];
-  return Array.isArray(r) ? r : [r];
-}
-
 function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
@@ -514,4 +692,14 @@ function validate(o: EosTaskOptions): void {
   need(b.maxRecords === undefined || b.maxRecords >= 1, 'batching.maxRecords must be >= 1');
   need(b.maxBytes === undefined || b.maxBytes >= 1, 'batching.maxBytes must be >= 1');
   need(b.lingerMs === undefined || b.lingerMs >= 0, 'batching.lingerMs must be >= 0');
+  const a = o.transformMaxAttempts;
+  need(
+    a === undefined || (Number.isInteger(a) && a >= 1 && a <= 100),
+    'transformMaxAttempts must be an integer 1..100',
+  );
+  const d = o.transformTimeoutMs;
+  need(
+    d === undefined || (Number.isInteger(d) && d >= 1 && d <= 3_600_000),
+    'transformTimeoutMs must be an integer 1..3600000',
+  );
 }

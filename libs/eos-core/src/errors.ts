@@ -2,7 +2,8 @@
  * What the EOS loop does with an error, by kind:
  * - `fenced`: another producer owns the transactional id now. Stop the task, report it lost, never retry.
  * - `retriable`: abort the transaction, rewind to the committed offsets, retry with capped backoff.
- * - `fatal`: the task cannot go on (bad options, a poison record with no dead-letter topic). Stop, report failed.
+ * - `fatal`: the task cannot go on (bad options, a poison record with no dead-letter topic, a missing
+ *   permission). Stop, report failed.
  */
 export type ErrorKind = 'fenced' | 'retriable' | 'fatal';
 
@@ -21,14 +22,12 @@ export class InvalidTaskOptionsError extends Error {
   override readonly name = 'InvalidTaskOptionsError';
 }
 
-const FENCED_TYPES = new Set([
-  'INVALID_PRODUCER_EPOCH',
-  'PRODUCER_FENCED',
-  'TRANSACTIONAL_ID_AUTHORIZATION_FAILED',
-]);
+// TRANSACTIONAL_ID_AUTHORIZATION_FAILED is not fencing: no other owner took over, the task lacks a
+// permission (fatal, see authorization.ts); treating it as fenced moved the task in a tight loop.
+const FENCED_TYPES = new Set(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED']);
 
 /** Walks an error and its causes (ES2022 `cause`, kafkajs `originalError`, retry wrappers). */
-function* chain(err: unknown): Generator<Record<string, unknown>> {
+export function* errorChain(err: unknown): Generator<Record<string, unknown>> {
   const seen = new Set<unknown>();
   let cur: unknown = err;
   while (cur && typeof cur === 'object' && !seen.has(cur)) {
@@ -41,7 +40,7 @@ function* chain(err: unknown): Generator<Record<string, unknown>> {
 
 /** True when the error (or one of its causes) says the producer was fenced. */
 export function isFencedError(err: unknown): boolean {
-  for (const e of chain(err)) {
+  for (const e of errorChain(err)) {
     if (e instanceof FencedError) return true;
     if (typeof e['type'] === 'string' && FENCED_TYPES.has(e['type'])) return true;
     if (
@@ -60,12 +59,14 @@ const FATAL_TYPES = new Set([
   'INVALID_RECORD',
   'TOPIC_AUTHORIZATION_FAILED',
   'GROUP_AUTHORIZATION_FAILED',
+  'TRANSACTIONAL_ID_AUTHORIZATION_FAILED',
+  'CLUSTER_AUTHORIZATION_FAILED',
 ]);
 
 /** Classifies an error raised while running a transaction. */
 export function classifyError(err: unknown): ErrorKind {
   if (isFencedError(err)) return 'fenced';
-  for (const e of chain(err)) {
+  for (const e of errorChain(err)) {
     if (e instanceof TaskFatalError || e instanceof InvalidTaskOptionsError) return 'fatal';
     if (typeof e['type'] === 'string' && FATAL_TYPES.has(e['type'])) return 'fatal';
   }

@@ -1,6 +1,18 @@
 /** The exactly-once consume-transform-produce loop. No gRPC, no Redis, no environment reads. */
 export { EosTask } from './eos-task';
-export type { CommitInfo, EosTaskOptions, TaskEvents, TaskOutcome, TaskState } from './eos-task';
+export type {
+  CommitInfo,
+  EosTaskOptions,
+  TaskEvents,
+  TaskOutcome,
+  TaskState,
+  TransformProbe,
+} from './eos-task';
+export { InvalidTransformResultError, transformOutputs } from './poison';
+export type { PoisonReason, QuarantinedRecord } from './poison';
+export { TransformRetryError, TransformTimeoutError } from './transform-attempts';
+export { authorizationType, describeAuthorizationFailure } from './authorization';
+export type { AuthorizationContext, TaskPhase } from './authorization';
 export type { BatchLimits } from './record-buffer';
 export type {
   ConsumedItem,

@@ -79,6 +79,12 @@ export interface KafkaPort {
   earliestOffsets(topic: string, partitions: number[]): Promise<OffsetMap>;
   /** Partition count of a topic; throws when it does not exist. */
   partitionCount(topic: string): Promise<number>;
+  /**
+   * The topic's effective `max.message.bytes` (its own setting, else the broker's
+   * `message.max.bytes`). Once asked, the port also keeps each produce batch for the topic within
+   * it. Optional: without it the loop cannot tell an output too large before producing it.
+   */
+  maxMessageBytes?(topic: string): Promise<number | undefined>;
   /** Starts consuming; resolves once positioned at the start offsets. */
   consume(options: ConsumerPortOptions): Promise<ConsumerPort>;
   /** Closes shared connections. */

@@ -11,7 +11,13 @@
  * `sendOffsetsToTransaction`. The fetcher starts at the committed offsets and never seeks: an
  * abort recreates it, so every batch it hands over is contiguous with the last.
  */
-import { Kafka, logLevel as KafkaLogLevel, type Producer, type Transaction } from 'kafkajs';
+import {
+  ConfigResourceTypes,
+  Kafka,
+  logLevel as KafkaLogLevel,
+  type Producer,
+  type Transaction,
+} from 'kafkajs';
 import type { Headers, InputRecord } from '@eos/transforms';
 import type {
   ConsumedItem,
@@ -24,7 +30,7 @@ import type {
   TransactionPort,
 } from './kafka-port';
 import { AssignedFetcher, createFetcherCluster } from './assigned-fetcher';
-import { chunkRecords, type TopicMessages } from './produce-chunks';
+import { chunkLimitsFor, chunkRecords, type TopicMessages } from './produce-chunks';
 
 export interface KafkaJsPortOptions {
   brokers: string[];
@@ -65,6 +71,8 @@ export function createKafkaJsPort(options: KafkaJsPortOptions): KafkaPort {
     });
     return adminPromise;
   };
+  /** `max.message.bytes` per topic, as learned by `maxMessageBytes`: produce batches stay within it. */
+  const topicMax = new Map<string, number>();
 
   return {
     async transactionalProducer({ transactionalId, transactionTimeoutMs }) {
@@ -91,7 +99,7 @@ export function createKafkaJsPort(options: KafkaJsPortOptions): KafkaPort {
         await producer.disconnect().catch(() => undefined);
         throw err;
       }
-      return new KafkaJsProducer(producer);
+      return new KafkaJsProducer(producer, topicMax);
     },
 
     async plainProducer() {
@@ -105,7 +113,11 @@ export function createKafkaJsPort(options: KafkaJsPortOptions): KafkaPort {
         async begin(): Promise<TransactionPort> {
           return {
             async send(records) {
-              await sendInChunks(records, (topicMessages) => producer.sendBatch({ acks: -1, topicMessages }));
+              await sendInChunks(
+                records,
+                (topicMessages) => producer.sendBatch({ acks: -1, topicMessages }),
+                topicMax,
+              );
             },
             async sendOffsets() {},
             async commit() {},
@@ -135,6 +147,22 @@ export function createKafkaJsPort(options: KafkaJsPortOptions): KafkaPort {
       return new Map(res.filter((p) => wanted.has(p.partition)).map((p) => [p.partition, Number(p.low)]));
     },
 
+    async maxMessageBytes(topic) {
+      const res = await (
+        await admin()
+      ).describeConfigs({
+        includeSynonyms: false,
+        resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['max.message.bytes'] }],
+      });
+      const v = res.resources[0]?.configEntries.find(
+        (e) => e.configName === 'max.message.bytes',
+      )?.configValue;
+      const max = v === undefined ? NaN : Number(v);
+      if (!Number.isFinite(max) || max <= 0) return undefined;
+      topicMax.set(topic, max);
+      return max;
+    },
+
     async partitionCount(topic) {
       const md = await (await admin()).fetchTopicMetadata({ topics: [topic] });
       const t = md.topics.find((x) => x.name === topic);
@@ -155,11 +183,14 @@ export function createKafkaJsPort(options: KafkaJsPortOptions): KafkaPort {
 }
 
 class KafkaJsProducer implements TransactionalProducerPort {
-  constructor(private readonly producer: Producer) {}
+  constructor(
+    private readonly producer: Producer,
+    private readonly topicMax: ReadonlyMap<string, number>,
+  ) {}
 
   async begin(): Promise<TransactionPort> {
     const tx = await this.producer.transaction();
-    return new KafkaJsTransaction(tx);
+    return new KafkaJsTransaction(tx, this.topicMax);
   }
 
   async close(): Promise<void> {
@@ -168,10 +199,17 @@ class KafkaJsProducer implements TransactionalProducerPort {
 }
 
 class KafkaJsTransaction implements TransactionPort {
-  constructor(private readonly tx: Transaction) {}
+  constructor(
+    private readonly tx: Transaction,
+    private readonly topicMax: ReadonlyMap<string, number>,
+  ) {}
 
   async send(records: ProduceRecord[]): Promise<void> {
-    await sendInChunks(records, (topicMessages) => this.tx.sendBatch({ acks: -1, topicMessages }));
+    await sendInChunks(
+      records,
+      (topicMessages) => this.tx.sendBatch({ acks: -1, topicMessages }),
+      this.topicMax,
+    );
   }
 
   async sendOffsets(groupId: string, topic: string, offsets: OffsetMap): Promise<void> {
@@ -200,8 +238,15 @@ class KafkaJsTransaction implements TransactionPort {
 async function sendInChunks(
   records: ProduceRecord[],
   sendBatch: (tm: TopicMessages) => Promise<unknown>,
+  topicMax: ReadonlyMap<string, number>,
 ): Promise<void> {
-  for (const chunk of chunkRecords(records)) await sendBatch(chunk);
+  const maxes = new Set<number>();
+  if (topicMax.size)
+    for (const r of records) {
+      const m = topicMax.get(r.topic);
+      if (m !== undefined) maxes.add(m);
+    }
+  for (const chunk of chunkRecords(records, chunkLimitsFor(maxes))) await sendBatch(chunk);
 }
 
 async function startConsumer(

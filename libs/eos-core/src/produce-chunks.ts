@@ -29,6 +29,27 @@ export function recordBytes(r: ProduceRecord): number {
   return b;
 }
 
+/**
+ * Room kept for the record batch's own header (61 bytes) and the varints `recordBytes` does not
+ * count, so a record that passes {@link singleBatchBytes} fits a batch of its own.
+ */
+export const BATCH_OVERHEAD = 128;
+
+/** Bytes of a batch holding only this record, as checked against a topic's `max.message.bytes`. */
+export function singleBatchBytes(r: ProduceRecord): number {
+  return recordBytes(r) + BATCH_OVERHEAD;
+}
+
+/**
+ * Chunk limits for a transaction that writes to topics with these `max.message.bytes`: one
+ * partition's batch must stay within the smallest of them.
+ */
+export function chunkLimitsFor(maxMessageBytes: Iterable<number>, base = DEFAULT_CHUNK_LIMITS): ChunkLimits {
+  let partitionBytes = base.partitionBytes;
+  for (const m of maxMessageBytes) partitionBytes = Math.min(partitionBytes, m - BATCH_OVERHEAD);
+  return { ...base, partitionBytes: Math.max(1, partitionBytes) };
+}
+
 /** The records of one topic-partition (or of one topic's records without a partition), in order, cut into batches. */
 interface Lane {
   topic: string;

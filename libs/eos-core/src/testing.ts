@@ -14,6 +14,7 @@ import type {
   TransactionalProducerPort,
   TransactionPort,
 } from './kafka-port';
+import { singleBatchBytes } from './produce-chunks';
 
 export interface FakeRecord {
   offset: number;
@@ -48,7 +49,11 @@ export class FakeKafka implements KafkaPort {
   /** Counters for assertions. */
   readonly stats = { inits: 0, commits: 0, aborts: 0, consumers: 0 };
 
-  createTopic(name: string, partitions: number): void {
+  /** `max.message.bytes` per topic, for topics created with one: larger records are refused like the broker does. */
+  readonly maxBytes = new Map<string, number>();
+
+  createTopic(name: string, partitions: number, options: { maxMessageBytes?: number } = {}): void {
+    if (options.maxMessageBytes !== undefined) this.maxBytes.set(name, options.maxMessageBytes);
     this.topics.set(
       name,
       Array.from({ length: partitions }, () => []),
@@ -122,7 +127,22 @@ export class FakeKafka implements KafkaPort {
           if (of) throw of.error;
         };
         return {
-          send: (records) => run('send', () => pending.push(...records)),
+          send: (records) =>
+            run('send', () => {
+              for (const r of records) {
+                const max = this.maxBytes.get(r.topic);
+                if (max !== undefined && singleBatchBytes(r) > max)
+                  throw Object.assign(
+                    new Error(
+                      'The request included a message larger than the max message size the server will accept',
+                    ),
+                    {
+                      type: 'MESSAGE_TOO_LARGE',
+                    },
+                  );
+              }
+              pending.push(...records);
+            }),
           sendOffsets: (group, topic, o) =>
             run('sendOffsets', () => offsets.push({ group, topic, offsets: new Map(o) })),
           commit: () =>
@@ -175,6 +195,10 @@ export class FakeKafka implements KafkaPort {
 
   async earliestOffsets(_topic: string, partitions: number[]): Promise<OffsetMap> {
     return new Map(partitions.map((p) => [p, 0]));
+  }
+
+  async maxMessageBytes(topic: string): Promise<number | undefined> {
+    return this.maxBytes.get(topic);
   }
 
   async partitionCount(topic: string): Promise<number> {
