@@ -1,10 +1,14 @@
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
-import { ControlError, type ControlErrorCode, type FleetController } from '@eos/control-plane';
+import { ControlError, redactSecrets, type ControlErrorCode, type FleetController } from '@eos/control-plane';
 import * as pb from '@eos/proto';
 import type { Registry } from 'prom-client';
 import { invoke, type AdminApi } from './admin-api';
+import { guardedHandler } from './guarded-handler';
+import { reportInternalError } from './internal-error';
+import { checkJsonShape } from './json-shape';
+import { parseRequestTarget } from './request-target';
 
 /** The HTTP status for each domain error code (the grpc-gateway mapping). */
 export const HTTP_STATUS: Record<ControlErrorCode, number> = {
@@ -233,6 +237,7 @@ function readBody(req: http.IncomingMessage): Promise<Record<string, unknown>> {
       try {
         const v = JSON.parse(text) as unknown;
         if (!v || typeof v !== 'object' || Array.isArray(v)) throw new Error('not an object');
+        checkJsonShape(v);
         resolve(v as Record<string, unknown>);
       } catch (err) {
         reject(
@@ -264,14 +269,19 @@ const CONTENT_TYPES: Record<string, string> = {
  * The admin UI's static files. Hashed assets are cached for good; any other path that is not a
  * file gets index.html (the UI routes on the hash, so this only matters for bookmarks).
  */
-function serveStatic(dir: string | undefined, urlPath: string, res: http.ServerResponse): void {
+function serveStatic(
+  dir: string | undefined,
+  urlPath: string,
+  decodedPath: string,
+  res: http.ServerResponse,
+): void {
   if (!dir)
     return send(res, 404, {
       code: 'NOT_FOUND',
       message: 'the admin UI is not built here (npm run build builds dist/apps/admin-ui)',
     });
   const root = path.resolve(dir);
-  let file = path.resolve(root, '.' + path.posix.normalize(decodeURIComponent(urlPath)));
+  let file = path.resolve(root, '.' + path.posix.normalize(decodedPath));
   if (file !== root && !file.startsWith(root + path.sep))
     return send(res, 404, { code: 'NOT_FOUND', message: `no file ${urlPath}` });
   fs.stat(file, (err, st) => {
@@ -305,23 +315,23 @@ export function createHttpServer(o: HttpApiOptions): http.Server {
     }, 250);
   });
 
-  return http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://controller');
-    const pathname = url.pathname;
-    // A malformed escape ("/%") would throw out of the request handler and end the process.
+  const handler = (req: http.IncomingMessage, res: http.ServerResponse): void | Promise<void> => {
+    // Malformed targets ("//", "/%00", "/%zz", absolute-form, over-long) are refused before routing.
+    let target: ReturnType<typeof parseRequestTarget>;
     try {
-      decodeURIComponent(pathname);
-    } catch {
-      return send(res, 400, { code: 'INVALID_ARGUMENT', message: `malformed URL escape in ${pathname}` });
+      target = parseRequestTarget(req.url);
+    } catch (err) {
+      const e = err as ControlError;
+      return send(res, 400, { code: e.code, message: e.message, field: e.field });
     }
+    const { pathname, query } = target;
     if (req.method === 'GET' && pathname === '/healthz')
       return send(res, 200, { status: 'ok', epoch: o.fleet.currentEpoch() });
     if (req.method === 'GET' && pathname === '/metrics') {
-      void o.metrics.metrics().then((body) => {
+      return o.metrics.metrics().then((body) => {
         res.writeHead(200, { 'content-type': o.metrics.contentType });
         res.end(body);
       });
-      return;
     }
     if (req.method === 'GET' && pathname === '/api/events') {
       res.writeHead(200, {
@@ -338,7 +348,8 @@ export function createHttpServer(o: HttpApiOptions): http.Server {
       });
       return;
     }
-    if (req.method === 'GET' && !pathname.startsWith('/api/')) return serveStatic(o.staticDir, pathname, res);
+    if (req.method === 'GET' && !pathname.startsWith('/api/'))
+      return serveStatic(o.staticDir, pathname, target.decodedPath, res);
     const pathMatches = ROUTES.filter((r) => r.path.test(pathname));
     if (pathMatches.length === 0)
       return send(res, 404, { code: 'NOT_FOUND', message: `no route ${pathname}` });
@@ -352,15 +363,36 @@ export function createHttpServer(o: HttpApiOptions): http.Server {
     const actor = String(req.headers['x-actor'] ?? `http:${req.socket.remoteAddress ?? '?'}`);
     readBody(req)
       .then(async (body) => {
-        const request = route.req.fromJSON(route.request(params, url.searchParams, body));
+        const request = decodeRequest(route, route.request(params, query, body));
         const result = await invoke(o.fleet, o.api[route.op] as never, request as never, actor);
         send(res, 200, route.res.toJSON(result));
       })
       .catch((err: unknown) => {
         if (err instanceof ControlError)
-          return send(res, HTTP_STATUS[err.code], { code: err.code, message: err.message, field: err.field });
-        console.error('[controller] http internal error', err);
-        send(res, 500, { code: 'INTERNAL', message: err instanceof Error ? err.message : String(err) });
+          return send(res, HTTP_STATUS[err.code], {
+            code: err.code,
+            message: redactSecrets(err.message),
+            field: err.field,
+          });
+        const reply = reportInternalError(`HTTP ${req.method} ${pathname}`, err);
+        send(res, 500, { code: 'INTERNAL', message: reply.message, id: reply.id });
       });
-  });
+  };
+  return http.createServer(guardedHandler(handler));
+}
+
+/**
+ * proto3 JSON -> the request message. ts-proto's fromJSON throws on values it cannot map (an
+ * unknown enum name, a Struct nested past the stack): that is the caller's mistake, a 400.
+ */
+function decodeRequest(route: Route, json: unknown): unknown {
+  try {
+    return route.req.fromJSON(json);
+  } catch (err) {
+    throw new ControlError(
+      'INVALID_ARGUMENT',
+      `body: does not match the request message (${(err as Error).message})`,
+      'body',
+    );
+  }
 }

@@ -1,4 +1,6 @@
-import { Kafka, type Admin, type Producer } from 'kafkajs';
+import { Kafka, type Admin, type Producer, type Transaction } from 'kafkajs';
+import { StateStoreFatalError } from '@eos/control-plane';
+import { isFencedError } from '@eos/eos-core';
 import type {
   AssignmentRecord,
   AuditEntry,
@@ -122,14 +124,31 @@ export class KafkaStateStore implements StatePort {
           return { key: `audit/${String(c.value.seq).padStart(12, '0')}`, value: JSON.stringify(c.value) };
       }
     });
-    const tx = await this.producer.transaction();
+    // A write that fails and is aborted cleanly fails only its request (a record over the broker's
+    // limit, a broker away for longer than the retries). Fenced, or a transaction left in an
+    // unknown state (commit or abort failed): the store cannot go on; the controller stops.
+    let tx: Transaction;
+    try {
+      tx = await this.producer.transaction();
+    } catch (err) {
+      throw fatal('state transaction could not begin', err); // begin is local: its state is broken
+    }
     try {
       await tx.send({ topic: this.topic, acks: -1, messages });
     } catch (err) {
-      await tx.abort().catch(() => undefined);
+      if (isFencedError(err)) throw fatal('fenced by another controller', err);
+      try {
+        await tx.abort();
+      } catch (abortErr) {
+        throw fatal(`state write failed (${(err as Error).message}) and its abort too`, abortErr);
+      }
       throw err;
     }
-    await tx.commit();
+    try {
+      await tx.commit();
+    } catch (err) {
+      throw fatal(isFencedError(err) ? 'fenced by another controller' : 'state commit failed', err);
+    }
   }
 
   async close(): Promise<void> {
@@ -137,6 +156,9 @@ export class KafkaStateStore implements StatePort {
     this.producer = undefined;
   }
 }
+
+const fatal = (what: string, cause: unknown) =>
+  new StateStoreFatalError(`${what}: ${(cause as Error).message}`, { cause });
 
 /** A kafkajs error (or the one it wraps) that says trying again may work. */
 export function isRetriable(err: unknown): boolean {

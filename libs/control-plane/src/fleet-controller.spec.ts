@@ -1,5 +1,6 @@
 import { DeliveryGuarantee, type ControllerMessage } from '@eos/proto';
 import { BUILTIN_TRANSFORMS, TransformRegistry } from '@eos/transforms';
+import { StateStoreFatalError } from './errors';
 import { FleetController } from './fleet-controller';
 import type { StateChange, StatePort, StoredState, TopicsPort, WorkerChannel } from './ports';
 
@@ -287,5 +288,105 @@ describe('FleetController', () => {
     void s1;
     await fleet.hello(hello('gone'), new Channel());
     expect(states()).toEqual({ alive: 1, gone: 1 });
+  });
+
+  it('fails the request whose state write fails, not the controller; only a fenced store is fatal', async () => {
+    /** Refuses records over `limit` bytes as a broker does (MESSAGE_TOO_LARGE), or fails as fenced. */
+    class LimitedState extends MemoryState {
+      fenced = false;
+      override async save(changes: StateChange[]): Promise<void> {
+        if (this.fenced) throw new StateStoreFatalError('fenced by another controller');
+        if (changes.some((c) => JSON.stringify(c).length > 2_000)) throw new Error('MESSAGE_TOO_LARGE');
+        await super.save(changes);
+      }
+    }
+    const limited = new LimitedState();
+    state = limited;
+    fleet = new FleetController({
+      state,
+      topics: new MemoryTopics(new Map([['in', 2]])),
+      registry: new TransformRegistry(BUILTIN_TRANSFORMS),
+    });
+    const fatal: Error[] = [];
+    fleet.on('fatal', (e) => fatal.push(e));
+    await fleet.start();
+    const spec = (suffix: string, name = 'p') => ({
+      name,
+      inputTopic: 'in',
+      outputTopic: `${name}.out`,
+      tasks: 2,
+      transform: { name: 'suffix', version: 1, config: { suffix } },
+      deadLetterTopic: '',
+    });
+    await expect(fleet.createPipeline(spec('x'.repeat(5_000)))).rejects.toMatchObject({
+      code: 'UNAVAILABLE',
+      message: 'controller state could not be written: MESSAGE_TOO_LARGE',
+    });
+    expect(fatal).toEqual([]);
+    expect(fleet.listPipelines()).toEqual([]);
+    // The next request works.
+    await fleet.createPipeline(spec('|a'));
+    expect(fleet.listPipelines().map((p) => p.spec?.name)).toEqual(['p']);
+    limited.fenced = true;
+    await expect(fleet.pausePipeline('p')).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    expect(fatal.map((e) => e.message)).toEqual(['fenced by another controller']);
+  });
+
+  it('undoes assignments whose write failed and places them again once writes work', async () => {
+    class FlakyState extends MemoryState {
+      failing = false;
+      override async save(changes: StateChange[]): Promise<void> {
+        if (this.failing) throw new Error('broker away');
+        await super.save(changes);
+      }
+    }
+    let clock = 1_000_000;
+    const flaky = new FlakyState();
+    state = flaky;
+    fleet = new FleetController({
+      state,
+      topics: new MemoryTopics(new Map([['in', 2]])),
+      registry: new TransformRegistry(BUILTIN_TRANSFORMS),
+      now: () => clock,
+    });
+    await fleet.start();
+    await fleet.createPipeline({
+      name: 'p',
+      inputTopic: 'in',
+      outputTopic: 'out',
+      tasks: 2,
+      transform: { name: 'identity', version: 1, config: {} },
+      deadLetterTopic: '',
+    });
+    flaky.failing = true;
+    const ch = new Channel();
+    await fleet.hello(hello('w1'), ch);
+    await until(() => (fleet as unknown as { retryReconcileAt?: number }).retryReconcileAt !== undefined);
+    expect(ch.assigned()).toEqual([]);
+    expect((await fleet.pipelineStatus('p')).tasks.map((t) => t.ownerWorkerId)).toEqual(['', '']);
+    flaky.failing = false;
+    clock += 1_500;
+    await (fleet as unknown as { tick(): Promise<void> }).tick();
+    expect(ch.assigned().sort()).toEqual(['p/0', 'p/1']);
+  });
+
+  it('refuses the state topic as an output, and drain numbers out of range', async () => {
+    await start(new Map([['in', 2]]));
+    await expect(
+      fleet.createPipeline({
+        name: 'p',
+        inputTopic: 'in',
+        outputTopic: '__eos_controller',
+        tasks: 2,
+        transform: { name: 'identity', version: 1, config: {} },
+        deadLetterTopic: '',
+      }),
+    ).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', field: 'spec.outputTopic' });
+    await fleet.hello(hello('w1'), new Channel());
+    await expect(fleet.drainWorker('w1', { deadlineMs: -5 })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      field: 'deadlineMs',
+    });
+    expect(fleet.getWorker('w1').state).toBe(1 /* ACTIVE */);
   });
 });

@@ -23,8 +23,17 @@ import {
 } from '@eos/proto';
 import { transformKey, type TransformRegistry } from '@eos/transforms';
 import { placeTasks, type PlacementTask, type PlacementWorker } from './assignment';
-import { ControlError, alreadyExists, failedPrecondition, invalid, notFound } from './errors';
+import {
+  ControlError,
+  StateStoreFatalError,
+  alreadyExists,
+  failedPrecondition,
+  invalid,
+  notFound,
+} from './errors';
+import { checkDrainOptions, checkHello } from './request-limits';
 import { isFinishedRollout } from './ports';
+import type { TopicRulesContext } from './topic-rules';
 import type {
   AuditEntry,
   PipelineRecord,
@@ -64,6 +73,8 @@ export interface FleetControllerOptions {
   drainConcurrency?: number;
   /** A dead worker, or a drained one that has gone, is listed this long, then forgotten. @default 600000 */
   forgetWorkerAfterMs?: number;
+  /** The controller's state topic: no pipeline may write to it. @default '__eos_controller' */
+  stateTopic?: string;
   now?: () => number;
   log?: (msg: string) => void;
 }
@@ -132,6 +143,8 @@ export class FleetController extends EventEmitter<FleetEvents> {
   private auditSeq = 0;
   /** A reconcile is queued and has not started: later requests share it. */
   private reconcileQueued: { reasons: number } | undefined;
+  /** A reconcile whose state write failed is tried again at this time. */
+  private retryReconcileAt: number | undefined;
   /** Heartbeats (and commit reports, which count as one) accepted since start, for /metrics. */
   private heartbeatsTotal = 0;
 
@@ -144,6 +157,7 @@ export class FleetController extends EventEmitter<FleetEvents> {
       failedTaskBackoffMs: 2_000,
       drainConcurrency: 2,
       forgetWorkerAfterMs: 600_000,
+      stateTopic: '__eos_controller',
       now: Date.now,
       log: () => undefined,
       ...options,
@@ -229,7 +243,9 @@ export class FleetController extends EventEmitter<FleetEvents> {
     try {
       await this.o.state.save(changes);
     } catch (err) {
-      this.emit('fatal', err instanceof Error ? err : new Error(String(err)));
+      // Only a store that cannot go on (fenced by another controller) stops the controller; any
+      // other failed write (a record over the broker's limit, a broker away) fails its request.
+      if (err instanceof StateStoreFatalError) this.emit('fatal', err);
       throw new ControlError(
         'UNAVAILABLE',
         `controller state could not be written: ${(err as Error).message}`,
@@ -252,6 +268,7 @@ export class FleetController extends EventEmitter<FleetEvents> {
         registry: this.o.registry,
         announced: this.announced(),
         inputPartitions,
+        topicRules: this.topicRules(),
       });
       await this.o.topics.ensureTopic(v.outputTopic, inputPartitions);
       await this.o.topics.ensureTopic(v.deadLetterTopic, 1);
@@ -414,6 +431,7 @@ export class FleetController extends EventEmitter<FleetEvents> {
   drainWorker(id: string, o: { deadlineMs?: number; maxConcurrent?: number } = {}): Promise<Worker> {
     return this.serial(async () => {
       if (!id) throw invalid('workerId', 'is required');
+      checkDrainOptions(o);
       const w = this.workers.get(id);
       if (!w) throw notFound(`worker ${id} is not known`);
       if (w.state === 'DEAD') throw failedPrecondition(`worker ${id} is dead; its tasks have moved already`);
@@ -624,6 +642,7 @@ export class FleetController extends EventEmitter<FleetEvents> {
         registry: this.o.registry,
         announced: this.announced(),
         inputPartitions: p.inputPartitions,
+        topicRules: this.topicRules(),
       });
       if (v.inputTopic !== p.spec.inputTopic)
         throw invalid('spec.inputTopic', `cannot change in an update (is "${p.spec.inputTopic}")`);
@@ -799,6 +818,7 @@ export class FleetController extends EventEmitter<FleetEvents> {
   hello(h: Hello, channel: WorkerChannel): Promise<number> {
     return this.serial(async () => {
       if (!h.workerId) throw invalid('hello.workerId', 'is required');
+      checkHello(h);
       const now = this.o.now();
       const prev = this.workers.get(h.workerId);
       if (prev?.channel) prev.channel.close();
@@ -989,7 +1009,8 @@ export class FleetController extends EventEmitter<FleetEvents> {
       ) ||
       [...this.tasks.values()].some(
         (t) => this.revokeOverdue(t, now) || (t.notBefore !== undefined && t.notBefore <= now),
-      );
+      ) ||
+      (this.retryReconcileAt !== undefined && this.retryReconcileAt <= now);
     if (due)
       await this.serial(() => this.reconcile('tick')).catch((err: unknown) =>
         this.o.log(`reconcile failed: ${(err as Error).message}`),
@@ -999,6 +1020,7 @@ export class FleetController extends EventEmitter<FleetEvents> {
   /** Places every task and acts on the difference. Runs inside `serial`. */
   private async reconcile(reason: string): Promise<void> {
     const now = this.o.now();
+    this.retryReconcileAt = undefined;
     const changes: StateChange[] = [];
     const toAssign: TaskRecord[] = [];
 
@@ -1097,7 +1119,17 @@ export class FleetController extends EventEmitter<FleetEvents> {
     }
     if (toAssign.length) changes.push({ kind: 'epoch', value: this.epoch });
     // Durable first: a restarted controller must know every owner it ever told.
-    await this.persist(changes);
+    try {
+      await this.persist(changes);
+    } catch (err) {
+      // Nobody was told: undo the assignments, and try again shortly (the tick asks for it).
+      for (const t of toAssign) {
+        t.owner = undefined;
+        t.state = 'UNASSIGNED';
+      }
+      this.retryReconcileAt = now + 1_000;
+      throw err;
+    }
     for (const t of toAssign) this.sendAssign(t);
     // Drains with nothing left: the worker may exit.
     for (const w of this.workers.values()) {
@@ -1159,6 +1191,17 @@ export class FleetController extends EventEmitter<FleetEvents> {
   }
 
   // ---- views ----
+
+  /** What output and dead-letter topics are checked against (topic-rules.ts). */
+  private topicRules(): TopicRulesContext {
+    return {
+      stateTopic: this.o.stateTopic,
+      pipelines: [...this.pipelines.values()].map((p) => ({
+        name: p.spec.name,
+        inputTopic: p.spec.inputTopic,
+      })),
+    };
+  }
 
   private announced(): Set<string> {
     const s = new Set<string>();
