@@ -108,6 +108,9 @@ export class RolloutQueue {
 
   /** UpdatePipeline: validates, registers the new version, stores the rollout and enqueues its job. */
   async update(spec: PipelineSpec | undefined, strategy: RolloutStrategy | undefined): Promise<string> {
+    // A bad request is refused as such, whether Redis is up or not.
+    checkStrategy(strategy);
+    this.fleet.checkUpdate(spec);
     if (this.queueConn.status !== 'ready') {
       throw new ControlError(
         'UNAVAILABLE',
@@ -117,7 +120,6 @@ export class RolloutQueue {
     if (spec?.name && this.fleet.activeRollouts().some((r) => r.pipeline === spec.name)) {
       throw failedPrecondition(`pipeline ${spec.name} has a rollout in progress; one at a time`);
     }
-    checkStrategy(strategy);
     const { pipeline, fromVersion, toVersion } = await this.fleet.beginUpdate(spec);
     const now = Date.now();
     const rec: RolloutRecord = {

@@ -26,8 +26,10 @@ export function workerService(fleet: FleetController, log: (m: string) => void):
         log(`session ${workerId ?? '?'}: ${redactSecrets((err as Error).message)}`);
         if (!ended) {
           ended = true;
+          // grpc-js turns an 'error' event into the call's status and ends it; destroy() would
+          // drop the stream without any status, leaving the worker waiting.
           const status = toGrpcError(err);
-          call.destroy(Object.assign(new Error(status.details ?? 'session failed'), status));
+          call.emit('error', Object.assign(new Error(status.details ?? 'session failed'), status));
         }
       };
       // Messages after Hello wait for it to be processed (the worker may send them before Welcome's reconcile ends).

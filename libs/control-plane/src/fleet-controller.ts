@@ -636,32 +636,7 @@ export class FleetController extends EventEmitter<FleetEvents> {
     spec: SpecInput | undefined,
   ): Promise<{ pipeline: string; fromVersion: number; toVersion: number }> {
     return this.serial(async () => {
-      const name = spec?.name ?? '';
-      const p = this.mustPipeline(name);
-      const v = validateSpec(spec, {
-        registry: this.o.registry,
-        announced: this.announced(),
-        inputPartitions: p.inputPartitions,
-        topicRules: this.topicRules(),
-      });
-      if (v.inputTopic !== p.spec.inputTopic)
-        throw invalid('spec.inputTopic', `cannot change in an update (is "${p.spec.inputTopic}")`);
-      if (v.outputTopic !== p.spec.outputTopic)
-        throw invalid('spec.outputTopic', `cannot change in an update (is "${p.spec.outputTopic}")`);
-      if (v.tasks !== p.spec.tasks)
-        throw invalid('spec.tasks', `cannot change in an update (is ${p.spec.tasks})`);
-      if (v.guarantee !== guaranteeOf(p.spec))
-        throw invalid('spec.guarantee', `cannot change in an update (is ${guaranteeOf(p.spec)})`);
-      if (p.rollout)
-        throw failedPrecondition(`pipeline ${name} has a rollout in progress (${p.rollout}); one at a time`);
-      if (p.deleting || p.state === 'STOPPED')
-        throw failedPrecondition(`pipeline ${name} is ${p.deleting ? 'being deleted' : 'STOPPED'}`);
-      const key = transformKey(v.transform.name, v.transform.version);
-      const capable = [...this.workers.values()].filter(
-        (w) => w.state === 'ACTIVE' && w.channel && w.transforms.has(key),
-      );
-      if (capable.length === 0)
-        throw failedPrecondition(`no active worker can run ${key}; start workers that announce it first`);
+      const { name, p, v } = this.checkUpdate(spec);
       const toVersion = Math.max(p.specVersion, ...Object.keys(p.versions ?? {}).map(Number)) + 1;
       const next: PipelineRecord = {
         ...p,
@@ -672,6 +647,37 @@ export class FleetController extends EventEmitter<FleetEvents> {
       this.pipelines.set(name, next);
       return { pipeline: name, fromVersion: p.specVersion, toVersion };
     });
+  }
+
+  /** Everything UpdatePipeline checks before it changes anything (also before the rollout queue is asked). */
+  checkUpdate(spec: SpecInput | undefined): { name: string; p: PipelineRecord; v: ValidSpec } {
+    const name = spec?.name ?? '';
+    const p = this.mustPipeline(name);
+    const v = validateSpec(spec, {
+      registry: this.o.registry,
+      announced: this.announced(),
+      inputPartitions: p.inputPartitions,
+      topicRules: this.topicRules(),
+    });
+    if (v.inputTopic !== p.spec.inputTopic)
+      throw invalid('spec.inputTopic', `cannot change in an update (is "${p.spec.inputTopic}")`);
+    if (v.outputTopic !== p.spec.outputTopic)
+      throw invalid('spec.outputTopic', `cannot change in an update (is "${p.spec.outputTopic}")`);
+    if (v.tasks !== p.spec.tasks)
+      throw invalid('spec.tasks', `cannot change in an update (is ${p.spec.tasks})`);
+    if (v.guarantee !== guaranteeOf(p.spec))
+      throw invalid('spec.guarantee', `cannot change in an update (is ${guaranteeOf(p.spec)})`);
+    if (p.rollout)
+      throw failedPrecondition(`pipeline ${name} has a rollout in progress (${p.rollout}); one at a time`);
+    if (p.deleting || p.state === 'STOPPED')
+      throw failedPrecondition(`pipeline ${name} is ${p.deleting ? 'being deleted' : 'STOPPED'}`);
+    const key = transformKey(v.transform.name, v.transform.version);
+    const capable = [...this.workers.values()].filter(
+      (w) => w.state === 'ACTIVE' && w.channel && w.transforms.has(key),
+    );
+    if (capable.length === 0)
+      throw failedPrecondition(`no active worker can run ${key}; start workers that announce it first`);
+    return { name, p, v };
   }
 
   /** Stores a new rollout record (durable) and links it to its pipeline while it is active. */
