@@ -227,8 +227,11 @@ function readBody(req: http.IncomingMessage): Promise<Record<string, unknown>> {
     req.on('data', (c: Buffer) => {
       size += c.length;
       if (size > MAX_BODY) {
+        // Answer (400), then read the rest into nothing: destroying the request here would close
+        // the connection before the answer went out. The server's requestTimeout bounds the rest.
         reject(new ControlError('INVALID_ARGUMENT', `request body over ${MAX_BODY} bytes`, 'body'));
-        req.destroy();
+        req.removeAllListeners('data');
+        req.resume();
       } else chunks.push(c);
     });
     req.on('end', () => {
