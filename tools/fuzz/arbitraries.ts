@@ -114,7 +114,7 @@ type SpecJson = Record<string, unknown>;
  * (or one batching or transform field) taken from the fuzzed spec, and fully fuzzed ones.
  */
 export const specArb: fc.Arbitrary<SpecJson> = fc.oneof(
-  { arbitrary: validSpec as fc.Arbitrary<SpecJson>, weight: 3 },
+  { arbitrary: validSpec, weight: 3 },
   {
     arbitrary: fc
       .tuple(
@@ -146,7 +146,7 @@ export const specArb: fc.Arbitrary<SpecJson> = fc.oneof(
       }),
     weight: 4,
   },
-  { arbitrary: fuzzSpec as fc.Arbitrary<SpecJson>, weight: 1 },
+  { arbitrary: fuzzSpec, weight: 1 },
 );
 
 export const strategyArb = fc.record(

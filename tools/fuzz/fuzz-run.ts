@@ -60,6 +60,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
   let actions = 0;
   let failure: string | undefined;
   let firstViolation: string | undefined;
+  let fuzzSeconds = 0;
   const t0 = Date.now();
   let client: grpc.Client | undefined;
   try {
@@ -91,6 +92,9 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
                   ? 'closed (oversized request)'
                   : 'no answer';
         answers[key] = (answers[key] ?? 0) + 1;
+        // No answer: give a dying controller a moment to be seen exiting (the better report).
+        if (out !== 'client-refused' && out.transport === 'none')
+          await Promise.race([controller().exit(), new Promise((r) => setTimeout(r, 1_000).unref())]);
         if (!controller().running) {
           firstViolation ??= `the controller exited on ${describeAction(a)}`;
           throw new Error(
@@ -107,6 +111,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
         }
       }
     });
+    const fuzzStart = Date.now();
     const result = await fc.check(property, {
       seed: o.seed,
       numRuns: 1_000_000,
@@ -114,6 +119,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
       markInterruptAsFailure: false,
       endOnFailure: true,
     });
+    fuzzSeconds = (Date.now() - fuzzStart) / 1000;
     if (result.failed)
       failure = `case ${result.numRuns} (seed ${o.seed}, path ${result.counterexamplePath}): ${result.errorInstance instanceof Error ? result.errorInstance.message : String(result.errorInstance)}`;
 
@@ -124,13 +130,13 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
     await stack.stop();
   }
   const seconds = (Date.now() - t0) / 1000;
-  const rate = cases / Math.max(1e-3, o.durationMs / 1000);
+  const rate = cases / Math.max(1e-3, fuzzSeconds);
   const counts = Object.entries(answers)
     .sort((a, b) => b[1] - a[1])
     .map(([k, n]) => `${k}: ${n}`)
     .join(', ');
   const summary = [
-    `[fuzz] seed ${o.seed}: ${cases} cases (${actions} requests) in ${seconds.toFixed(1)} s, ${rate.toFixed(1)} cases/s of fuzzing`,
+    `[fuzz] seed ${o.seed}: ${cases} cases (${actions} requests) in ${fuzzSeconds.toFixed(1)} s of fuzzing (${seconds.toFixed(1)} s with startup and the restart check), ${rate.toFixed(1)} cases/s`,
     `[fuzz] answers: ${counts}`,
     failure
       ? `[fuzz] FAILED: ${failure}`
