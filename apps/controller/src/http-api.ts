@@ -7,6 +7,7 @@ import type { Registry } from 'prom-client';
 import { invoke, type AdminApi } from './admin-api';
 import { guardedHandler } from './guarded-handler';
 import { reportInternalError } from './internal-error';
+import { SseHub, type SseHubOptions } from './sse-hub';
 import { checkJsonShape } from './json-shape';
 import { parseRequestTarget } from './request-target';
 
@@ -216,9 +217,20 @@ export interface HttpApiOptions {
   metrics: Registry;
   /** Static files of the admin UI, if built. */
   staticDir?: string;
+  /** Live-update client limits. */
+  sse?: SseHubOptions;
 }
 
 const MAX_BODY = 1 << 20;
+
+/** The HTTP server's documented limits (docs/architecture.md, "Bounds"). */
+export const HTTP_LIMITS = {
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5_000,
+  maxHeadersCount: 100,
+  maxBodyBytes: MAX_BODY,
+} as const;
 
 function readBody(req: http.IncomingMessage): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
@@ -303,7 +315,7 @@ function serveStatic(
 
 /** The controller's HTTP server: JSON API, SSE live updates, /metrics, /healthz. */
 export function createHttpServer(o: HttpApiOptions): http.Server {
-  const sseClients = new Set<http.ServerResponse>();
+  const sse = new SseHub(o.sse);
   let pending: NodeJS.Timeout | undefined;
   const reasons = new Set<string>();
   // Live updates: coalesced into at most one event per 250 ms.
@@ -314,7 +326,7 @@ export function createHttpServer(o: HttpApiOptions): http.Server {
       pending = undefined;
       const data = JSON.stringify({ at: Date.now(), epoch: o.fleet.currentEpoch(), reasons: [...reasons] });
       reasons.clear();
-      for (const c of sseClients) c.write(`event: change\ndata: ${data}\n\n`);
+      sse.broadcast(`event: change\ndata: ${data}\n\n`);
     }, 250);
   });
 
@@ -336,21 +348,12 @@ export function createHttpServer(o: HttpApiOptions): http.Server {
         res.end(body);
       });
     }
-    if (req.method === 'GET' && pathname === '/api/events') {
-      res.writeHead(200, {
-        'content-type': 'text/event-stream',
-        'cache-control': 'no-cache',
-        connection: 'keep-alive',
-      });
-      res.write(`event: hello\ndata: ${JSON.stringify({ epoch: o.fleet.currentEpoch() })}\n\n`);
-      sseClients.add(res);
-      const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
-      req.on('close', () => {
-        clearInterval(ping);
-        sseClients.delete(res);
-      });
-      return;
-    }
+    if (req.method === 'GET' && pathname === '/api/events')
+      return sse.add(
+        req,
+        res,
+        `event: hello\ndata: ${JSON.stringify({ epoch: o.fleet.currentEpoch() })}\n\n`,
+      );
     if (req.method === 'GET' && !pathname.startsWith('/api/'))
       return serveStatic(o.staticDir, pathname, target.decodedPath, res);
     const pathMatches = ROUTES.filter((r) => r.path.test(pathname));
@@ -381,7 +384,16 @@ export function createHttpServer(o: HttpApiOptions): http.Server {
         send(res, 500, { code: 'INTERNAL', message: reply.message, id: reply.id });
       });
   };
-  return http.createServer(guardedHandler(handler));
+  const server = http.createServer({ maxHeaderSize: 16 * 1024 }, guardedHandler(handler));
+  // Time limits: a client gets 10 s for its headers and 30 s for its whole request (body
+  // included); an idle keep-alive connection is closed after 5 s. SSE streams are responses, which
+  // these limits do not cut.
+  server.headersTimeout = HTTP_LIMITS.headersTimeoutMs;
+  server.requestTimeout = HTTP_LIMITS.requestTimeoutMs;
+  server.keepAliveTimeout = HTTP_LIMITS.keepAliveTimeoutMs;
+  server.maxHeadersCount = HTTP_LIMITS.maxHeadersCount;
+  server.on('close', () => sse.close());
+  return server;
 }
 
 /**

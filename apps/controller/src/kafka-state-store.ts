@@ -87,6 +87,7 @@ export class KafkaStateStore implements StatePort {
       audit: [],
       rollouts: new Map(),
     };
+    const audit = new Map<number, AuditEntry>(); // by seq, in the order read (seqs only grow)
     await readTopicToEnd(this.kafka, this.admin, this.topic, (key, value) => {
       const v = value === null ? null : (JSON.parse(value) as unknown);
       if (key === 'meta/epoch') state.epoch = Math.max(state.epoch, Number(v ?? 0));
@@ -95,15 +96,26 @@ export class KafkaStateStore implements StatePort {
         if (v === null) state.pipelines.delete(name);
         else state.pipelines.set(name, v as PipelineRecord);
       } else if (key.startsWith('rollout/')) {
-        if (v !== null) state.rollouts.set(key.slice('rollout/'.length), v as RolloutRecord);
+        const id = key.slice('rollout/'.length);
+        if (v === null) state.rollouts.delete(id);
+        else state.rollouts.set(id, v as RolloutRecord);
       } else if (key.startsWith('audit/')) {
-        if (v !== null) state.audit.push(v as AuditEntry);
+        // Only the newest AUDIT_LOADED are kept in memory; the others are reported for deletion.
+        const seq = Number(key.slice('audit/'.length));
+        if (v === null) audit.delete(seq);
+        else audit.set(seq, v as AuditEntry);
+        if (audit.size > AUDIT_LOADED) {
+          const oldest = audit.keys().next().value as number;
+          audit.delete(oldest);
+          (state.droppedAuditSeqs ??= []).push(oldest);
+        }
       } else if (key.startsWith('task/')) {
         const k = key.slice('task/'.length);
         if (v === null) state.assignments.delete(k);
         else state.assignments.set(k, v as AssignmentRecord);
       }
     });
+    state.audit = [...audit.values()];
     for (const a of state.assignments.values()) state.epoch = Math.max(state.epoch, a.epoch);
     return state;
   }
@@ -122,6 +134,10 @@ export class KafkaStateStore implements StatePort {
           return { key: `rollout/${c.value.id}`, value: JSON.stringify(c.value) };
         case 'audit':
           return { key: `audit/${String(c.value.seq).padStart(12, '0')}`, value: JSON.stringify(c.value) };
+        case 'auditDelete':
+          return { key: `audit/${String(c.seq).padStart(12, '0')}`, value: null };
+        case 'rolloutDelete':
+          return { key: `rollout/${c.id}`, value: null };
       }
     });
     // A write that fails and is aborted cleanly fails only its request (a record over the broker's
@@ -156,6 +172,9 @@ export class KafkaStateStore implements StatePort {
     this.producer = undefined;
   }
 }
+
+/** Audit records kept in memory while loading (the controller's retention is at most this). */
+const AUDIT_LOADED = 1_000;
 
 const fatal = (what: string, cause: unknown) =>
   new StateStoreFatalError(`${what}: ${(cause as Error).message}`, { cause });

@@ -11,6 +11,7 @@ import {
 } from '@eos/proto';
 import { transformKey, type TransformRegistry } from '@eos/transforms';
 import type { WorkerMetrics } from './worker-http';
+import { CommitBuffer } from './commit-buffer';
 
 interface Running {
   task: EosTask;
@@ -35,7 +36,7 @@ export class TaskSupervisor {
   private readonly revokedEpoch = new Map<string, number>();
   /** A graceful stop taking longer than this is escalated to a fast one (a stuck transform). */
   private readonly gracefulStopTimeoutMs = 20_000;
-  private pendingCommits: TaskCommit[] = [];
+  private readonly pendingCommits = new CommitBuffer();
 
   constructor(
     private readonly kafka: KafkaPort,
@@ -60,9 +61,7 @@ export class TaskSupervisor {
 
   /** Commit reports gathered since the last call. */
   takeCommits(): TaskCommit[] {
-    const c = this.pendingCommits;
-    this.pendingCommits = [];
-    return c;
+    return this.pendingCommits.take();
   }
 
   assign(a: Assign): Promise<void> {

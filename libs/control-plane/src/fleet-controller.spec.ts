@@ -389,4 +389,105 @@ describe('FleetController', () => {
     });
     expect(fleet.getWorker('w1').state).toBe(1 /* ACTIVE */);
   });
+
+  it('bounds what grows: audit and finished rollouts by retention, commit history by time, status reads by a cache', async () => {
+    let clock = 1_000_000;
+    class CountingTopics extends MemoryTopics {
+      endReads = 0;
+      override async endOffsets() {
+        this.endReads++;
+        return new Map([
+          [0, 10],
+          [1, 10],
+        ]);
+      }
+    }
+    const topics = new CountingTopics(new Map([['in', 2]]));
+    state = new MemoryState();
+    fleet = new FleetController({
+      state,
+      topics,
+      registry: new TransformRegistry(BUILTIN_TRANSFORMS),
+      auditRetention: 3,
+      finishedRolloutsRetention: 1,
+      now: () => clock,
+    });
+    await fleet.start();
+    // Audit: the newest 3 kept, the older ones deleted from state.
+    for (let i = 1; i <= 5; i++)
+      await fleet.recordAudit({ actor: 'a', action: `A${i}`, target: '', detail: '', outcome: 'OK' });
+    expect(fleet.auditRecords(100).map((r) => r.action)).toEqual(['A5', 'A4', 'A3']);
+    expect(state.saves.flat().filter((c) => c.kind === 'auditDelete')).toEqual([
+      { kind: 'auditDelete', seq: 1 },
+      { kind: 'auditDelete', seq: 2 },
+    ]);
+    // Rollouts: every active one, and the newest finished one.
+    const rollout = (id: string, st: 'RUNNING' | 'SUCCEEDED') => ({
+      id,
+      pipeline: 'p',
+      fromVersion: 1,
+      toVersion: 2,
+      state: st,
+      strategy: { canaryTasks: 1, stepTasks: 1, gateCommits: 1, maxFailedRecords: 0, gateTimeoutMs: 1000 },
+      moved: [],
+      step: 0,
+      gates: [],
+      reason: '',
+      createdAtMs: clock,
+      updatedAtMs: clock,
+    });
+    await fleet.saveRollout(rollout('r1', 'SUCCEEDED'));
+    clock += 1;
+    await fleet.saveRollout(rollout('r2', 'RUNNING'));
+    clock += 1;
+    await fleet.saveRollout(rollout('r3', 'SUCCEEDED'));
+    expect(fleet.listRolloutRecords().map((r) => r.id)).toEqual(['r3', 'r2']);
+    expect(state.saves.flat().filter((c) => c.kind === 'rolloutDelete')).toEqual([
+      { kind: 'rolloutDelete', id: 'r1' },
+    ]);
+
+    // Commit history: at most one bucket per second of the last minute, however many reports.
+    await fleet.createPipeline({
+      name: 'p',
+      inputTopic: 'in',
+      outputTopic: 'out',
+      tasks: 1,
+      transform: { name: 'identity', version: 1, config: {} },
+      deadLetterTopic: '',
+    });
+    const ch = new Channel();
+    await fleet.hello(hello('w1'), ch);
+    await until(() => ch.assigned().length === 1);
+    const epoch = (await fleet.pipelineStatus('p')).tasks[0]!.epoch;
+    const report = (records: number) => ({
+      task: { pipeline: 'p', taskIndex: 0 },
+      epoch,
+      offsets: [],
+      records,
+      bytes: 0,
+      deadLettered: 0,
+      durationMs: 1,
+      committedAtMs: clock,
+    });
+    for (let s = 0; s < 120; s++) {
+      for (let i = 0; i < 100; i++) fleet.commits('w1', [report(2)]);
+      clock += 1_000;
+    }
+    const recent = (fleet as unknown as { tasks: Map<string, { recent: unknown[] }> }).tasks.get(
+      'p/0',
+    )!.recent;
+    expect(recent.length).toBeLessThanOrEqual(61);
+    const st = (await fleet.pipelineStatus('p')).tasks[0]!;
+    expect(st.commitsPerSecond).toBeCloseTo(100, -1);
+    expect(st.recordsPerSecond).toBeCloseTo(200, -1);
+
+    // Status: concurrent and repeated reads within a second share one Kafka read.
+    clock += 1_000;
+    const before = topics.endReads;
+    await Promise.all([fleet.pipelineStatus('p'), fleet.pipelineStatus('p'), fleet.pipelineOffsets('p')]);
+    expect(topics.endReads - before).toBe(1);
+    clock += 1_000;
+    await fleet.pipelineStatus('p');
+    expect(topics.endReads - before).toBe(2);
+  });
 });

@@ -34,6 +34,7 @@ import {
 import { checkDrainOptions, checkHello } from './request-limits';
 import { isFinishedRollout } from './ports';
 import type { TopicRulesContext } from './topic-rules';
+import { TtlCache } from './ttl-cache';
 import type {
   AuditEntry,
   PipelineRecord,
@@ -75,6 +76,12 @@ export interface FleetControllerOptions {
   forgetWorkerAfterMs?: number;
   /** The controller's state topic: no pipeline may write to it. @default '__eos_controller' */
   stateTopic?: string;
+  /** Offsets and lag read from Kafka are shared this long. @default 1000 */
+  statusCacheMs?: number;
+  /** Audit records kept (older ones are deleted from state). @default 1000 */
+  auditRetention?: number;
+  /** Finished rollout records kept (active ones are always kept). @default 100 */
+  finishedRolloutsRetention?: number;
   now?: () => number;
   log?: (msg: string) => void;
 }
@@ -90,7 +97,8 @@ interface TaskRecord {
   lastCommitAt: number;
   recordsTotal: number;
   /** Recent commits (time, records) for rates. */
-  recent: { at: number; records: number }[];
+  /** Commits per second of the last minute (at most 60 buckets however often the task commits). */
+  recent: { at: number; commits: number; records: number }[];
   /** Spec version this task must run. */
   specVersion: number;
   /** The owner must restart it (new spec version): revoke, then assign again. */
@@ -143,6 +151,8 @@ export class FleetController extends EventEmitter<FleetEvents> {
   private auditSeq = 0;
   /** A reconcile is queued and has not started: later requests share it. */
   private reconcileQueued: { reasons: number } | undefined;
+  /** Status reads shared across callers (UI tabs, SSE-driven refreshes, rollout gates). */
+  private readonly statusCache: TtlCache<PartitionStatus[]>;
   /** A reconcile whose state write failed is tried again at this time. */
   private retryReconcileAt: number | undefined;
   /** Heartbeats (and commit reports, which count as one) accepted since start, for /metrics. */
@@ -158,10 +168,14 @@ export class FleetController extends EventEmitter<FleetEvents> {
       drainConcurrency: 2,
       forgetWorkerAfterMs: 600_000,
       stateTopic: '__eos_controller',
+      statusCacheMs: 1_000,
+      auditRetention: 1_000,
+      finishedRolloutsRetention: 100,
       now: Date.now,
       log: () => undefined,
       ...options,
     };
+    this.statusCache = new TtlCache(this.o.statusCacheMs, this.o.now);
   }
 
   /** Rebuilds from durable state; workers named there get one lease to reconnect. */
@@ -170,8 +184,14 @@ export class FleetController extends EventEmitter<FleetEvents> {
     this.startedAt = this.o.now();
     this.epoch = s.epoch;
     this.pipelines = s.pipelines;
-    this.audit = s.audit.slice(-1000);
+    this.audit = s.audit.slice(-this.o.auditRetention);
     this.rollouts = s.rollouts;
+    // Records past the retention found at load (the store keeps only the newest in memory) go too.
+    const stale: StateChange[] = [
+      ...(s.droppedAuditSeqs ?? []),
+      ...s.audit.slice(0, -this.o.auditRetention).map((a) => a.seq),
+    ].map((seq) => ({ kind: 'auditDelete', seq }));
+    stale.push(...this.pruneRollouts());
     this.auditSeq = this.audit.reduce((m, a) => Math.max(m, a.seq), 0);
     for (const [key, a] of s.assignments) {
       const [pipeline, idx] = splitKey(key);
@@ -197,6 +217,7 @@ export class FleetController extends EventEmitter<FleetEvents> {
       }
     }
     this.timer = setInterval(() => void this.tick(), Math.max(50, Math.floor(this.o.leaseMs / 6)));
+    if (stale.length) await this.serial(() => this.persist(stale));
     await this.serial(() => this.reconcile('start'));
   }
 
@@ -404,7 +425,7 @@ export class FleetController extends EventEmitter<FleetEvents> {
         state: this.taskStateOf(p, t),
         partitions,
         lastCommitAtMs: t?.lastCommitAt ?? 0,
-        commitsPerSecond: recent.length / span,
+        commitsPerSecond: recent.reduce((a, r) => a + r.commits, 0) / span,
         recordsPerSecond: recent.reduce((a, r) => a + r.records, 0) / span,
         lag,
         recordsCommitted: t?.recordsTotal ?? 0,
@@ -539,6 +560,7 @@ export class FleetController extends EventEmitter<FleetEvents> {
           offsets,
         );
       this.o.log(`pipeline ${req.name}: offsets reset (${t.$case}) to ${JSON.stringify([...target])}`);
+      this.statusCache.invalidate(req.name);
       return { name: req.name, partitions: await this.partitionStatus(p) };
     });
   }
@@ -547,8 +569,12 @@ export class FleetController extends EventEmitter<FleetEvents> {
   async recordAudit(e: Omit<AuditEntry, 'seq' | 'atMs'>): Promise<void> {
     const entry: AuditEntry = { ...e, seq: ++this.auditSeq, atMs: this.o.now() };
     this.audit.push(entry);
-    if (this.audit.length > 1000) this.audit.shift();
-    await this.serial(() => this.persist([{ kind: 'audit', value: entry }])).catch((err: unknown) =>
+    // Retention: the newest `auditRetention` records; older ones are deleted (tombstones, which
+    // compaction removes), so neither memory nor the state topic grows with the trail.
+    const changes: StateChange[] = [{ kind: 'audit', value: entry }];
+    while (this.audit.length > this.o.auditRetention)
+      changes.push({ kind: 'auditDelete', seq: (this.audit.shift() as AuditEntry).seq });
+    await this.serial(() => this.persist(changes)).catch((err: unknown) =>
       this.o.log(`audit not persisted: ${(err as Error).message}`),
     );
   }
@@ -581,7 +607,12 @@ export class FleetController extends EventEmitter<FleetEvents> {
       : [p.consumerGroup];
   }
 
-  private async partitionStatus(p: PipelineRecord): Promise<PartitionStatus[]> {
+  /** Offsets and lag per input partition, read from Kafka at most once per `statusCacheMs` per pipeline. */
+  private partitionStatus(p: PipelineRecord): Promise<PartitionStatus[]> {
+    return this.statusCache.get(p.spec.name, () => this.readPartitionStatus(p));
+  }
+
+  private async readPartitionStatus(p: PipelineRecord): Promise<PartitionStatus[]> {
     const groups = this.offsetsGroups(p);
     const [ends, ...perGroup] = await Promise.all([
       this.o.topics.endOffsets(p.spec.inputTopic),
@@ -700,6 +731,10 @@ export class FleetController extends EventEmitter<FleetEvents> {
       if (cur && isFinishedRollout(cur.state)) return cur; // final
       const rec = { ...change(cur as RolloutRecord), updatedAtMs: this.o.now() };
       const changes: StateChange[] = [{ kind: 'rollout', value: rec }];
+      this.rollouts.set(id, rec);
+      changes.push(...this.pruneRollouts());
+      if (cur) this.rollouts.set(id, cur);
+      else this.rollouts.delete(id);
       const p = this.pipelines.get(rec.pipeline);
       if (p && !isFinishedRollout(rec.state) && p.rollout !== rec.id) {
         const next = { ...p, rollout: rec.id };
@@ -708,9 +743,23 @@ export class FleetController extends EventEmitter<FleetEvents> {
       }
       await this.persist(changes);
       this.rollouts.set(id, rec);
+      for (const c of changes) if (c.kind === 'rolloutDelete') this.rollouts.delete(c.id);
       this.emit('change', `rollout ${id}`);
       return rec;
     });
+  }
+
+  /**
+   * Retention of rollout records: every active one, and the newest `finishedRolloutsRetention`
+   * finished ones; returns the deletions for the others (the caller persists them).
+   */
+  private pruneRollouts(): StateChange[] {
+    const finished = [...this.rollouts.values()]
+      .filter((r) => isFinishedRollout(r.state))
+      .sort((a, b) => b.updatedAtMs - a.updatedAtMs || b.createdAtMs - a.createdAtMs);
+    return finished
+      .slice(this.o.finishedRolloutsRetention)
+      .map((r) => ({ kind: 'rolloutDelete' as const, id: r.id }));
   }
 
   getRolloutRecord(id: string): RolloutRecord {
@@ -937,7 +986,12 @@ export class FleetController extends EventEmitter<FleetEvents> {
       if (t.state === 'STARTING') t.state = 'PROCESSING';
       t.lastCommitAt = c.committedAtMs || now;
       t.recordsTotal += c.records;
-      t.recent.push({ at: now, records: c.records });
+      const second = now - (now % 1000);
+      const last = t.recent[t.recent.length - 1];
+      if (last && last.at === second) {
+        last.commits++;
+        last.records += c.records;
+      } else t.recent.push({ at: second, commits: 1, records: c.records });
       while (t.recent.length > 0 && now - (t.recent[0] as { at: number }).at > RATE_WINDOW_MS)
         t.recent.shift();
       if (c.epoch === t.epoch) {
