@@ -1,4 +1,4 @@
-import { DeliveryGuarantee, type ControllerMessage } from '@eos/proto';
+import { DeliveryGuarantee, PipelineState, TaskState, type ControllerMessage } from '@eos/proto';
 import { BUILTIN_TRANSFORMS, TransformRegistry } from '@eos/transforms';
 import { StateStoreFatalError } from './errors';
 import { FleetController } from './fleet-controller';
@@ -489,5 +489,78 @@ describe('FleetController', () => {
     clock += 1_000;
     await fleet.pipelineStatus('p');
     expect(topics.endReads - before).toBe(2);
+  });
+
+  it('shows tasks without a worker as PENDING with the reason, the pipeline DEGRADED, and lag over every partition', async () => {
+    class LaggingTopics extends MemoryTopics {
+      override async endOffsets() {
+        return new Map([0, 1, 2, 3].map((p) => [p, 10]));
+      }
+    }
+    state = new MemoryState();
+    fleet = new FleetController({
+      state,
+      topics: new LaggingTopics(new Map([['in', 4]])),
+      registry: new TransformRegistry(BUILTIN_TRANSFORMS),
+    });
+    await fleet.start();
+    await fleet.hello(hello('w1', 2), new Channel());
+    await fleet.createPipeline({
+      name: 'p',
+      inputTopic: 'in',
+      outputTopic: 'out',
+      tasks: 4,
+      transform: { name: 'identity', version: 1, config: {} },
+      deadLetterTopic: '',
+    });
+    const st = await fleet.pipelineStatus('p');
+    expect(st.pipeline?.state).toBe(PipelineState.DEGRADED);
+    expect(st.pipeline?.tasksPending).toBe(2);
+    expect(st.tasks.map((t) => [t.state, t.reason])).toEqual([
+      [TaskState.STARTING, ''],
+      [TaskState.STARTING, ''],
+      [TaskState.PENDING, 'no worker with free capacity for identity@1'],
+      [TaskState.PENDING, 'no worker with free capacity for identity@1'],
+    ]);
+    expect(st.lag).toBe(40); // every partition, owned or not
+    expect(fleet.listPipelines()[0]?.state).toBe(PipelineState.DEGRADED);
+    // Paused: not DEGRADED (nothing should run); a worker with room: RUNNING.
+    await fleet.pausePipeline('p');
+    expect(fleet.getPipeline('p').state).toBe(PipelineState.PAUSED);
+    await fleet.resumePipeline('p');
+    await fleet.hello(hello('w2', 2), new Channel());
+    await until(() => fleet.getPipeline('p').state === PipelineState.RUNNING);
+    expect((await fleet.pipelineStatus('p')).tasks.every((t) => t.reason === '')).toBe(true);
+  });
+
+  it('keeps a moved task’s slot: a rollout step’s task is placed again before another pipeline’s waiting task', async () => {
+    await start(
+      new Map([
+        ['in', 2],
+        ['other', 1],
+      ]),
+    );
+    const ch = new Channel();
+    await fleet.hello(hello('w1', 2), ch);
+    const spec = (name: string, inputTopic: string, tasks: number) => ({
+      name,
+      inputTopic,
+      outputTopic: `${name}.out`,
+      tasks,
+      transform: { name: 'identity', version: 1, config: {} },
+      deadLetterTopic: '',
+    });
+    await fleet.createPipeline(spec('a', 'in', 2));
+    await fleet.createPipeline(spec('b', 'other', 1)); // waits: w1 is full
+    expect((await fleet.pipelineStatus('b')).tasks[0]?.state).toBe(TaskState.PENDING);
+    // A rollout step moves a/0 to a new spec version: revoke, the worker releases, it is placed again.
+    await fleet.setTaskVersion('a', 0, 1_000);
+    const revoke = ch.sent.find((m) => m.body?.$case === 'revoke');
+    expect(revoke?.body?.$case === 'revoke' && revoke.body.value.task?.pipeline).toBe('a');
+    const epoch = revoke?.body?.$case === 'revoke' ? revoke.body.value.epoch : 0;
+    await fleet.released('w1', { task: { pipeline: 'a', taskIndex: 0 }, epoch, offsets: [] });
+    await until(() => ch.assigned().filter((k) => k === 'a/0').length === 2);
+    expect(ch.assigned()).not.toContain('b/0');
+    expect((await fleet.pipelineStatus('b')).tasks[0]?.state).toBe(TaskState.PENDING);
   });
 });

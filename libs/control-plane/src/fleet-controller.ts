@@ -22,7 +22,7 @@ import {
   type Worker,
 } from '@eos/proto';
 import { transformKey, type TransformRegistry } from '@eos/transforms';
-import { placeTasks, type PlacementTask, type PlacementWorker } from './assignment';
+import { placeTasks, type Placement, type PlacementTask, type PlacementWorker } from './assignment';
 import {
   ControlError,
   StateStoreFatalError,
@@ -105,6 +105,8 @@ interface TaskRecord {
   restart?: boolean;
   /** Commits and dead letters under the current assignment (rollout health gates). */
   gate: { commits: number; deadLettered: number };
+  /** Why the last placement found no worker for it (it should run and has none). */
+  pending?: string;
 }
 
 interface WorkerRecord {
@@ -153,6 +155,8 @@ export class FleetController extends EventEmitter<FleetEvents> {
   private reconcileQueued: { reasons: number } | undefined;
   /** Status reads shared across callers (UI tabs, SSE-driven refreshes, rollout gates). */
   private readonly statusCache: TtlCache<PartitionStatus[]>;
+  /** Tasks per pipeline the last placement could not place (status: PENDING / DEGRADED). */
+  private readonly pendingByPipeline = new Map<string, number>();
   /** A reconcile whose state write failed is tried again at this time. */
   private retryReconcileAt: number | undefined;
   /** Heartbeats (and commit reports, which count as one) accepted since start, for /metrics. */
@@ -406,7 +410,6 @@ export class FleetController extends EventEmitter<FleetEvents> {
     const p = this.mustPipeline(name);
     const byPartition = new Map((await this.partitionStatus(p)).map((x) => [x.partition, x]));
     const now = this.o.now();
-    let total = 0;
     const tasks: TaskStatus[] = [];
     for (let i = 0; i < p.spec.tasks; i++) {
       const t = this.tasks.get(taskKey(name, i));
@@ -414,7 +417,6 @@ export class FleetController extends EventEmitter<FleetEvents> {
         (partition) => byPartition.get(partition) ?? { partition, committedOffset: -1, endOffset: 0, lag: 0 },
       );
       const lag = partitions.reduce((a, x) => a + x.lag, 0);
-      total += lag;
       const recent = (t?.recent ?? []).filter((r) => now - r.at <= RATE_WINDOW_MS);
       const span = Math.max(1, Math.min(RATE_WINDOW_MS, now - (recent[0]?.at ?? now))) / 1000;
       tasks.push({
@@ -430,8 +432,11 @@ export class FleetController extends EventEmitter<FleetEvents> {
         lag,
         recordsCommitted: t?.recordsTotal ?? 0,
         specVersion: t?.specVersion ?? p.specVersion,
+        reason: this.taskStateOf(p, t) === TaskState.PENDING ? (t?.pending ?? '') : '',
       });
     }
+    // Every input partition counts, owned by a running task or not (and partitions added after creation).
+    const total = [...byPartition.values()].reduce((a, x) => a + x.lag, 0);
     return { pipeline: this.pipelineMessage(p), tasks, epoch: this.epoch, lag: total };
   }
 
@@ -1138,11 +1143,19 @@ export class FleetController extends EventEmitter<FleetEvents> {
         waiting.add(key);
         continue;
       }
-      if (t.state === 'REVOKING') continue;
+      // A task being revoked still holds its slot (so a waiting task cannot take it meanwhile);
+      // tasks that ran before (epoch > 0: moved, released, their worker dead) come first for free
+      // slots, so a rollout step or a drain never loses its slot to a task that never ran.
       const ts = this.specOf(p, t.specVersion).transform;
-      placeable.push({ key, transform: transformKey(ts.name, ts.version), owner: t.owner });
+      placeable.push({
+        key,
+        transform: transformKey(ts.name, ts.version),
+        owner: t.owner,
+        priority: t.state === 'REVOKING' || t.epoch > 0,
+      });
     }
     const placement = placeTasks(placeable, workers);
+    this.notePending(placeable, placement, workers);
 
     for (const [key, t] of this.tasks) {
       if (waiting.has(key) || t.state === 'REVOKING') continue;
@@ -1205,6 +1218,30 @@ export class FleetController extends EventEmitter<FleetEvents> {
         `reconcile (${reason}): epoch ${this.epoch}, ${toAssign.length} assigned, ${changes.length} changes persisted in ${this.o.now() - now} ms`,
       );
       this.emit('change', reason);
+    }
+  }
+
+  /**
+   * Tasks the placement left without a worker get a reason (status shows them PENDING, their
+   * pipeline DEGRADED); the others lose theirs.
+   */
+  private notePending(placeable: PlacementTask[], placement: Placement, workers: PlacementWorker[]): void {
+    const capable = new Map<string, boolean>();
+    this.pendingByPipeline.clear();
+    for (const t of this.tasks.values()) t.pending = undefined;
+    for (const pt of placeable) {
+      if (placement.get(pt.key) !== undefined) continue;
+      const t = this.tasks.get(pt.key);
+      if (!t || t.owner) continue;
+      let any = capable.get(pt.transform);
+      if (any === undefined) {
+        any = workers.some((w) => w.eligible && w.transforms.has(pt.transform));
+        capable.set(pt.transform, any);
+      }
+      t.pending = any
+        ? `no worker with free capacity for ${pt.transform}`
+        : `no active worker runs ${pt.transform}`;
+      this.pendingByPipeline.set(t.pipeline, (this.pendingByPipeline.get(t.pipeline) ?? 0) + 1);
     }
   }
 
@@ -1341,6 +1378,7 @@ export class FleetController extends EventEmitter<FleetEvents> {
   }
 
   private taskStateOf(p: PipelineRecord, t: TaskRecord | undefined): TaskState {
+    if (t?.pending && !t.owner && p.state === 'RUNNING') return TaskState.PENDING;
     if (!t || !t.owner) return TaskState.UNASSIGNED;
     if (t.state === 'REVOKING') return TaskState.REVOKING;
     if (p.state === 'PAUSED') return TaskState.SUSPENDED;
@@ -1362,9 +1400,11 @@ export class FleetController extends EventEmitter<FleetEvents> {
       batching: p.spec.batching,
       guarantee: guaranteeToProto(guaranteeOf(p.spec)),
     };
+    const pending = p.state === 'RUNNING' ? (this.pendingByPipeline.get(p.spec.name) ?? 0) : 0;
     return {
       spec,
-      state: PipelineState[p.state],
+      state: pending > 0 ? PipelineState.DEGRADED : PipelineState[p.state],
+      tasksPending: pending,
       specVersion: p.specVersion,
       consumerGroup: p.consumerGroup,
       createdAtMs: p.createdAtMs,
