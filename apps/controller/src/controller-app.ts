@@ -36,6 +36,7 @@ export function createControllerApp(config: ControllerConfig): ControllerApp {
   });
   const admin = kafka.admin();
   const store = new KafkaStateStore(kafka, admin, config.stateTopic);
+  const topics = new KafkaTopics(admin, kafka);
   const server = new grpc.Server({
     'grpc.keepalive_time_ms': 10_000,
     'grpc.keepalive_permit_without_calls': 1,
@@ -60,7 +61,7 @@ export function createControllerApp(config: ControllerConfig): ControllerApp {
       await admin.connect();
       fleet = new FleetController({
         state: store,
-        topics: new KafkaTopics(admin, kafka),
+        topics,
         registry,
         leaseMs: config.leaseMs,
         heartbeatIntervalMs: config.heartbeatIntervalMs,
@@ -113,6 +114,7 @@ export function createControllerApp(config: ControllerConfig): ControllerApp {
         });
       });
       await store.close().catch(() => undefined);
+      await topics.close();
       await admin.disconnect().catch(() => undefined);
     },
     grpcPort: () => port,

@@ -563,4 +563,48 @@ describe('FleetController', () => {
     expect(ch.assigned()).not.toContain('b/0');
     expect((await fleet.pipelineStatus('b')).tasks[0]?.state).toBe(TaskState.PENDING);
   });
+
+  it('picks up input partitions added after creation: the owning tasks restart with them under a new epoch', async () => {
+    const topics = new MemoryTopics(new Map([['in', 2]]));
+    state = new MemoryState();
+    fleet = new FleetController({ state, topics, registry: new TransformRegistry(BUILTIN_TRANSFORMS) });
+    await fleet.start();
+    const ch = new Channel();
+    await fleet.hello(hello('w1'), ch);
+    await fleet.createPipeline({
+      name: 'p',
+      inputTopic: 'in',
+      outputTopic: 'out',
+      tasks: 2,
+      transform: { name: 'identity', version: 1, config: {} },
+      deadLetterTopic: '',
+    });
+    const assigns = () => ch.sent.flatMap((m) => (m.body?.$case === 'assign' ? [m.body.value] : []));
+    expect(assigns().map((a) => a.partitions)).toEqual([[0], [1]]);
+    const firstEpochs = assigns().map((a) => a.epoch);
+
+    topics.topics.set('in', 5); // partitions 2, 3, 4 added: tasks 0 (2, 4) and 1 (3)
+    await fleet.checkInputPartitions();
+    const revokes = ch.sent.flatMap((m) => (m.body?.$case === 'revoke' ? [m.body.value] : []));
+    expect(revokes.map((r) => [r.task?.taskIndex, r.graceful])).toEqual([
+      [0, true],
+      [1, true],
+    ]);
+    for (const r of revokes) await fleet.released('w1', { task: r.task, epoch: r.epoch, offsets: [] });
+    await until(() => assigns().length === 4);
+    const again = assigns().slice(2);
+    expect(again.map((a) => [a.task?.taskIndex, a.partitions])).toEqual([
+      [0, [0, 2, 4]],
+      [1, [1, 3]],
+    ]);
+    expect(Math.min(...again.map((a) => a.epoch))).toBeGreaterThan(Math.max(...firstEpochs));
+    const st = await fleet.pipelineStatus('p');
+    expect(st.tasks.map((t) => t.partitions.map((x) => x.partition))).toEqual([
+      [0, 2, 4],
+      [1, 3],
+    ]);
+    expect(state.saves.flat().some((c) => c.kind === 'pipeline' && c.value?.inputPartitions === 5)).toBe(
+      true,
+    );
+  });
 });

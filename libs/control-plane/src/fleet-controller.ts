@@ -78,6 +78,8 @@ export interface FleetControllerOptions {
   stateTopic?: string;
   /** Offsets and lag read from Kafka are shared this long. @default 1000 */
   statusCacheMs?: number;
+  /** Input topics are checked for partitions added after creation this often (and on status reads). @default 10000 */
+  partitionPollMs?: number;
   /** Audit records kept (older ones are deleted from state). @default 1000 */
   auditRetention?: number;
   /** Finished rollout records kept (active ones are always kept). @default 100 */
@@ -146,6 +148,8 @@ export class FleetController extends EventEmitter<FleetEvents> {
   private epoch = 0;
   private chain: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
+  private partitionTimer: NodeJS.Timeout | undefined;
+  private partitionCheck: Promise<void> | undefined;
   private sessionSeq = 0;
   private startedAt = 0;
   private audit: AuditEntry[] = [];
@@ -173,6 +177,7 @@ export class FleetController extends EventEmitter<FleetEvents> {
       forgetWorkerAfterMs: 600_000,
       stateTopic: '__eos_controller',
       statusCacheMs: 1_000,
+      partitionPollMs: 10_000,
       auditRetention: 1_000,
       finishedRolloutsRetention: 100,
       now: Date.now,
@@ -221,6 +226,7 @@ export class FleetController extends EventEmitter<FleetEvents> {
       }
     }
     this.timer = setInterval(() => void this.tick(), Math.max(50, Math.floor(this.o.leaseMs / 6)));
+    this.partitionTimer = setInterval(() => void this.checkInputPartitions(), this.o.partitionPollMs);
     if (stale.length) await this.serial(() => this.persist(stale));
     await this.serial(() => this.reconcile('start'));
   }
@@ -228,6 +234,8 @@ export class FleetController extends EventEmitter<FleetEvents> {
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    if (this.partitionTimer) clearInterval(this.partitionTimer);
+    this.partitionTimer = undefined;
     for (const w of this.workers.values()) w.channel?.close();
   }
 
@@ -407,8 +415,13 @@ export class FleetController extends EventEmitter<FleetEvents> {
 
   /** Status with offsets and lag read from Kafka. */
   async pipelineStatus(name: string): Promise<GetPipelineStatusResponse> {
-    const p = this.mustPipeline(name);
+    let p = this.mustPipeline(name);
     const byPartition = new Map((await this.partitionStatus(p)).map((x) => [x.partition, x]));
+    // More partitions than the pipeline knows: added after creation; pick them up now.
+    if (byPartition.size > p.inputPartitions) {
+      await this.checkInputPartitions();
+      p = this.mustPipeline(name);
+    }
     const now = this.o.now();
     const tasks: TaskStatus[] = [];
     for (let i = 0; i < p.spec.tasks; i++) {
@@ -630,6 +643,48 @@ export class FleetController extends EventEmitter<FleetEvents> {
         const c = committedIn.get(this.offsetsGroupOf(p, partition))?.get(partition) ?? -1;
         return { partition, committedOffset: c, endOffset: end, lag: Math.max(0, end - Math.max(c, 0)) };
       });
+  }
+
+  /**
+   * Input partitions added after a pipeline was created: the pipeline's partition count grows
+   * (durably), and each task that owns a new partition (p mod tasks) is restarted through a
+   * graceful revoke and assigned again, under a new epoch, with its full partition list. A new
+   * partition has no committed offset, so its task reads it from the beginning: nothing written to
+   * it is skipped. Checks run one at a time (a poll and a status read share one).
+   */
+  checkInputPartitions(): Promise<void> {
+    this.partitionCheck ??= this.readInputPartitions().finally(() => (this.partitionCheck = undefined));
+    return this.partitionCheck;
+  }
+
+  private async readInputPartitions(): Promise<void> {
+    const grown: [string, number][] = [];
+    for (const p of [...this.pipelines.values()]) {
+      if (p.deleting) continue;
+      const n = await this.o.topics.partitions(p.spec.inputTopic).catch(() => undefined);
+      if (n !== undefined && n > p.inputPartitions) grown.push([p.spec.name, n]);
+    }
+    if (grown.length === 0) return;
+    await this.serial(async () => {
+      for (const [name, n] of grown) {
+        const p = this.pipelines.get(name);
+        if (!p || n <= p.inputPartitions) continue;
+        const next: PipelineRecord = { ...p, inputPartitions: n, updatedAtMs: this.o.now() };
+        await this.persist([{ kind: 'pipeline', name, value: next }]);
+        this.pipelines.set(name, next);
+        this.statusCache.invalidate(name);
+        const affected = new Set<number>();
+        for (let part = p.inputPartitions; part < n; part++) affected.add(part % p.spec.tasks);
+        for (const i of affected) {
+          const t = this.tasks.get(taskKey(name, i));
+          if (t?.owner) t.restart = true; // revoke, release, assign again with every partition
+        }
+        this.o.log(
+          `pipeline ${name}: input ${p.spec.inputTopic} grew from ${p.inputPartitions} to ${n} partitions; tasks ${[...affected].join(', ')} restart with them`,
+        );
+      }
+      await this.reconcile('input partitions added');
+    }).catch((err: unknown) => this.o.log(`input partition check failed: ${(err as Error).message}`));
   }
 
   /** Counts for the controller's /metrics. */
