@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The README's two commands:
 #   bash tools/dev.sh up    -> install what is missing, build, run the whole stack locally (Ctrl-C stops it)
-#   bash tools/dev.sh test  -> install what is missing, build, run every test (unit + integration + browser), then the quick chaos run
+#   bash tools/dev.sh test  -> install what is missing, build, run every test (unit + integration + browser), then the quick fuzz and chaos runs
 # Needs Node.js 20, Java 17 and Maven. redis-server, kcat and chromium (tests only) come from Debian packages: installed
 # here when running as root with apt-get, otherwise a clear message says what to install; grpcurl
 # comes from the Go module proxy (`go install`) when Go is installed.
@@ -59,6 +59,12 @@ case "${1:-}" in
     log=$(mktemp)
     status=0
     npm test -- "$@" 2>&1 | tee "$log" || status=$?
+    # The seeded quick fuzz run (about 50 s: 30 s of cases, startup, a controller restart; docs/fuzz.md). FUZZ=0 skips it.
+    fuzz="skipped (FUZZ=0)"
+    if [ "${FUZZ:-1}" != 0 ]; then
+      if npm run fuzz -- --seed "${FUZZ_SEED:-1}"; then fuzz="passed"; else status=1; fuzz="FAILED"; fi
+      fuzz="$fuzz (npm run fuzz -- --seed ${FUZZ_SEED:-1})"
+    fi
     # The short seeded chaos run (every fault kind once, about 3 minutes; docs/chaos.md). CHAOS=0 skips it.
     chaos="skipped (CHAOS=0)"
     if [ "${CHAOS:-1}" != 0 ]; then
@@ -69,6 +75,7 @@ case "${1:-}" in
     { sed 's/\x1b\[[0-9;]*m//g' "$log" | grep -E 'Tests: ' || true; } | awk '
       { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
       END { printf "tests: %d passed, %d failed\n", p, f }'
+    echo "fuzz: $fuzz"
     echo "chaos: $chaos"
     rm -f "$log"
     exit "$status"

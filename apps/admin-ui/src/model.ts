@@ -3,9 +3,10 @@
  * enums as their names, default values left out, so every field is optional).
  */
 
-export type PipelineState = 'RUNNING' | 'PAUSED' | 'STOPPED';
+/** DEGRADED: running, but some tasks have no worker (PENDING). */
+export type PipelineState = 'RUNNING' | 'DEGRADED' | 'PAUSED' | 'STOPPED';
 export type WorkerState = 'ACTIVE' | 'DRAINING' | 'DRAINED' | 'DEAD';
-export type TaskState = 'UNASSIGNED' | 'STARTING' | 'PROCESSING' | 'REVOKING' | 'SUSPENDED';
+export type TaskState = 'UNASSIGNED' | 'STARTING' | 'PROCESSING' | 'REVOKING' | 'SUSPENDED' | 'PENDING';
 export type RolloutState =
   'PENDING' | 'RUNNING' | 'PAUSED' | 'SUCCEEDED' | 'FAILED' | 'ABORTED' | 'ROLLING_BACK';
 
@@ -36,6 +37,8 @@ export interface Pipeline {
   consumerGroup?: string;
   createdAtMs?: number;
   updatedAtMs?: number;
+  /** Tasks waiting for a worker. */
+  tasksPending?: number;
 }
 
 export interface PartitionStatus {
@@ -58,6 +61,8 @@ export interface TaskStatus {
   lag?: number;
   recordsCommitted?: number;
   specVersion?: number;
+  /** Why a PENDING task has no worker. */
+  reason?: string;
 }
 
 export interface PipelineStatus {

@@ -85,6 +85,8 @@ describe('states in words and colour', () => {
     ['ACTIVE', 'ok', 'active'],
     ['PROCESSING', 'ok', 'processing'],
     ['DRAINING', 'warn', 'draining'],
+    ['DEGRADED', 'warn', 'degraded'],
+    ['PENDING', 'info', 'pending'],
     ['ROLLING_BACK', 'warn', 'rolling back'],
     ['STARTING', 'info', 'starting'],
     ['DEAD', 'bad', 'dead'],

@@ -35,6 +35,7 @@ const TONES: Record<string, Tone> = {
   PROCESSING: 'ok',
   SUCCEEDED: 'ok',
   DRAINING: 'warn',
+  DEGRADED: 'warn',
   PAUSED: 'warn',
   STARTING: 'info',
   PENDING: 'info',

@@ -1,5 +1,5 @@
 import type * as grpc from '@grpc/grpc-js';
-import { ControlError, type FleetController } from '@eos/control-plane';
+import { ControlError, LIMITS, checkAuditLimit, type FleetController } from '@eos/control-plane';
 import type { AdminServiceServer } from '@eos/proto';
 import { toProto, type RolloutQueue } from './rollout-queue';
 
@@ -87,7 +87,7 @@ export function createAdminApi(fleet: FleetController, rollouts: RolloutQueue): 
       target: byName,
       run: (req) => fleet.resetPipelineOffsets(req),
     },
-    listAuditRecords: { run: (req) => ({ records: fleet.auditRecords(req.limit) }) },
+    listAuditRecords: { run: (req) => ({ records: fleet.auditRecords(checkAuditLimit(req.limit)) }) },
     updatePipeline: {
       action: 'UpdatePipeline',
       target: bySpec,
@@ -122,8 +122,9 @@ export async function invoke<K extends AdminMethod>(
   fleet: FleetController,
   op: Operation<K>,
   req: Req<K>,
-  actor: string,
+  actorName: string,
 ): Promise<Res<K>> {
+  const actor = actorName.slice(0, LIMITS.actorMax);
   try {
     const res = await op.run(req);
     if (op.action)

@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { Kafka, logLevel } from 'kafkajs';
-import { FleetController } from '@eos/control-plane';
+import { FleetController, redactSecrets } from '@eos/control-plane';
 import { AdminServiceService, WorkerServiceService } from '@eos/proto';
 import { BUILTIN_TRANSFORMS, TransformRegistry, loadTransformsDir } from '@eos/transforms';
 import { createAdminApi } from './admin-api';
@@ -9,7 +9,8 @@ import { createHttpServer } from './http-api';
 import { controllerMetrics } from './metrics';
 import type * as http from 'node:http';
 import type { ControllerConfig } from './config';
-import { addHealthAndReflection, bindServer } from './grpc-server';
+import { GRPC_MESSAGE_LIMITS, addHealthAndReflection, bindServer } from './grpc-server';
+import { withSafeDeserializers } from './grpc-guard';
 import { KafkaStateStore } from './kafka-state-store';
 import { KafkaTopics } from './kafka-topics';
 import { RolloutQueue } from './rollout-queue';
@@ -26,7 +27,7 @@ export interface ControllerApp {
 
 /** Composition root of the controller: Kafka clients, state, fleet, gRPC. `stop` closes in reverse. */
 export function createControllerApp(config: ControllerConfig): ControllerApp {
-  const log = (m: string) => console.log(`[controller] ${m}`);
+  const log = (m: string) => console.log(redactSecrets(`[controller] ${m}`));
   const kafka = new Kafka({
     clientId: 'eos-controller',
     brokers: config.kafkaBrokers,
@@ -35,9 +36,11 @@ export function createControllerApp(config: ControllerConfig): ControllerApp {
   });
   const admin = kafka.admin();
   const store = new KafkaStateStore(kafka, admin, config.stateTopic);
+  const topics = new KafkaTopics(admin, kafka);
   const server = new grpc.Server({
     'grpc.keepalive_time_ms': 10_000,
     'grpc.keepalive_permit_without_calls': 1,
+    ...GRPC_MESSAGE_LIMITS,
   });
   let fleet: FleetController | undefined;
   let rollouts: RolloutQueue | undefined;
@@ -58,7 +61,7 @@ export function createControllerApp(config: ControllerConfig): ControllerApp {
       await admin.connect();
       fleet = new FleetController({
         state: store,
-        topics: new KafkaTopics(admin, kafka),
+        topics,
         registry,
         leaseMs: config.leaseMs,
         disconnectGraceMs: config.disconnectGraceMs,
@@ -68,6 +71,7 @@ export function createControllerApp(config: ControllerConfig): ControllerApp {
         failedTaskBackoffMaxMs: config.taskFailures.backoffMaxMs,
         quarantineAfterCrashes: config.taskFailures.quarantineAfter,
         carefulRecords: config.taskFailures.carefulRecords,
+        stateTopic: config.stateTopic,
         log,
       });
       fleet.on('fatal', (err) => {
@@ -78,7 +82,7 @@ export function createControllerApp(config: ControllerConfig): ControllerApp {
       rollouts = new RolloutQueue(fleet, config.redisUrl, log);
       rollouts.start();
       const api = createAdminApi(fleet, rollouts);
-      server.addService(AdminServiceService, adminService(fleet, api));
+      server.addService(withSafeDeserializers(AdminServiceService), adminService(fleet, api));
       const hs = createHttpServer({
         fleet,
         api,
@@ -90,7 +94,7 @@ export function createControllerApp(config: ControllerConfig): ControllerApp {
         hs.once('error', reject);
         hs.listen(config.httpPort, config.host, () => resolve((hs.address() as { port: number }).port));
       });
-      server.addService(WorkerServiceService, workerService(fleet, log));
+      server.addService(withSafeDeserializers(WorkerServiceService), workerService(fleet, log));
       addHealthAndReflection(server);
       port = await bindServer(server, config.host, config.grpcPort);
       log(
@@ -115,6 +119,7 @@ export function createControllerApp(config: ControllerConfig): ControllerApp {
         });
       });
       await store.close().catch(() => undefined);
+      await topics.close();
       await admin.disconnect().catch(() => undefined);
     },
     grpcPort: () => port,

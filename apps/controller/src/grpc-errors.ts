@@ -1,5 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
-import { ControlError, type ControlErrorCode } from '@eos/control-plane';
+import { ControlError, redactSecrets, type ControlErrorCode } from '@eos/control-plane';
+import { reportInternalError } from './internal-error';
 
 const CODES: Record<ControlErrorCode, grpc.status> = {
   INVALID_ARGUMENT: grpc.status.INVALID_ARGUMENT,
@@ -10,15 +11,18 @@ const CODES: Record<ControlErrorCode, grpc.status> = {
   INTERNAL: grpc.status.INTERNAL,
 };
 
-/** The one place domain errors become gRPC statuses. Unknown errors are INTERNAL (and logged). */
+/**
+ * The one place domain errors become gRPC statuses (messages with URL credentials redacted).
+ * Unknown errors are INTERNAL with a generic message and an id; the detail goes to the log.
+ */
 export function toGrpcError(err: unknown): Partial<grpc.StatusObject> {
   if (err instanceof ControlError) {
     const metadata = new grpc.Metadata();
     if (err.field) metadata.set('field', err.field);
-    return { code: CODES[err.code], details: err.message, metadata };
+    return { code: CODES[err.code], details: redactSecrets(err.message), metadata };
   }
-  console.error('[controller] internal error', err);
-  return { code: grpc.status.INTERNAL, details: err instanceof Error ? err.message : String(err) };
+  const reply = reportInternalError('gRPC', err);
+  return { code: grpc.status.INTERNAL, details: reply.message };
 }
 
 /** Who called: the `x-actor` header if the caller set one, else the peer address. */

@@ -4,6 +4,16 @@ import { HealthImplementation } from 'grpc-health-check';
 import { FILE_DESCRIPTOR_PROTOS_BASE64 } from '@eos/proto';
 
 /**
+ * gRPC message size limits of the controller's server, both ways: 4 MiB received (a spec is at
+ * most 64 KiB of config, a worker's batched commit report a few KiB), 16 MiB sent (ListPipelines,
+ * ListAuditRecords and status answers of a large fleet). Over the limit: RESOURCE_EXHAUSTED.
+ */
+export const GRPC_MESSAGE_LIMITS = {
+  'grpc.max_receive_message_length': 4 << 20,
+  'grpc.max_send_message_length': 16 << 20,
+} as const;
+
+/**
  * Adds grpc.health.v1.Health and server reflection, so grpcurl lists, describes and calls every
  * service without .proto files. Reflection serves the descriptors buf compiled (libs/proto codegen):
  * proto-loader's re-derived descriptors break on google.protobuf.Struct and map entries.

@@ -1,6 +1,7 @@
 /** The HTTP layer alone: each domain error code's status, and the admin UI's static files. */
 import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import type * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -79,13 +80,71 @@ it.each(CASES)('answers %s as HTTP %i with code, message and field, and audits i
   expect(fleet.audits).toEqual([expect.objectContaining({ action: 'PausePipeline', outcome: code })]);
 });
 
-it('answers an unexpected error as 500 INTERNAL', async () => {
-  failWith = new TypeError('x is undefined');
+it('answers an unexpected error as 500 INTERNAL with a generic message and an id, the detail in the log', async () => {
+  failWith = new TypeError('x is undefined at redis://:pw@h:1');
   const spy = jest.spyOn(console, 'error').mockImplementation(() => undefined);
   const res = await fetch(`${base}/api/pipelines/p1`);
+  const logged = spy.mock.calls.map((c) => String(c[0]));
   spy.mockRestore();
   expect(res.status).toBe(500);
-  expect(await res.json()).toEqual({ code: 'INTERNAL', message: 'x is undefined' });
+  const body = (await res.json()) as { id: string };
+  expect(body).toEqual({
+    code: 'INTERNAL',
+    message: `internal error (id ${body.id}; the controller log has the detail)`,
+    id: body.id,
+  });
+  expect(logged.join('\n')).toContain(`internal error ${body.id}`);
+  expect(logged.join('\n')).toContain('x is undefined at redis://:***@h:1');
+});
+
+it('redacts URL passwords in the messages of domain errors', async () => {
+  failWith = new ControlError(
+    'UNAVAILABLE',
+    'the rollout queue (Redis at redis://u:secret@r:6379) is unavailable',
+  );
+  const res = await fetch(`${base}/api/pipelines/p1/pause`, { method: 'POST' });
+  expect(res.status).toBe(503);
+  expect(await res.json()).toEqual({
+    code: 'UNAVAILABLE',
+    message: 'the rollout queue (Redis at redis://u:***@r:6379) is unavailable',
+  });
+});
+
+it('answers 400 to every malformed request target and keeps serving (raw sockets: fetch would normalise them)', async () => {
+  const { port } = new URL(base);
+  const raw = (target: string) =>
+    new Promise<string>((resolve, reject) => {
+      const s = net.connect(Number(port), '127.0.0.1', () =>
+        s.write(`GET ${target} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n`),
+      );
+      let out = '';
+      s.on('data', (d) => (out += d.toString()));
+      s.on('end', () => resolve(out.split('\r\n')[0] ?? ''));
+      s.on('error', reject);
+    });
+  for (const target of [
+    '//',
+    '///',
+    '//[',
+    '/%00',
+    '/assets/%00x',
+    '/%zz',
+    '/api/pipelines/%zz',
+    'http://x/api/pipelines',
+    `/${'a'.repeat(3000)}`,
+  ])
+    expect({ target: target.slice(0, 20), line: await raw(target) }).toEqual({
+      target: target.slice(0, 20),
+      line: 'HTTP/1.1 400 Bad Request',
+    });
+  expect((await fetch(`${base}/`)).status).toBe(200);
+});
+
+it('answers 400 to a JSON body nested too deep for the decoders', async () => {
+  const deep = '['.repeat(10_000) + ']'.repeat(10_000);
+  const res = await fetch(`${base}/api/pipelines/p1/pause`, { method: 'POST', body: `{"a":${deep}}` });
+  expect(res.status).toBe(400);
+  expect(await res.json()).toMatchObject({ code: 'INVALID_ARGUMENT', field: 'body' });
 });
 
 it('serves the UI: index.html, cached hashed assets, index.html for unknown paths, nothing outside', async () => {

@@ -1,10 +1,15 @@
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
-import { ControlError, type ControlErrorCode, type FleetController } from '@eos/control-plane';
+import { ControlError, redactSecrets, type ControlErrorCode, type FleetController } from '@eos/control-plane';
 import * as pb from '@eos/proto';
 import type { Registry } from 'prom-client';
 import { invoke, type AdminApi } from './admin-api';
+import { guardedHandler } from './guarded-handler';
+import { reportInternalError } from './internal-error';
+import { SseHub, type SseHubOptions } from './sse-hub';
+import { checkJsonShape } from './json-shape';
+import { parseRequestTarget } from './request-target';
 
 /** The HTTP status for each domain error code (the grpc-gateway mapping). */
 export const HTTP_STATUS: Record<ControlErrorCode, number> = {
@@ -212,9 +217,20 @@ export interface HttpApiOptions {
   metrics: Registry;
   /** Static files of the admin UI, if built. */
   staticDir?: string;
+  /** Live-update client limits. */
+  sse?: SseHubOptions;
 }
 
 const MAX_BODY = 1 << 20;
+
+/** The HTTP server's documented limits (docs/architecture.md, "Bounds"). */
+export const HTTP_LIMITS = {
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5_000,
+  maxHeadersCount: 100,
+  maxBodyBytes: MAX_BODY,
+} as const;
 
 function readBody(req: http.IncomingMessage): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
@@ -223,8 +239,11 @@ function readBody(req: http.IncomingMessage): Promise<Record<string, unknown>> {
     req.on('data', (c: Buffer) => {
       size += c.length;
       if (size > MAX_BODY) {
+        // Answer (400), then read the rest into nothing: destroying the request here would close
+        // the connection before the answer went out. The server's requestTimeout bounds the rest.
         reject(new ControlError('INVALID_ARGUMENT', `request body over ${MAX_BODY} bytes`, 'body'));
-        req.destroy();
+        req.removeAllListeners('data');
+        req.resume();
       } else chunks.push(c);
     });
     req.on('end', () => {
@@ -233,6 +252,7 @@ function readBody(req: http.IncomingMessage): Promise<Record<string, unknown>> {
       try {
         const v = JSON.parse(text) as unknown;
         if (!v || typeof v !== 'object' || Array.isArray(v)) throw new Error('not an object');
+        checkJsonShape(v);
         resolve(v as Record<string, unknown>);
       } catch (err) {
         reject(
@@ -264,14 +284,19 @@ const CONTENT_TYPES: Record<string, string> = {
  * The admin UI's static files. Hashed assets are cached for good; any other path that is not a
  * file gets index.html (the UI routes on the hash, so this only matters for bookmarks).
  */
-function serveStatic(dir: string | undefined, urlPath: string, res: http.ServerResponse): void {
+function serveStatic(
+  dir: string | undefined,
+  urlPath: string,
+  decodedPath: string,
+  res: http.ServerResponse,
+): void {
   if (!dir)
     return send(res, 404, {
       code: 'NOT_FOUND',
       message: 'the admin UI is not built here (npm run build builds dist/apps/admin-ui)',
     });
   const root = path.resolve(dir);
-  let file = path.resolve(root, '.' + path.posix.normalize(decodeURIComponent(urlPath)));
+  let file = path.resolve(root, '.' + path.posix.normalize(decodedPath));
   if (file !== root && !file.startsWith(root + path.sep))
     return send(res, 404, { code: 'NOT_FOUND', message: `no file ${urlPath}` });
   fs.stat(file, (err, st) => {
@@ -290,7 +315,7 @@ function serveStatic(dir: string | undefined, urlPath: string, res: http.ServerR
 
 /** The controller's HTTP server: JSON API, SSE live updates, /metrics, /healthz. */
 export function createHttpServer(o: HttpApiOptions): http.Server {
-  const sseClients = new Set<http.ServerResponse>();
+  const sse = new SseHub(o.sse);
   let pending: NodeJS.Timeout | undefined;
   const reasons = new Set<string>();
   // Live updates: coalesced into at most one event per 250 ms.
@@ -301,44 +326,36 @@ export function createHttpServer(o: HttpApiOptions): http.Server {
       pending = undefined;
       const data = JSON.stringify({ at: Date.now(), epoch: o.fleet.currentEpoch(), reasons: [...reasons] });
       reasons.clear();
-      for (const c of sseClients) c.write(`event: change\ndata: ${data}\n\n`);
+      sse.broadcast(`event: change\ndata: ${data}\n\n`);
     }, 250);
   });
 
-  return http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://controller');
-    const pathname = url.pathname;
-    // A malformed escape ("/%") would throw out of the request handler and end the process.
+  const handler = (req: http.IncomingMessage, res: http.ServerResponse): void | Promise<void> => {
+    // Malformed targets ("//", "/%00", "/%zz", absolute-form, over-long) are refused before routing.
+    let target: ReturnType<typeof parseRequestTarget>;
     try {
-      decodeURIComponent(pathname);
-    } catch {
-      return send(res, 400, { code: 'INVALID_ARGUMENT', message: `malformed URL escape in ${pathname}` });
+      target = parseRequestTarget(req.url);
+    } catch (err) {
+      const e = err as ControlError;
+      return send(res, 400, { code: e.code, message: e.message, field: e.field });
     }
+    const { pathname, query } = target;
     if (req.method === 'GET' && pathname === '/healthz')
       return send(res, 200, { status: 'ok', epoch: o.fleet.currentEpoch() });
     if (req.method === 'GET' && pathname === '/metrics') {
-      void o.metrics.metrics().then((body) => {
+      return o.metrics.metrics().then((body) => {
         res.writeHead(200, { 'content-type': o.metrics.contentType });
         res.end(body);
       });
-      return;
     }
-    if (req.method === 'GET' && pathname === '/api/events') {
-      res.writeHead(200, {
-        'content-type': 'text/event-stream',
-        'cache-control': 'no-cache',
-        connection: 'keep-alive',
-      });
-      res.write(`event: hello\ndata: ${JSON.stringify({ epoch: o.fleet.currentEpoch() })}\n\n`);
-      sseClients.add(res);
-      const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
-      req.on('close', () => {
-        clearInterval(ping);
-        sseClients.delete(res);
-      });
-      return;
-    }
-    if (req.method === 'GET' && !pathname.startsWith('/api/')) return serveStatic(o.staticDir, pathname, res);
+    if (req.method === 'GET' && pathname === '/api/events')
+      return sse.add(
+        req,
+        res,
+        `event: hello\ndata: ${JSON.stringify({ epoch: o.fleet.currentEpoch() })}\n\n`,
+      );
+    if (req.method === 'GET' && !pathname.startsWith('/api/'))
+      return serveStatic(o.staticDir, pathname, target.decodedPath, res);
     const pathMatches = ROUTES.filter((r) => r.path.test(pathname));
     if (pathMatches.length === 0)
       return send(res, 404, { code: 'NOT_FOUND', message: `no route ${pathname}` });
@@ -352,15 +369,45 @@ export function createHttpServer(o: HttpApiOptions): http.Server {
     const actor = String(req.headers['x-actor'] ?? `http:${req.socket.remoteAddress ?? '?'}`);
     readBody(req)
       .then(async (body) => {
-        const request = route.req.fromJSON(route.request(params, url.searchParams, body));
+        const request = decodeRequest(route, route.request(params, query, body));
         const result = await invoke(o.fleet, o.api[route.op] as never, request as never, actor);
         send(res, 200, route.res.toJSON(result));
       })
       .catch((err: unknown) => {
         if (err instanceof ControlError)
-          return send(res, HTTP_STATUS[err.code], { code: err.code, message: err.message, field: err.field });
-        console.error('[controller] http internal error', err);
-        send(res, 500, { code: 'INTERNAL', message: err instanceof Error ? err.message : String(err) });
+          return send(res, HTTP_STATUS[err.code], {
+            code: err.code,
+            message: redactSecrets(err.message),
+            field: err.field,
+          });
+        const reply = reportInternalError(`HTTP ${req.method} ${pathname}`, err);
+        send(res, 500, { code: 'INTERNAL', message: reply.message, id: reply.id });
       });
-  });
+  };
+  const server = http.createServer({ maxHeaderSize: 16 * 1024 }, guardedHandler(handler));
+  // Time limits: a client gets 10 s for its headers and 30 s for its whole request (body
+  // included); an idle keep-alive connection is closed after 5 s. SSE streams are responses, which
+  // these limits do not cut.
+  server.headersTimeout = HTTP_LIMITS.headersTimeoutMs;
+  server.requestTimeout = HTTP_LIMITS.requestTimeoutMs;
+  server.keepAliveTimeout = HTTP_LIMITS.keepAliveTimeoutMs;
+  server.maxHeadersCount = HTTP_LIMITS.maxHeadersCount;
+  server.on('close', () => sse.close());
+  return server;
+}
+
+/**
+ * proto3 JSON -> the request message. ts-proto's fromJSON throws on values it cannot map (an
+ * unknown enum name, a Struct nested past the stack): that is the caller's mistake, a 400.
+ */
+function decodeRequest(route: Route, json: unknown): unknown {
+  try {
+    return route.req.fromJSON(json);
+  } catch (err) {
+    throw new ControlError(
+      'INVALID_ARGUMENT',
+      `body: does not match the request message (${(err as Error).message})`,
+      'body',
+    );
+  }
 }

@@ -1,4 +1,6 @@
-import { Kafka, type Admin, type Producer } from 'kafkajs';
+import { Kafka, type Admin, type Producer, type Transaction } from 'kafkajs';
+import { StateStoreFatalError } from '@eos/control-plane';
+import { isFencedError } from '@eos/eos-core';
 import type {
   AssignmentRecord,
   AuditEntry,
@@ -85,6 +87,7 @@ export class KafkaStateStore implements StatePort {
       audit: [],
       rollouts: new Map(),
     };
+    const audit = new Map<number, AuditEntry>(); // by seq, in the order read (seqs only grow)
     await readTopicToEnd(this.kafka, this.admin, this.topic, (key, value) => {
       const v = value === null ? null : (JSON.parse(value) as unknown);
       if (key === 'meta/epoch') state.epoch = Math.max(state.epoch, Number(v ?? 0));
@@ -93,15 +96,26 @@ export class KafkaStateStore implements StatePort {
         if (v === null) state.pipelines.delete(name);
         else state.pipelines.set(name, v as PipelineRecord);
       } else if (key.startsWith('rollout/')) {
-        if (v !== null) state.rollouts.set(key.slice('rollout/'.length), v as RolloutRecord);
+        const id = key.slice('rollout/'.length);
+        if (v === null) state.rollouts.delete(id);
+        else state.rollouts.set(id, v as RolloutRecord);
       } else if (key.startsWith('audit/')) {
-        if (v !== null) state.audit.push(v as AuditEntry);
+        // Only the newest AUDIT_LOADED are kept in memory; the others are reported for deletion.
+        const seq = Number(key.slice('audit/'.length));
+        if (v === null) audit.delete(seq);
+        else audit.set(seq, v as AuditEntry);
+        if (audit.size > AUDIT_LOADED) {
+          const oldest = audit.keys().next().value as number;
+          audit.delete(oldest);
+          (state.droppedAuditSeqs ??= []).push(oldest);
+        }
       } else if (key.startsWith('task/')) {
         const k = key.slice('task/'.length);
         if (v === null) state.assignments.delete(k);
         else state.assignments.set(k, v as AssignmentRecord);
       }
     });
+    state.audit = [...audit.values()];
     for (const a of state.assignments.values()) state.epoch = Math.max(state.epoch, a.epoch);
     return state;
   }
@@ -120,16 +134,37 @@ export class KafkaStateStore implements StatePort {
           return { key: `rollout/${c.value.id}`, value: JSON.stringify(c.value) };
         case 'audit':
           return { key: `audit/${String(c.value.seq).padStart(12, '0')}`, value: JSON.stringify(c.value) };
+        case 'auditDelete':
+          return { key: `audit/${String(c.seq).padStart(12, '0')}`, value: null };
+        case 'rolloutDelete':
+          return { key: `rollout/${c.id}`, value: null };
       }
     });
-    const tx = await this.producer.transaction();
+    // A write that fails and is aborted cleanly fails only its request (a record over the broker's
+    // limit, a broker away for longer than the retries). Fenced, or a transaction left in an
+    // unknown state (commit or abort failed): the store cannot go on; the controller stops.
+    let tx: Transaction;
+    try {
+      tx = await this.producer.transaction();
+    } catch (err) {
+      throw fatal('state transaction could not begin', err); // begin is local: its state is broken
+    }
     try {
       await tx.send({ topic: this.topic, acks: -1, messages });
     } catch (err) {
-      await tx.abort().catch(() => undefined);
+      if (isFencedError(err)) throw fatal('fenced by another controller', err);
+      try {
+        await tx.abort();
+      } catch (abortErr) {
+        throw fatal(`state write failed (${(err as Error).message}) and its abort too`, abortErr);
+      }
       throw err;
     }
-    await tx.commit();
+    try {
+      await tx.commit();
+    } catch (err) {
+      throw fatal(isFencedError(err) ? 'fenced by another controller' : 'state commit failed', err);
+    }
   }
 
   async close(): Promise<void> {
@@ -137,6 +172,12 @@ export class KafkaStateStore implements StatePort {
     this.producer = undefined;
   }
 }
+
+/** Audit records kept in memory while loading (the controller's retention is at most this). */
+const AUDIT_LOADED = 1_000;
+
+const fatal = (what: string, cause: unknown) =>
+  new StateStoreFatalError(`${what}: ${(cause as Error).message}`, { cause });
 
 /** A kafkajs error (or the one it wraps) that says trying again may work. */
 export function isRetriable(err: unknown): boolean {

@@ -3,6 +3,11 @@ import type { TopicsPort } from '@eos/control-plane';
 
 /** Topic administration and offsets through the kafkajs admin client. */
 export class KafkaTopics implements TopicsPort {
+  /** Partition counts last read from the broker itself (not kafkajs's metadata cache). */
+  private readonly known = new Map<string, number>();
+  /** The admin client offset reads use, replaced when its cached metadata is behind. */
+  private reader: Admin | undefined;
+
   constructor(
     private readonly admin: Admin,
     private readonly kafka: Kafka,
@@ -12,7 +17,36 @@ export class KafkaTopics implements TopicsPort {
     // listTopics first: a metadata request for a missing topic can auto-create it on some brokers.
     if (!(await this.admin.listTopics()).includes(topic)) return undefined;
     const md = await this.admin.fetchTopicMetadata({ topics: [topic] });
-    return md.topics.find((t) => t.name === topic)?.partitions.length;
+    const n = md.topics.find((t) => t.name === topic)?.partitions.length;
+    if (n !== undefined) this.known.set(topic, n);
+    return n;
+  }
+
+  /**
+   * An offsets read that covers every partition the broker reported. kafkajs's admin lists a
+   * topic's partitions from its metadata cache (refreshed every 5 minutes), so after partitions
+   * are added its offset reads leave the new ones out; a read with fewer partitions than
+   * `partitions()` saw is done again with a fresh admin client, which then serves the reads.
+   */
+  private async readAll<T extends { size: number }>(
+    topic: string,
+    read: (a: Admin) => Promise<T>,
+  ): Promise<T> {
+    const res = await read(this.reader ?? this.admin);
+    const known = this.known.get(topic);
+    if (known === undefined || res.size >= known) return res;
+    const fresh = this.kafka.admin();
+    await fresh.connect();
+    const old = this.reader;
+    this.reader = fresh;
+    await old?.disconnect().catch(() => undefined);
+    return read(fresh);
+  }
+
+  /** Disconnects the offsets reader (the shared admin client is its owner's to close). */
+  async close(): Promise<void> {
+    await this.reader?.disconnect().catch(() => undefined);
+    this.reader = undefined;
   }
 
   async ensureTopic(topic: string, partitions: number): Promise<void> {
@@ -24,19 +58,27 @@ export class KafkaTopics implements TopicsPort {
     await waitForLeaders(this.admin, topic);
   }
 
-  async committedOffsets(groupId: string, topic: string): Promise<Map<number, number>> {
-    const res = await this.admin.fetchOffsets({ groupId, topics: [topic] });
-    const out = new Map<number, number>();
-    for (const t of res) for (const p of t.partitions) out.set(p.partition, Number(p.offset));
-    return out;
+  committedOffsets(groupId: string, topic: string): Promise<Map<number, number>> {
+    return this.readAll(topic, async (a) => {
+      const res = await a.fetchOffsets({ groupId, topics: [topic] });
+      const out = new Map<number, number>();
+      for (const t of res) for (const p of t.partitions) out.set(p.partition, Number(p.offset));
+      return out;
+    });
   }
 
-  async endOffsets(topic: string): Promise<Map<number, number>> {
-    return new Map((await this.admin.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.high)]));
+  endOffsets(topic: string): Promise<Map<number, number>> {
+    return this.readAll(
+      topic,
+      async (a) => new Map((await a.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.high)])),
+    );
   }
 
-  async earliestOffsets(topic: string): Promise<Map<number, number>> {
-    return new Map((await this.admin.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.low)]));
+  earliestOffsets(topic: string): Promise<Map<number, number>> {
+    return this.readAll(
+      topic,
+      async (a) => new Map((await a.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.low)])),
+    );
   }
 
   async offsetsForTimestamp(topic: string, timestampMs: number): Promise<Map<number, number>> {

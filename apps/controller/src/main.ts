@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { redactSecrets } from '@eos/control-plane';
 import { loadConfig } from './config';
 import { createControllerApp } from './controller-app';
 
@@ -17,7 +18,7 @@ async function main(): Promise<void> {
     app.stop().then(
       () => process.exit(0),
       (err: unknown) => {
-        console.error('[controller] stop failed', err);
+        console.error(redactSecrets(`[controller] stop failed: ${String(err)}`));
         process.exit(1);
       },
     );
@@ -26,12 +27,14 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'));
   await app.start();
   const err = await app.fatal;
-  console.error(`[controller] exiting: ${err.message}`);
+  console.error(redactSecrets(`[controller] exiting: ${err.message}`));
   await app.stop();
   process.exit(1);
 }
 
 main().catch((err: unknown) => {
-  console.error('[controller] failed to start:', err instanceof Error ? err.message : err);
+  console.error(
+    redactSecrets(`[controller] failed to start: ${err instanceof Error ? err.message : String(err)}`),
+  );
   process.exit(1);
 });

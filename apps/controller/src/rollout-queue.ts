@@ -4,8 +4,10 @@ import IORedis from 'ioredis';
 import {
   ControlError,
   DEFAULT_STRATEGY,
+  checkStrategy,
   failedPrecondition,
   isFinishedRollout,
+  redactUrl,
   runRollout,
   type FleetController,
   type RolloutRecord,
@@ -90,7 +92,7 @@ export class RolloutQueue {
 
   private async enqueue(id: string): Promise<void> {
     if (this.queueConn.status !== 'ready')
-      throw new Error(`Redis at ${this.redisUrl} is ${this.queueConn.status}`);
+      throw new Error(`Redis at ${redactUrl(this.redisUrl)} is ${this.queueConn.status}`);
     await this.queue.add(
       'rollout',
       { rolloutId: id },
@@ -106,10 +108,13 @@ export class RolloutQueue {
 
   /** UpdatePipeline: validates, registers the new version, stores the rollout and enqueues its job. */
   async update(spec: PipelineSpec | undefined, strategy: RolloutStrategy | undefined): Promise<string> {
+    // A bad request is refused as such, whether Redis is up or not.
+    checkStrategy(strategy);
+    this.fleet.checkUpdate(spec);
     if (this.queueConn.status !== 'ready') {
       throw new ControlError(
         'UNAVAILABLE',
-        `the rollout queue (Redis at ${this.redisUrl}) is unavailable: rollouts cannot start now; running pipelines are not affected`,
+        `the rollout queue (Redis at ${redactUrl(this.redisUrl)}) is unavailable: rollouts cannot start now; running pipelines are not affected`,
       );
     }
     if (spec?.name && this.fleet.activeRollouts().some((r) => r.pipeline === spec.name)) {

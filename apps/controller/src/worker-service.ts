@@ -1,7 +1,8 @@
 import * as grpc from '@grpc/grpc-js';
-import type { FleetController } from '@eos/control-plane';
+import { ControlError, redactSecrets, type FleetController } from '@eos/control-plane';
 import type { ControllerMessage, WorkerMessage, WorkerServiceServer } from '@eos/proto';
 import { toGrpcError } from './grpc-errors';
+import { MalformedRequest } from './grpc-guard';
 
 /** eos.v1.WorkerService: one bidirectional session per worker; Hello first. */
 export function workerService(fleet: FleetController, log: (m: string) => void): WorkerServiceServer {
@@ -22,10 +23,13 @@ export function workerService(fleet: FleetController, log: (m: string) => void):
         },
       };
       const onError = (err: unknown) => {
-        log(`session ${workerId ?? '?'}: ${(err as Error).message}`);
+        log(`session ${workerId ?? '?'}: ${redactSecrets((err as Error).message)}`);
         if (!ended) {
           ended = true;
-          call.destroy(Object.assign(new Error((err as Error).message), toGrpcError(err)));
+          // grpc-js turns an 'error' event into the call's status and ends it; destroy() would
+          // drop the stream without any status, leaving the worker waiting.
+          const status = toGrpcError(err);
+          call.emit('error', Object.assign(new Error(status.details ?? 'session failed'), status));
         }
       };
       // Messages after Hello wait for it to be processed (the worker may send them before Welcome's reconcile ends).
@@ -75,7 +79,19 @@ export function workerService(fleet: FleetController, log: (m: string) => void):
             break;
         }
       };
-      call.on('data', (m: WorkerMessage) => {
+      call.on('data', (m: WorkerMessage | MalformedRequest) => {
+        // Guarded: a throw from a stream's 'data' listener would end the controller process.
+        try {
+          onMessage(m);
+        } catch (err) {
+          onError(err);
+        }
+      });
+      const onMessage = (m: WorkerMessage | MalformedRequest) => {
+        if (m instanceof MalformedRequest) {
+          onError(new ControlError('INVALID_ARGUMENT', m.reason, 'message'));
+          return;
+        }
         const body = m.body;
         if (!body) return;
         if (!ready) {
@@ -94,7 +110,7 @@ export function workerService(fleet: FleetController, log: (m: string) => void):
           () => handle(body),
           () => undefined, // Hello failed: onError closed the session already
         );
-      });
+      };
       const closed = () => {
         if (workerId !== undefined && session !== undefined) fleet.disconnected(workerId, session);
         ended = true;

@@ -13,6 +13,7 @@ import {
 import { transformKey, type InputRecord, type TransformRegistry } from '@eos/transforms';
 import type { TransformWatchdog } from './transform-watchdog';
 import type { WorkerMetrics } from './worker-http';
+import { CommitBuffer } from './commit-buffer';
 
 /** How tasks treat slow, failing and poison records. */
 export interface TaskSupervisorOptions {
@@ -49,7 +50,7 @@ export class TaskSupervisor {
   private readonly revokedEpoch = new Map<string, number>();
   /** A graceful stop taking longer than this is escalated to a fast one (a stuck transform). */
   private readonly gracefulStopTimeoutMs = 20_000;
-  private pendingCommits: TaskCommit[] = [];
+  private readonly pendingCommits = new CommitBuffer();
 
   constructor(
     private readonly kafka: KafkaPort,
@@ -75,9 +76,7 @@ export class TaskSupervisor {
 
   /** Commit reports gathered since the last call. */
   takeCommits(): TaskCommit[] {
-    const c = this.pendingCommits;
-    this.pendingCommits = [];
-    return c;
+    return this.pendingCommits.take();
   }
 
   assign(a: Assign): Promise<void> {

@@ -56,6 +56,17 @@ describe('placeTasks', () => {
     expect([...p.values()].filter((v) => v === undefined)).toHaveLength(1);
   });
 
+  it('gives a free slot to a task that ran before (being moved) over one that never had a slot', () => {
+    // One slot left on b; q/0 has waited for capacity (never ran), p/5 was just released by a
+    // rollout step (or its worker died): p/5 gets the slot, whatever the key order says.
+    const waiting: PlacementTask = { key: 'a/0', transform: 'suffix@1' };
+    const moved: PlacementTask = { key: 'p/5', transform: 'suffix@1', priority: true };
+    const full = tasks(3, () => 'b');
+    const p = placeTasks([waiting, moved, ...full], [w('b', 4)]);
+    expect(p.get('p/5')).toBe('b');
+    expect(p.get('a/0')).toBeUndefined();
+  });
+
   it('places a task only on workers that can run its transform version', () => {
     const p = placeTasks(tasks(4, undefined, 'suffix@2'), [
       w('old', 10, ['suffix@1']),
@@ -94,6 +105,7 @@ describe('placeTasks at fleet scale', () => {
         key: `${r() < 0.5 ? 'p' : 'q'}/${i}`,
         transform: r() < 0.6 ? 'a@1' : 'b@1',
         owner: r() < 0.6 ? ws[Math.floor(r() * nw)]?.id : undefined,
+        priority: r() < 0.3,
       }));
       expect({ seed, placement: [...placeTasks(ts, ws)] }).toEqual({
         seed,
@@ -143,7 +155,7 @@ function referencePlaceTasks(
     } else homeless.push(t);
   }
 
-  // 2. Place the rest on the least-loaded capable worker.
+  // 2. Place the rest on the least-loaded capable worker, tasks that ran before first.
   const leastLoaded = (t: PlacementTask, exclude?: string) => {
     let best: PlacementWorker | undefined;
     for (const w of byId.values()) {
@@ -159,7 +171,7 @@ function referencePlaceTasks(
     }
     return best;
   };
-  for (const t of homeless) {
+  for (const t of [...homeless.filter((x) => x.priority), ...homeless.filter((x) => !x.priority)]) {
     const w = leastLoaded(t);
     out.set(t.key, w?.id);
     if (w) (load.get(w.id) as string[]).push(t.key);

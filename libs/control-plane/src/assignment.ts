@@ -11,6 +11,12 @@ export interface PlacementTask {
   transform: string;
   /** Current owner, if any. */
   owner?: string;
+  /**
+   * The task has run before (it is being moved: a rollout step, a drain, a dead owner): it gets a
+   * free slot before tasks that never had one, so a move cannot lose its slot to a task that was
+   * waiting for capacity.
+   */
+  priority?: boolean;
 }
 
 export interface PlacementWorker {
@@ -30,7 +36,8 @@ const KEY_ORDER = new Intl.Collator('en', { numeric: true }).compare;
 
 /**
  * Computes the target placement. A task keeps its owner while the owner is eligible, can run it
- * and is within capacity; the rest go to the least-loaded capable worker (ties: smallest id); then
+ * and is within capacity; the rest go to the least-loaded capable worker (ties: smallest id),
+ * `priority` tasks first, so when slots are short the tasks that ran before get them; then
  * tasks move from the most to the least loaded worker only while loads differ by more than one.
  *
  * Cost: O((T + W) log W) for T tasks and W workers plus O(log W) per move (the controller runs it
@@ -93,8 +100,8 @@ export function placeTasks(tasks: readonly PlacementTask[], workers: readonly Pl
     for (const [transform, h] of heaps) if (w.transforms.has(transform)) h.push(n, id);
   };
 
-  // 2. Place the rest on the least-loaded capable worker.
-  for (const t of homeless) {
+  // 2. Place the rest on the least-loaded capable worker, tasks that ran before first.
+  for (const t of byPriority(homeless)) {
     const w = leastLoaded(t);
     out.set(t.key, w?.id);
     if (w) {
@@ -142,6 +149,12 @@ export function placeTasks(tasks: readonly PlacementTask[], workers: readonly Pl
   }
   return out;
 }
+
+/** Priority tasks first, each group in its (key) order. */
+const byPriority = (ts: PlacementTask[]) => [
+  ...ts.filter((t) => t.priority),
+  ...ts.filter((t) => !t.priority),
+];
 
 interface HeapEntry {
   load: number;

@@ -23,3 +23,12 @@ export const invalid = (field: string, message: string) =>
 export const notFound = (message: string) => new ControlError('NOT_FOUND', message);
 export const alreadyExists = (message: string) => new ControlError('ALREADY_EXISTS', message);
 export const failedPrecondition = (message: string) => new ControlError('FAILED_PRECONDITION', message);
+
+/**
+ * The state store cannot write any more: another controller fenced this one, or the store's
+ * producer is in an unknown state. The controller must stop (a restart reads the state afresh).
+ * Any other failed write fails only the request that made it.
+ */
+export class StateStoreFatalError extends Error {
+  override readonly name = 'StateStoreFatalError';
+}

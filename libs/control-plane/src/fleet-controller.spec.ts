@@ -1,5 +1,6 @@
-import { DeliveryGuarantee, type ControllerMessage } from '@eos/proto';
+import { DeliveryGuarantee, PipelineState, TaskState, type ControllerMessage } from '@eos/proto';
 import { BUILTIN_TRANSFORMS, TransformRegistry } from '@eos/transforms';
+import { StateStoreFatalError } from './errors';
 import { FleetController } from './fleet-controller';
 import type { StateChange, StatePort, StoredState, TopicsPort, WorkerChannel } from './ports';
 
@@ -287,6 +288,324 @@ describe('FleetController', () => {
     void s1;
     await fleet.hello(hello('gone'), new Channel());
     expect(states()).toEqual({ alive: 1, gone: 1 });
+  });
+
+  it('fails the request whose state write fails, not the controller; only a fenced store is fatal', async () => {
+    /** Refuses records over `limit` bytes as a broker does (MESSAGE_TOO_LARGE), or fails as fenced. */
+    class LimitedState extends MemoryState {
+      fenced = false;
+      override async save(changes: StateChange[]): Promise<void> {
+        if (this.fenced) throw new StateStoreFatalError('fenced by another controller');
+        if (changes.some((c) => JSON.stringify(c).length > 2_000)) throw new Error('MESSAGE_TOO_LARGE');
+        await super.save(changes);
+      }
+    }
+    const limited = new LimitedState();
+    state = limited;
+    fleet = new FleetController({
+      state,
+      topics: new MemoryTopics(new Map([['in', 2]])),
+      registry: new TransformRegistry(BUILTIN_TRANSFORMS),
+    });
+    const fatal: Error[] = [];
+    fleet.on('fatal', (e) => fatal.push(e));
+    await fleet.start();
+    const spec = (suffix: string, name = 'p') => ({
+      name,
+      inputTopic: 'in',
+      outputTopic: `${name}.out`,
+      tasks: 2,
+      transform: { name: 'suffix', version: 1, config: { suffix } },
+      deadLetterTopic: '',
+    });
+    await expect(fleet.createPipeline(spec('x'.repeat(5_000)))).rejects.toMatchObject({
+      code: 'UNAVAILABLE',
+      message: 'controller state could not be written: MESSAGE_TOO_LARGE',
+    });
+    expect(fatal).toEqual([]);
+    expect(fleet.listPipelines()).toEqual([]);
+    // The next request works.
+    await fleet.createPipeline(spec('|a'));
+    expect(fleet.listPipelines().map((p) => p.spec?.name)).toEqual(['p']);
+    limited.fenced = true;
+    await expect(fleet.pausePipeline('p')).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    expect(fatal.map((e) => e.message)).toEqual(['fenced by another controller']);
+  });
+
+  it('undoes assignments whose write failed and places them again once writes work', async () => {
+    class FlakyState extends MemoryState {
+      failing = false;
+      override async save(changes: StateChange[]): Promise<void> {
+        if (this.failing) throw new Error('broker away');
+        await super.save(changes);
+      }
+    }
+    let clock = 1_000_000;
+    const flaky = new FlakyState();
+    state = flaky;
+    fleet = new FleetController({
+      state,
+      topics: new MemoryTopics(new Map([['in', 2]])),
+      registry: new TransformRegistry(BUILTIN_TRANSFORMS),
+      now: () => clock,
+    });
+    await fleet.start();
+    await fleet.createPipeline({
+      name: 'p',
+      inputTopic: 'in',
+      outputTopic: 'out',
+      tasks: 2,
+      transform: { name: 'identity', version: 1, config: {} },
+      deadLetterTopic: '',
+    });
+    flaky.failing = true;
+    const ch = new Channel();
+    await fleet.hello(hello('w1'), ch);
+    await until(() => (fleet as unknown as { retryReconcileAt?: number }).retryReconcileAt !== undefined);
+    expect(ch.assigned()).toEqual([]);
+    expect((await fleet.pipelineStatus('p')).tasks.map((t) => t.ownerWorkerId)).toEqual(['', '']);
+    flaky.failing = false;
+    clock += 1_500;
+    await (fleet as unknown as { tick(): Promise<void> }).tick();
+    expect(ch.assigned().sort()).toEqual(['p/0', 'p/1']);
+  });
+
+  it('refuses the state topic as an output, and drain numbers out of range', async () => {
+    await start(new Map([['in', 2]]));
+    await expect(
+      fleet.createPipeline({
+        name: 'p',
+        inputTopic: 'in',
+        outputTopic: '__eos_controller',
+        tasks: 2,
+        transform: { name: 'identity', version: 1, config: {} },
+        deadLetterTopic: '',
+      }),
+    ).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', field: 'spec.outputTopic' });
+    await fleet.hello(hello('w1'), new Channel());
+    await expect(fleet.drainWorker('w1', { deadlineMs: -5 })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      field: 'deadlineMs',
+    });
+    expect(fleet.getWorker('w1').state).toBe(1 /* ACTIVE */);
+  });
+
+  it('bounds what grows: audit and finished rollouts by retention, commit history by time, status reads by a cache', async () => {
+    let clock = 1_000_000;
+    class CountingTopics extends MemoryTopics {
+      endReads = 0;
+      override async endOffsets() {
+        this.endReads++;
+        return new Map([
+          [0, 10],
+          [1, 10],
+        ]);
+      }
+    }
+    const topics = new CountingTopics(new Map([['in', 2]]));
+    state = new MemoryState();
+    fleet = new FleetController({
+      state,
+      topics,
+      registry: new TransformRegistry(BUILTIN_TRANSFORMS),
+      auditRetention: 3,
+      finishedRolloutsRetention: 1,
+      now: () => clock,
+    });
+    await fleet.start();
+    // Audit: the newest 3 kept, the older ones deleted from state.
+    for (let i = 1; i <= 5; i++)
+      await fleet.recordAudit({ actor: 'a', action: `A${i}`, target: '', detail: '', outcome: 'OK' });
+    expect(fleet.auditRecords(100).map((r) => r.action)).toEqual(['A5', 'A4', 'A3']);
+    expect(state.saves.flat().filter((c) => c.kind === 'auditDelete')).toEqual([
+      { kind: 'auditDelete', seq: 1 },
+      { kind: 'auditDelete', seq: 2 },
+    ]);
+    // Rollouts: every active one, and the newest finished one.
+    const rollout = (id: string, st: 'RUNNING' | 'SUCCEEDED') => ({
+      id,
+      pipeline: 'p',
+      fromVersion: 1,
+      toVersion: 2,
+      state: st,
+      strategy: { canaryTasks: 1, stepTasks: 1, gateCommits: 1, maxFailedRecords: 0, gateTimeoutMs: 1000 },
+      moved: [],
+      step: 0,
+      gates: [],
+      reason: '',
+      createdAtMs: clock,
+      updatedAtMs: clock,
+    });
+    await fleet.saveRollout(rollout('r1', 'SUCCEEDED'));
+    clock += 1;
+    await fleet.saveRollout(rollout('r2', 'RUNNING'));
+    clock += 1;
+    await fleet.saveRollout(rollout('r3', 'SUCCEEDED'));
+    expect(fleet.listRolloutRecords().map((r) => r.id)).toEqual(['r3', 'r2']);
+    expect(state.saves.flat().filter((c) => c.kind === 'rolloutDelete')).toEqual([
+      { kind: 'rolloutDelete', id: 'r1' },
+    ]);
+
+    // Commit history: at most one bucket per second of the last minute, however many reports.
+    await fleet.createPipeline({
+      name: 'p',
+      inputTopic: 'in',
+      outputTopic: 'out',
+      tasks: 1,
+      transform: { name: 'identity', version: 1, config: {} },
+      deadLetterTopic: '',
+    });
+    const ch = new Channel();
+    await fleet.hello(hello('w1'), ch);
+    await until(() => ch.assigned().length === 1);
+    const epoch = (await fleet.pipelineStatus('p')).tasks[0]!.epoch;
+    const report = (records: number) => ({
+      task: { pipeline: 'p', taskIndex: 0 },
+      epoch,
+      offsets: [],
+      records,
+      bytes: 0,
+      deadLettered: 0,
+      durationMs: 1,
+      committedAtMs: clock,
+    });
+    for (let s = 0; s < 120; s++) {
+      for (let i = 0; i < 100; i++) fleet.commits('w1', [report(2)]);
+      clock += 1_000;
+    }
+    const recent = (fleet as unknown as { tasks: Map<string, { recent: unknown[] }> }).tasks.get(
+      'p/0',
+    )!.recent;
+    expect(recent.length).toBeLessThanOrEqual(61);
+    const st = (await fleet.pipelineStatus('p')).tasks[0]!;
+    expect(st.commitsPerSecond).toBeCloseTo(100, -1);
+    expect(st.recordsPerSecond).toBeCloseTo(200, -1);
+
+    // Status: concurrent and repeated reads within a second share one Kafka read.
+    clock += 1_000;
+    const before = topics.endReads;
+    await Promise.all([fleet.pipelineStatus('p'), fleet.pipelineStatus('p'), fleet.pipelineOffsets('p')]);
+    expect(topics.endReads - before).toBe(1);
+    clock += 1_000;
+    await fleet.pipelineStatus('p');
+    expect(topics.endReads - before).toBe(2);
+  });
+
+  it('shows tasks without a worker as PENDING with the reason, the pipeline DEGRADED, and lag over every partition', async () => {
+    class LaggingTopics extends MemoryTopics {
+      override async endOffsets() {
+        return new Map([0, 1, 2, 3].map((p) => [p, 10]));
+      }
+    }
+    state = new MemoryState();
+    fleet = new FleetController({
+      state,
+      topics: new LaggingTopics(new Map([['in', 4]])),
+      registry: new TransformRegistry(BUILTIN_TRANSFORMS),
+    });
+    await fleet.start();
+    await fleet.hello(hello('w1', 2), new Channel());
+    await fleet.createPipeline({
+      name: 'p',
+      inputTopic: 'in',
+      outputTopic: 'out',
+      tasks: 4,
+      transform: { name: 'identity', version: 1, config: {} },
+      deadLetterTopic: '',
+    });
+    const st = await fleet.pipelineStatus('p');
+    expect(st.pipeline?.state).toBe(PipelineState.DEGRADED);
+    expect(st.pipeline?.tasksPending).toBe(2);
+    expect(st.tasks.map((t) => [t.state, t.reason])).toEqual([
+      [TaskState.STARTING, ''],
+      [TaskState.STARTING, ''],
+      [TaskState.PENDING, 'no worker with free capacity for identity@1'],
+      [TaskState.PENDING, 'no worker with free capacity for identity@1'],
+    ]);
+    expect(st.lag).toBe(40); // every partition, owned or not
+    expect(fleet.listPipelines()[0]?.state).toBe(PipelineState.DEGRADED);
+    // Paused: not DEGRADED (nothing should run); a worker with room: RUNNING.
+    await fleet.pausePipeline('p');
+    expect(fleet.getPipeline('p').state).toBe(PipelineState.PAUSED);
+    await fleet.resumePipeline('p');
+    await fleet.hello(hello('w2', 2), new Channel());
+    await until(() => fleet.getPipeline('p').state === PipelineState.RUNNING);
+    expect((await fleet.pipelineStatus('p')).tasks.every((t) => t.reason === '')).toBe(true);
+  });
+
+  it('keeps a moved task’s slot: a rollout step’s task is placed again before another pipeline’s waiting task', async () => {
+    await start(
+      new Map([
+        ['in', 2],
+        ['other', 1],
+      ]),
+    );
+    const ch = new Channel();
+    await fleet.hello(hello('w1', 2), ch);
+    const spec = (name: string, inputTopic: string, tasks: number) => ({
+      name,
+      inputTopic,
+      outputTopic: `${name}.out`,
+      tasks,
+      transform: { name: 'identity', version: 1, config: {} },
+      deadLetterTopic: '',
+    });
+    await fleet.createPipeline(spec('a', 'in', 2));
+    await fleet.createPipeline(spec('b', 'other', 1)); // waits: w1 is full
+    expect((await fleet.pipelineStatus('b')).tasks[0]?.state).toBe(TaskState.PENDING);
+    // A rollout step moves a/0 to a new spec version: revoke, the worker releases, it is placed again.
+    await fleet.setTaskVersion('a', 0, 1_000);
+    const revoke = ch.sent.find((m) => m.body?.$case === 'revoke');
+    expect(revoke?.body?.$case === 'revoke' && revoke.body.value.task?.pipeline).toBe('a');
+    const epoch = revoke?.body?.$case === 'revoke' ? revoke.body.value.epoch : 0;
+    await fleet.released('w1', { task: { pipeline: 'a', taskIndex: 0 }, epoch, offsets: [] });
+    await until(() => ch.assigned().filter((k) => k === 'a/0').length === 2);
+    expect(ch.assigned()).not.toContain('b/0');
+    expect((await fleet.pipelineStatus('b')).tasks[0]?.state).toBe(TaskState.PENDING);
+  });
+
+  it('picks up input partitions added after creation: the owning tasks restart with them under a new epoch', async () => {
+    const topics = new MemoryTopics(new Map([['in', 2]]));
+    state = new MemoryState();
+    fleet = new FleetController({ state, topics, registry: new TransformRegistry(BUILTIN_TRANSFORMS) });
+    await fleet.start();
+    const ch = new Channel();
+    await fleet.hello(hello('w1'), ch);
+    await fleet.createPipeline({
+      name: 'p',
+      inputTopic: 'in',
+      outputTopic: 'out',
+      tasks: 2,
+      transform: { name: 'identity', version: 1, config: {} },
+      deadLetterTopic: '',
+    });
+    const assigns = () => ch.sent.flatMap((m) => (m.body?.$case === 'assign' ? [m.body.value] : []));
+    expect(assigns().map((a) => a.partitions)).toEqual([[0], [1]]);
+    const firstEpochs = assigns().map((a) => a.epoch);
+
+    topics.topics.set('in', 5); // partitions 2, 3, 4 added: tasks 0 (2, 4) and 1 (3)
+    await fleet.checkInputPartitions();
+    const revokes = ch.sent.flatMap((m) => (m.body?.$case === 'revoke' ? [m.body.value] : []));
+    expect(revokes.map((r) => [r.task?.taskIndex, r.graceful])).toEqual([
+      [0, true],
+      [1, true],
+    ]);
+    for (const r of revokes) await fleet.released('w1', { task: r.task, epoch: r.epoch, offsets: [] });
+    await until(() => assigns().length === 4);
+    const again = assigns().slice(2);
+    expect(again.map((a) => [a.task?.taskIndex, a.partitions])).toEqual([
+      [0, [0, 2, 4]],
+      [1, [1, 3]],
+    ]);
+    expect(Math.min(...again.map((a) => a.epoch))).toBeGreaterThan(Math.max(...firstEpochs));
+    const st = await fleet.pipelineStatus('p');
+    expect(st.tasks.map((t) => t.partitions.map((x) => x.partition))).toEqual([
+      [0, 2, 4],
+      [1, 3],
+    ]);
+    expect(state.saves.flat().some((c) => c.kind === 'pipeline' && c.value?.inputPartitions === 5)).toBe(
+      true,
+    );
   });
 
   describe('failure detection in two speeds', () => {

@@ -24,11 +24,21 @@ import {
   type Worker,
 } from '@eos/proto';
 import { transformKey, type TransformRegistry } from '@eos/transforms';
-import { placeTasks, type PlacementTask, type PlacementWorker } from './assignment';
-import { ControlError, alreadyExists, failedPrecondition, invalid, notFound } from './errors';
+import { placeTasks, type Placement, type PlacementTask, type PlacementWorker } from './assignment';
+import {
+  ControlError,
+  StateStoreFatalError,
+  alreadyExists,
+  failedPrecondition,
+  invalid,
+  notFound,
+} from './errors';
+import { checkDrainOptions, checkHello } from './request-limits';
 import { isFinishedRollout } from './ports';
 import { quarantineFor, withQuarantined } from './quarantine';
 import { TaskHealth } from './task-health';
+import type { TopicRulesContext } from './topic-rules';
+import { TtlCache } from './ttl-cache';
 import type {
   AuditEntry,
   PipelineRecord,
@@ -80,6 +90,16 @@ export interface FleetControllerOptions {
   drainConcurrency?: number;
   /** A dead worker, or a drained one that has gone, is listed this long, then forgotten. @default 600000 */
   forgetWorkerAfterMs?: number;
+  /** The controller's state topic: no pipeline may write to it. @default '__eos_controller' */
+  stateTopic?: string;
+  /** Offsets and lag read from Kafka are shared this long. @default 1000 */
+  statusCacheMs?: number;
+  /** Input topics are checked for partitions added after creation this often (and on status reads). @default 10000 */
+  partitionPollMs?: number;
+  /** Audit records kept (older ones are deleted from state). @default 1000 */
+  auditRetention?: number;
+  /** Finished rollout records kept (active ones are always kept). @default 100 */
+  finishedRolloutsRetention?: number;
   now?: () => number;
   log?: (msg: string) => void;
 }
@@ -95,13 +115,16 @@ interface TaskRecord {
   lastCommitAt: number;
   recordsTotal: number;
   /** Recent commits (time, records) for rates. */
-  recent: { at: number; records: number }[];
+  /** Commits per second of the last minute (at most 60 buckets however often the task commits). */
+  recent: { at: number; commits: number; records: number }[];
   /** Spec version this task must run. */
   specVersion: number;
   /** The owner must restart it (new spec version): revoke, then assign again. */
   restart?: boolean;
   /** Commits and dead letters under the current assignment (rollout health gates). */
   gate: { commits: number; deadLettered: number };
+  /** Why the last placement found no worker for it (it should run and has none). */
+  pending?: string;
 }
 
 interface WorkerRecord {
@@ -143,6 +166,8 @@ export class FleetController extends EventEmitter<FleetEvents> {
   private epoch = 0;
   private chain: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
+  private partitionTimer: NodeJS.Timeout | undefined;
+  private partitionCheck: Promise<void> | undefined;
   private sessionSeq = 0;
   private startedAt = 0;
   private audit: AuditEntry[] = [];
@@ -150,6 +175,12 @@ export class FleetController extends EventEmitter<FleetEvents> {
   private auditSeq = 0;
   /** A reconcile is queued and has not started: later requests share it. */
   private reconcileQueued: { reasons: number } | undefined;
+  /** Status reads shared across callers (UI tabs, SSE-driven refreshes, rollout gates). */
+  private readonly statusCache: TtlCache<PartitionStatus[]>;
+  /** Tasks per pipeline the last placement could not place (status: PENDING / DEGRADED). */
+  private readonly pendingByPipeline = new Map<string, number>();
+  /** A reconcile whose state write failed is tried again at this time. */
+  private retryReconcileAt: number | undefined;
   /** Heartbeats (and commit reports, which count as one) accepted since start, for /metrics. */
   private heartbeatsTotal = 0;
   /** Failure backoff, careful mode and quarantine decisions per task (task-health.ts). */
@@ -168,6 +199,11 @@ export class FleetController extends EventEmitter<FleetEvents> {
       carefulRecords: 5_000,
       drainConcurrency: 2,
       forgetWorkerAfterMs: 600_000,
+      stateTopic: '__eos_controller',
+      statusCacheMs: 1_000,
+      partitionPollMs: 10_000,
+      auditRetention: 1_000,
+      finishedRolloutsRetention: 100,
       now: Date.now,
       log: () => undefined,
       ...options,
@@ -178,6 +214,7 @@ export class FleetController extends EventEmitter<FleetEvents> {
       quarantineAfter: this.o.quarantineAfterCrashes,
       carefulRecords: this.o.carefulRecords,
     });
+    this.statusCache = new TtlCache(this.o.statusCacheMs, this.o.now);
   }
 
   /** Rebuilds from durable state; workers named there get one lease to reconnect. */
@@ -186,8 +223,14 @@ export class FleetController extends EventEmitter<FleetEvents> {
     this.startedAt = this.o.now();
     this.epoch = s.epoch;
     this.pipelines = s.pipelines;
-    this.audit = s.audit.slice(-1000);
+    this.audit = s.audit.slice(-this.o.auditRetention);
     this.rollouts = s.rollouts;
+    // Records past the retention found at load (the store keeps only the newest in memory) go too.
+    const stale: StateChange[] = [
+      ...(s.droppedAuditSeqs ?? []),
+      ...s.audit.slice(0, -this.o.auditRetention).map((a) => a.seq),
+    ].map((seq) => ({ kind: 'auditDelete', seq }));
+    stale.push(...this.pruneRollouts());
     this.auditSeq = this.audit.reduce((m, a) => Math.max(m, a.seq), 0);
     for (const [key, a] of s.assignments) {
       const [pipeline, idx] = splitKey(key);
@@ -213,12 +256,16 @@ export class FleetController extends EventEmitter<FleetEvents> {
       }
     }
     this.timer = setInterval(() => void this.tick(), Math.max(50, Math.floor(this.o.leaseMs / 6)));
+    this.partitionTimer = setInterval(() => void this.checkInputPartitions(), this.o.partitionPollMs);
+    if (stale.length) await this.serial(() => this.persist(stale));
     await this.serial(() => this.reconcile('start'));
   }
 
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    if (this.partitionTimer) clearInterval(this.partitionTimer);
+    this.partitionTimer = undefined;
     for (const w of this.workers.values()) w.channel?.close();
   }
 
@@ -259,7 +306,9 @@ export class FleetController extends EventEmitter<FleetEvents> {
     try {
       await this.o.state.save(changes);
     } catch (err) {
-      this.emit('fatal', err instanceof Error ? err : new Error(String(err)));
+      // Only a store that cannot go on (fenced by another controller) stops the controller; any
+      // other failed write (a record over the broker's limit, a broker away) fails its request.
+      if (err instanceof StateStoreFatalError) this.emit('fatal', err);
       throw new ControlError(
         'UNAVAILABLE',
         `controller state could not be written: ${(err as Error).message}`,
@@ -282,6 +331,7 @@ export class FleetController extends EventEmitter<FleetEvents> {
         registry: this.o.registry,
         announced: this.announced(),
         inputPartitions,
+        topicRules: this.topicRules(),
       });
       await this.o.topics.ensureTopic(v.outputTopic, inputPartitions);
       await this.o.topics.ensureTopic(v.deadLetterTopic, 1);
@@ -396,10 +446,14 @@ export class FleetController extends EventEmitter<FleetEvents> {
 
   /** Status with offsets and lag read from Kafka. */
   async pipelineStatus(name: string): Promise<GetPipelineStatusResponse> {
-    const p = this.mustPipeline(name);
+    let p = this.mustPipeline(name);
     const byPartition = new Map((await this.partitionStatus(p)).map((x) => [x.partition, x]));
+    // More partitions than the pipeline knows: added after creation; pick them up now.
+    if (byPartition.size > p.inputPartitions) {
+      await this.checkInputPartitions();
+      p = this.mustPipeline(name);
+    }
     const now = this.o.now();
-    let total = 0;
     const tasks: TaskStatus[] = [];
     for (let i = 0; i < p.spec.tasks; i++) {
       const t = this.tasks.get(taskKey(name, i));
@@ -407,7 +461,6 @@ export class FleetController extends EventEmitter<FleetEvents> {
         (partition) => byPartition.get(partition) ?? { partition, committedOffset: -1, endOffset: 0, lag: 0 },
       );
       const lag = partitions.reduce((a, x) => a + x.lag, 0);
-      total += lag;
       const recent = (t?.recent ?? []).filter((r) => now - r.at <= RATE_WINDOW_MS);
       const span = Math.max(1, Math.min(RATE_WINDOW_MS, now - (recent[0]?.at ?? now))) / 1000;
       tasks.push({
@@ -418,15 +471,18 @@ export class FleetController extends EventEmitter<FleetEvents> {
         state: this.taskStateOf(p, t),
         partitions,
         lastCommitAtMs: t?.lastCommitAt ?? 0,
-        commitsPerSecond: recent.length / span,
+        commitsPerSecond: recent.reduce((a, r) => a + r.commits, 0) / span,
         recordsPerSecond: recent.reduce((a, r) => a + r.records, 0) / span,
         lag,
         recordsCommitted: t?.recordsTotal ?? 0,
         specVersion: t?.specVersion ?? p.specVersion,
         ...this.health.view(taskKey(name, i), now),
         quarantined: quarantineFor(p, taskPartitions(i, p.spec.tasks, p.inputPartitions)),
+        reason: this.taskStateOf(p, t) === TaskState.PENDING ? (t?.pending ?? '') : '',
       });
     }
+    // Every input partition counts, owned by a running task or not (and partitions added after creation).
+    const total = [...byPartition.values()].reduce((a, x) => a + x.lag, 0);
     return { pipeline: this.pipelineMessage(p), tasks, epoch: this.epoch, lag: total };
   }
 
@@ -447,6 +503,7 @@ export class FleetController extends EventEmitter<FleetEvents> {
   drainWorker(id: string, o: { deadlineMs?: number; maxConcurrent?: number } = {}): Promise<Worker> {
     return this.serial(async () => {
       if (!id) throw invalid('workerId', 'is required');
+      checkDrainOptions(o);
       const w = this.workers.get(id);
       if (!w) throw notFound(`worker ${id} is not known`);
       if (w.state === 'DEAD') throw failedPrecondition(`worker ${id} is dead; its tasks have moved already`);
@@ -554,6 +611,7 @@ export class FleetController extends EventEmitter<FleetEvents> {
           offsets,
         );
       this.o.log(`pipeline ${req.name}: offsets reset (${t.$case}) to ${JSON.stringify([...target])}`);
+      this.statusCache.invalidate(req.name);
       return { name: req.name, partitions: await this.partitionStatus(p) };
     });
   }
@@ -562,8 +620,12 @@ export class FleetController extends EventEmitter<FleetEvents> {
   async recordAudit(e: Omit<AuditEntry, 'seq' | 'atMs'>): Promise<void> {
     const entry: AuditEntry = { ...e, seq: ++this.auditSeq, atMs: this.o.now() };
     this.audit.push(entry);
-    if (this.audit.length > 1000) this.audit.shift();
-    await this.serial(() => this.persist([{ kind: 'audit', value: entry }])).catch((err: unknown) =>
+    // Retention: the newest `auditRetention` records; older ones are deleted (tombstones, which
+    // compaction removes), so neither memory nor the state topic grows with the trail.
+    const changes: StateChange[] = [{ kind: 'audit', value: entry }];
+    while (this.audit.length > this.o.auditRetention)
+      changes.push({ kind: 'auditDelete', seq: (this.audit.shift() as AuditEntry).seq });
+    await this.serial(() => this.persist(changes)).catch((err: unknown) =>
       this.o.log(`audit not persisted: ${(err as Error).message}`),
     );
   }
@@ -596,7 +658,12 @@ export class FleetController extends EventEmitter<FleetEvents> {
       : [p.consumerGroup];
   }
 
-  private async partitionStatus(p: PipelineRecord): Promise<PartitionStatus[]> {
+  /** Offsets and lag per input partition, read from Kafka at most once per `statusCacheMs` per pipeline. */
+  private partitionStatus(p: PipelineRecord): Promise<PartitionStatus[]> {
+    return this.statusCache.get(p.spec.name, () => this.readPartitionStatus(p));
+  }
+
+  private async readPartitionStatus(p: PipelineRecord): Promise<PartitionStatus[]> {
     const groups = this.offsetsGroups(p);
     const [ends, ...perGroup] = await Promise.all([
       this.o.topics.endOffsets(p.spec.inputTopic),
@@ -609,6 +676,48 @@ export class FleetController extends EventEmitter<FleetEvents> {
         const c = committedIn.get(this.offsetsGroupOf(p, partition))?.get(partition) ?? -1;
         return { partition, committedOffset: c, endOffset: end, lag: Math.max(0, end - Math.max(c, 0)) };
       });
+  }
+
+  /**
+   * Input partitions added after a pipeline was created: the pipeline's partition count grows
+   * (durably), and each task that owns a new partition (p mod tasks) is restarted through a
+   * graceful revoke and assigned again, under a new epoch, with its full partition list. A new
+   * partition has no committed offset, so its task reads it from the beginning: nothing written to
+   * it is skipped. Checks run one at a time (a poll and a status read share one).
+   */
+  checkInputPartitions(): Promise<void> {
+    this.partitionCheck ??= this.readInputPartitions().finally(() => (this.partitionCheck = undefined));
+    return this.partitionCheck;
+  }
+
+  private async readInputPartitions(): Promise<void> {
+    const grown: [string, number][] = [];
+    for (const p of [...this.pipelines.values()]) {
+      if (p.deleting) continue;
+      const n = await this.o.topics.partitions(p.spec.inputTopic).catch(() => undefined);
+      if (n !== undefined && n > p.inputPartitions) grown.push([p.spec.name, n]);
+    }
+    if (grown.length === 0) return;
+    await this.serial(async () => {
+      for (const [name, n] of grown) {
+        const p = this.pipelines.get(name);
+        if (!p || n <= p.inputPartitions) continue;
+        const next: PipelineRecord = { ...p, inputPartitions: n, updatedAtMs: this.o.now() };
+        await this.persist([{ kind: 'pipeline', name, value: next }]);
+        this.pipelines.set(name, next);
+        this.statusCache.invalidate(name);
+        const affected = new Set<number>();
+        for (let part = p.inputPartitions; part < n; part++) affected.add(part % p.spec.tasks);
+        for (const i of affected) {
+          const t = this.tasks.get(taskKey(name, i));
+          if (t?.owner) t.restart = true; // revoke, release, assign again with every partition
+        }
+        this.o.log(
+          `pipeline ${name}: input ${p.spec.inputTopic} grew from ${p.inputPartitions} to ${n} partitions; tasks ${[...affected].join(', ')} restart with them`,
+        );
+      }
+      await this.reconcile('input partitions added');
+    }).catch((err: unknown) => this.o.log(`input partition check failed: ${(err as Error).message}`));
   }
 
   /** Counts for the controller's /metrics. */
@@ -651,31 +760,7 @@ export class FleetController extends EventEmitter<FleetEvents> {
     spec: SpecInput | undefined,
   ): Promise<{ pipeline: string; fromVersion: number; toVersion: number }> {
     return this.serial(async () => {
-      const name = spec?.name ?? '';
-      const p = this.mustPipeline(name);
-      const v = validateSpec(spec, {
-        registry: this.o.registry,
-        announced: this.announced(),
-        inputPartitions: p.inputPartitions,
-      });
-      if (v.inputTopic !== p.spec.inputTopic)
-        throw invalid('spec.inputTopic', `cannot change in an update (is "${p.spec.inputTopic}")`);
-      if (v.outputTopic !== p.spec.outputTopic)
-        throw invalid('spec.outputTopic', `cannot change in an update (is "${p.spec.outputTopic}")`);
-      if (v.tasks !== p.spec.tasks)
-        throw invalid('spec.tasks', `cannot change in an update (is ${p.spec.tasks})`);
-      if (v.guarantee !== guaranteeOf(p.spec))
-        throw invalid('spec.guarantee', `cannot change in an update (is ${guaranteeOf(p.spec)})`);
-      if (p.rollout)
-        throw failedPrecondition(`pipeline ${name} has a rollout in progress (${p.rollout}); one at a time`);
-      if (p.deleting || p.state === 'STOPPED')
-        throw failedPrecondition(`pipeline ${name} is ${p.deleting ? 'being deleted' : 'STOPPED'}`);
-      const key = transformKey(v.transform.name, v.transform.version);
-      const capable = [...this.workers.values()].filter(
-        (w) => w.state === 'ACTIVE' && w.channel && w.transforms.has(key),
-      );
-      if (capable.length === 0)
-        throw failedPrecondition(`no active worker can run ${key}; start workers that announce it first`);
+      const { name, p, v } = this.checkUpdate(spec);
       const toVersion = Math.max(p.specVersion, ...Object.keys(p.versions ?? {}).map(Number)) + 1;
       const next: PipelineRecord = {
         ...p,
@@ -686,6 +771,37 @@ export class FleetController extends EventEmitter<FleetEvents> {
       this.pipelines.set(name, next);
       return { pipeline: name, fromVersion: p.specVersion, toVersion };
     });
+  }
+
+  /** Everything UpdatePipeline checks before it changes anything (also before the rollout queue is asked). */
+  checkUpdate(spec: SpecInput | undefined): { name: string; p: PipelineRecord; v: ValidSpec } {
+    const name = spec?.name ?? '';
+    const p = this.mustPipeline(name);
+    const v = validateSpec(spec, {
+      registry: this.o.registry,
+      announced: this.announced(),
+      inputPartitions: p.inputPartitions,
+      topicRules: this.topicRules(),
+    });
+    if (v.inputTopic !== p.spec.inputTopic)
+      throw invalid('spec.inputTopic', `cannot change in an update (is "${p.spec.inputTopic}")`);
+    if (v.outputTopic !== p.spec.outputTopic)
+      throw invalid('spec.outputTopic', `cannot change in an update (is "${p.spec.outputTopic}")`);
+    if (v.tasks !== p.spec.tasks)
+      throw invalid('spec.tasks', `cannot change in an update (is ${p.spec.tasks})`);
+    if (v.guarantee !== guaranteeOf(p.spec))
+      throw invalid('spec.guarantee', `cannot change in an update (is ${guaranteeOf(p.spec)})`);
+    if (p.rollout)
+      throw failedPrecondition(`pipeline ${name} has a rollout in progress (${p.rollout}); one at a time`);
+    if (p.deleting || p.state === 'STOPPED')
+      throw failedPrecondition(`pipeline ${name} is ${p.deleting ? 'being deleted' : 'STOPPED'}`);
+    const key = transformKey(v.transform.name, v.transform.version);
+    const capable = [...this.workers.values()].filter(
+      (w) => w.state === 'ACTIVE' && w.channel && w.transforms.has(key),
+    );
+    if (capable.length === 0)
+      throw failedPrecondition(`no active worker can run ${key}; start workers that announce it first`);
+    return { name, p, v };
   }
 
   /** Stores a new rollout record (durable) and links it to its pipeline while it is active. */
@@ -708,6 +824,10 @@ export class FleetController extends EventEmitter<FleetEvents> {
       if (cur && isFinishedRollout(cur.state)) return cur; // final
       const rec = { ...change(cur as RolloutRecord), updatedAtMs: this.o.now() };
       const changes: StateChange[] = [{ kind: 'rollout', value: rec }];
+      this.rollouts.set(id, rec);
+      changes.push(...this.pruneRollouts());
+      if (cur) this.rollouts.set(id, cur);
+      else this.rollouts.delete(id);
       const p = this.pipelines.get(rec.pipeline);
       if (p && !isFinishedRollout(rec.state) && p.rollout !== rec.id) {
         const next = { ...p, rollout: rec.id };
@@ -716,9 +836,23 @@ export class FleetController extends EventEmitter<FleetEvents> {
       }
       await this.persist(changes);
       this.rollouts.set(id, rec);
+      for (const c of changes) if (c.kind === 'rolloutDelete') this.rollouts.delete(c.id);
       this.emit('change', `rollout ${id}`);
       return rec;
     });
+  }
+
+  /**
+   * Retention of rollout records: every active one, and the newest `finishedRolloutsRetention`
+   * finished ones; returns the deletions for the others (the caller persists them).
+   */
+  private pruneRollouts(): StateChange[] {
+    const finished = [...this.rollouts.values()]
+      .filter((r) => isFinishedRollout(r.state))
+      .sort((a, b) => b.updatedAtMs - a.updatedAtMs || b.createdAtMs - a.createdAtMs);
+    return finished
+      .slice(this.o.finishedRolloutsRetention)
+      .map((r) => ({ kind: 'rolloutDelete' as const, id: r.id }));
   }
 
   getRolloutRecord(id: string): RolloutRecord {
@@ -832,6 +966,7 @@ export class FleetController extends EventEmitter<FleetEvents> {
   hello(h: Hello, channel: WorkerChannel): Promise<number> {
     return this.serial(async () => {
       if (!h.workerId) throw invalid('hello.workerId', 'is required');
+      checkHello(h);
       const now = this.o.now();
       const prev = this.workers.get(h.workerId);
       if (prev?.channel) prev.channel.close();
@@ -958,7 +1093,12 @@ export class FleetController extends EventEmitter<FleetEvents> {
       if (t.state === 'STARTING') t.state = 'PROCESSING';
       t.lastCommitAt = c.committedAtMs || now;
       t.recordsTotal += c.records;
-      t.recent.push({ at: now, records: c.records });
+      const second = now - (now % 1000);
+      const last = t.recent[t.recent.length - 1];
+      if (last && last.at === second) {
+        last.commits++;
+        last.records += c.records;
+      } else t.recent.push({ at: second, commits: 1, records: c.records });
       while (t.recent.length > 0 && now - (t.recent[0] as { at: number }).at > RATE_WINDOW_MS)
         t.recent.shift();
       if (c.epoch === t.epoch) {
@@ -1075,7 +1215,8 @@ export class FleetController extends EventEmitter<FleetEvents> {
       ) ||
       [...this.tasks.values()].some(
         (t) => this.revokeOverdue(t, now) || (t.notBefore !== undefined && t.notBefore <= now),
-      );
+      ) ||
+      (this.retryReconcileAt !== undefined && this.retryReconcileAt <= now);
     if (due)
       await this.serial(() => this.reconcile('tick')).catch((err: unknown) =>
         this.o.log(`reconcile failed: ${(err as Error).message}`),
@@ -1085,6 +1226,7 @@ export class FleetController extends EventEmitter<FleetEvents> {
   /** Places every task and acts on the difference. Runs inside `serial`. */
   private async reconcile(reason: string): Promise<void> {
     const now = this.o.now();
+    this.retryReconcileAt = undefined;
     const changes: StateChange[] = [];
     const toAssign: TaskRecord[] = [];
 
@@ -1147,11 +1289,19 @@ export class FleetController extends EventEmitter<FleetEvents> {
         waiting.add(key);
         continue;
       }
-      if (t.state === 'REVOKING') continue;
+      // A task being revoked still holds its slot (so a waiting task cannot take it meanwhile);
+      // tasks that ran before (epoch > 0: moved, released, their worker dead) come first for free
+      // slots, so a rollout step or a drain never loses its slot to a task that never ran.
       const ts = this.specOf(p, t.specVersion).transform;
-      placeable.push({ key, transform: transformKey(ts.name, ts.version), owner: t.owner });
+      placeable.push({
+        key,
+        transform: transformKey(ts.name, ts.version),
+        owner: t.owner,
+        priority: t.state === 'REVOKING' || t.epoch > 0,
+      });
     }
     const placement = placeTasks(placeable, workers);
+    this.notePending(placeable, placement, workers);
 
     for (const [key, t] of this.tasks) {
       if (waiting.has(key) || t.state === 'REVOKING') continue;
@@ -1188,7 +1338,17 @@ export class FleetController extends EventEmitter<FleetEvents> {
     }
     if (toAssign.length) changes.push({ kind: 'epoch', value: this.epoch });
     // Durable first: a restarted controller must know every owner it ever told.
-    await this.persist(changes);
+    try {
+      await this.persist(changes);
+    } catch (err) {
+      // Nobody was told: undo the assignments, and try again shortly (the tick asks for it).
+      for (const t of toAssign) {
+        t.owner = undefined;
+        t.state = 'UNASSIGNED';
+      }
+      this.retryReconcileAt = now + 1_000;
+      throw err;
+    }
     for (const t of toAssign) this.sendAssign(t);
     // Drains with nothing left: the worker may exit.
     for (const w of this.workers.values()) {
@@ -1204,6 +1364,30 @@ export class FleetController extends EventEmitter<FleetEvents> {
         `reconcile (${reason}): epoch ${this.epoch}, ${toAssign.length} assigned, ${changes.length} changes persisted in ${this.o.now() - now} ms`,
       );
       this.emit('change', reason);
+    }
+  }
+
+  /**
+   * Tasks the placement left without a worker get a reason (status shows them PENDING, their
+   * pipeline DEGRADED); the others lose theirs.
+   */
+  private notePending(placeable: PlacementTask[], placement: Placement, workers: PlacementWorker[]): void {
+    const capable = new Map<string, boolean>();
+    this.pendingByPipeline.clear();
+    for (const t of this.tasks.values()) t.pending = undefined;
+    for (const pt of placeable) {
+      if (placement.get(pt.key) !== undefined) continue;
+      const t = this.tasks.get(pt.key);
+      if (!t || t.owner) continue;
+      let any = capable.get(pt.transform);
+      if (any === undefined) {
+        any = workers.some((w) => w.eligible && w.transforms.has(pt.transform));
+        capable.set(pt.transform, any);
+      }
+      t.pending = any
+        ? `no worker with free capacity for ${pt.transform}`
+        : `no active worker runs ${pt.transform}`;
+      this.pendingByPipeline.set(t.pipeline, (this.pendingByPipeline.get(t.pipeline) ?? 0) + 1);
     }
   }
 
@@ -1252,6 +1436,17 @@ export class FleetController extends EventEmitter<FleetEvents> {
   }
 
   // ---- views ----
+
+  /** What output and dead-letter topics are checked against (topic-rules.ts). */
+  private topicRules(): TopicRulesContext {
+    return {
+      stateTopic: this.o.stateTopic,
+      pipelines: [...this.pipelines.values()].map((p) => ({
+        name: p.spec.name,
+        inputTopic: p.spec.inputTopic,
+      })),
+    };
+  }
 
   private announced(): Set<string> {
     const s = new Set<string>();
@@ -1333,6 +1528,7 @@ export class FleetController extends EventEmitter<FleetEvents> {
   }
 
   private taskStateOf(p: PipelineRecord, t: TaskRecord | undefined): TaskState {
+    if (t?.pending && !t.owner && p.state === 'RUNNING') return TaskState.PENDING;
     if (!t || !t.owner) return TaskState.UNASSIGNED;
     if (t.state === 'REVOKING') return TaskState.REVOKING;
     if (p.state === 'PAUSED') return TaskState.SUSPENDED;
@@ -1354,9 +1550,11 @@ export class FleetController extends EventEmitter<FleetEvents> {
       batching: p.spec.batching,
       guarantee: guaranteeToProto(guaranteeOf(p.spec)),
     };
+    const pending = p.state === 'RUNNING' ? (this.pendingByPipeline.get(p.spec.name) ?? 0) : 0;
     return {
       spec,
-      state: PipelineState[p.state],
+      state: pending > 0 ? PipelineState.DEGRADED : PipelineState[p.state],
+      tasksPending: pending,
       specVersion: p.specVersion,
       consumerGroup: p.consumerGroup,
       createdAtMs: p.createdAtMs,

@@ -3,8 +3,27 @@ export { movedTasks, placeTasks } from './assignment';
 export type { Placement, PlacementTask, PlacementWorker } from './assignment';
 export { consumerGroupOf, taskPartitions, transactionalIdOf, validateSpec } from './validation';
 export type { SpecInput, ValidSpec } from './validation';
-export { ControlError, alreadyExists, failedPrecondition, invalid, notFound } from './errors';
+export {
+  ControlError,
+  StateStoreFatalError,
+  alreadyExists,
+  failedPrecondition,
+  invalid,
+  notFound,
+} from './errors';
+export {
+  LIMITS,
+  checkAuditLimit,
+  checkDrainOptions,
+  checkHello,
+  checkStrategy,
+  checkInt,
+} from './request-limits';
+export type { StrategyInput } from './request-limits';
+export { checkWritableTopic } from './topic-rules';
+export type { TopicRulesContext } from './topic-rules';
 export type { ControlErrorCode } from './errors';
+export { redactSecrets, redactUrl } from './redact';
 export { FleetController } from './fleet-controller';
 export type { FleetControllerOptions, FleetEvents } from './fleet-controller';
 export type {

@@ -88,7 +88,10 @@ export interface StoredState {
   epoch: number;
   pipelines: Map<string, PipelineRecord>;
   assignments: Map<string, AssignmentRecord>;
+  /** The newest audit records (a store may keep only the newest it read; see `droppedAuditSeqs`). */
   audit: AuditEntry[];
+  /** Audit records the store read but did not keep (past the retention): to be deleted. */
+  droppedAuditSeqs?: number[];
   rollouts: Map<string, RolloutRecord>;
 }
 
@@ -98,7 +101,9 @@ export type StateChange =
   | { kind: 'assignment'; key: string; value: AssignmentRecord | null }
   | { kind: 'epoch'; value: number }
   | { kind: 'audit'; value: AuditEntry }
-  | { kind: 'rollout'; value: RolloutRecord };
+  | { kind: 'auditDelete'; seq: number }
+  | { kind: 'rollout'; value: RolloutRecord }
+  | { kind: 'rolloutDelete'; id: string };
 
 /** Durable state: a compacted Kafka topic written transactionally (or a fake). */
 export interface StatePort {

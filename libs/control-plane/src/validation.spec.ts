@@ -92,3 +92,45 @@ describe('taskPartitions', () => {
     expect(taskPartitions(1, 4, 6)).toEqual([1, 5]);
   });
 });
+
+describe('validateSpec bounds (issue 13)', () => {
+  it('refuses a config larger than a state record can hold, naming the field', () => {
+    expect(
+      fieldOf(check({ transform: { name: 'suffix', version: 1, config: { suffix: 'x'.repeat(1 << 20) } } })),
+    ).toBe('spec.transform.config');
+  });
+  it('refuses batching numbers outside their ranges, as HTTP JSON delivers them', () => {
+    for (const [batching, field] of [
+      [{ maxRecords: -1, maxBytes: 0, lingerMs: 0 }, 'spec.batching.maxRecords'],
+      [{ maxRecords: 1.5, maxBytes: 0, lingerMs: 0 }, 'spec.batching.maxRecords'],
+      [{ maxRecords: 0, maxBytes: 2 ** 32, lingerMs: 0 }, 'spec.batching.maxBytes'],
+      [{ maxRecords: 0, maxBytes: 0, lingerMs: 2 ** 31 + 1 }, 'spec.batching.lingerMs'],
+      [{ maxRecords: 0, maxBytes: 0, lingerMs: NaN }, 'spec.batching.lingerMs'],
+    ] as const)
+      expect(fieldOf(check({ batching: { ...batching } }))).toBe(field);
+    expect(check({ batching: { maxRecords: 100_000, maxBytes: 1024, lingerMs: 60_000 } })().batching).toEqual(
+      {
+        maxRecords: 100_000,
+        maxBytes: 1024,
+        lingerMs: 60_000,
+      },
+    );
+  });
+  it('bounds tasks, names and the transform version', () => {
+    expect(fieldOf(check({ tasks: 1025 }, 2000))).toBe('spec.tasks');
+    expect(fieldOf(check({ name: 'n'.repeat(101) }))).toBe('spec.name');
+    expect(fieldOf(check({ transform: { name: 't'.repeat(101), version: 1 } }))).toBe('spec.transform.name');
+    expect(fieldOf(check({ transform: { name: 'suffix', version: 2 ** 32 - 1 } }))).toBe(
+      'spec.transform.version',
+    );
+  });
+  it('applies the topic rules to the output and dead-letter topics when given', () => {
+    const rules = { stateTopic: 'st', pipelines: [{ name: 'q', inputTopic: 'q.in' }] };
+    const v = (patch: Partial<SpecInput>) => () =>
+      validateSpec({ ...base, ...patch }, { registry, announced: new Set(), topicRules: rules });
+    expect(fieldOf(v({ outputTopic: '__consumer_offsets' }))).toBe('spec.outputTopic');
+    expect(fieldOf(v({ deadLetterTopic: 'st' }))).toBe('spec.deadLetterTopic');
+    expect(fieldOf(v({ deadLetterTopic: 'q.in' }))).toBe('spec.deadLetterTopic');
+    expect(v({})().outputTopic).toBe('out');
+  });
+});

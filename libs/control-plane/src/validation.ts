@@ -1,6 +1,8 @@
 import { DeliveryGuarantee } from '@eos/proto';
 import { TransformConfigError, UnknownTransformError, type TransformRegistry } from '@eos/transforms';
 import { invalid } from './errors';
+import { LIMITS, checkConfig, checkInt, checkLength } from './request-limits';
+import { checkWritableTopic, type TopicRulesContext } from './topic-rules';
 
 /** A pipeline spec as the controller receives it (proto PipelineSpec shape). */
 export interface SpecInput {
@@ -66,16 +68,24 @@ function topic(field: string, value: string | undefined): string {
 }
 
 /**
- * Checks a spec without touching Kafka: names, topics, tasks >= 1, transform known (to the
- * registry, or announced by a worker) and its config accepted. `inputPartitions`, when known,
- * bounds `tasks`.
+ * Checks a spec without touching Kafka: names, topics, every number and size within
+ * {@link LIMITS}, transform known (to the registry, or announced by a worker) and its config
+ * accepted. `inputPartitions`, when known, bounds `tasks`; `topicRules`, when given, refuses
+ * reserved and foreign output and dead-letter topics ({@link checkWritableTopic}).
  */
 export function validateSpec(
   spec: SpecInput | undefined,
-  o: { registry: TransformRegistry; announced: ReadonlySet<string>; inputPartitions?: number },
+  o: {
+    registry: TransformRegistry;
+    announced: ReadonlySet<string>;
+    inputPartitions?: number;
+    topicRules?: TopicRulesContext;
+  },
 ): ValidSpec {
   if (!spec) throw invalid('spec', 'is required');
   if (!spec.name) throw invalid('spec.name', 'is required');
+  if (typeof spec.name !== 'string' || spec.name.length > 100)
+    throw invalid('spec.name', `at most 100 characters, got ${String(spec.name).length}`);
   if (!NAME.test(spec.name))
     throw invalid(
       'spec.name',
@@ -89,8 +99,13 @@ export function validateSpec(
     : `${spec.name}.dlq`;
   if (deadLetterTopic === inputTopic || deadLetterTopic === outputTopic)
     throw invalid('spec.deadLetterTopic', 'must differ from the input and output topics');
+  if (o.topicRules) {
+    checkWritableTopic('spec.outputTopic', outputTopic, spec.name, o.topicRules);
+    checkWritableTopic('spec.deadLetterTopic', deadLetterTopic, spec.name, o.topicRules);
+  }
   if (!Number.isInteger(spec.tasks) || spec.tasks < 1)
     throw invalid('spec.tasks', `must be at least 1 (got ${spec.tasks})`);
+  checkInt('spec.tasks', spec.tasks, LIMITS.tasks, false);
   if (o.inputPartitions !== undefined && spec.tasks > o.inputPartitions) {
     throw invalid(
       'spec.tasks',
@@ -99,9 +114,12 @@ export function validateSpec(
   }
   const t = spec.transform;
   if (!t || !t.name) throw invalid('spec.transform.name', 'is required');
+  checkLength('spec.transform.name', t.name, LIMITS.transformNameMax);
   if (!Number.isInteger(t.version) || t.version < 1)
     throw invalid('spec.transform.version', `must be an integer >= 1 (got ${t.version})`);
+  checkInt('spec.transform.version', t.version, LIMITS.transformVersion, false);
   const config = t.config ?? {};
+  checkConfig(config);
   const key = `${t.name}@${t.version}`;
   if (o.registry.has(t.name, t.version)) {
     try {
@@ -118,6 +136,9 @@ export function validateSpec(
     throw invalid('spec.transform', new UnknownTransformError(t.name, t.version, [...known].sort()).message);
   }
   const b = spec.batching;
+  checkInt('spec.batching.maxRecords', b?.maxRecords, LIMITS.maxRecords, true);
+  checkInt('spec.batching.maxBytes', b?.maxBytes, LIMITS.maxBytes, true);
+  checkInt('spec.batching.lingerMs', b?.lingerMs, LIMITS.lingerMs, true);
   const g = guarantee(spec.guarantee);
   return {
     name: spec.name,

@@ -19,6 +19,8 @@ export function PipelinePage({ name }: { name: string }) {
   const row = pipelineRow(status);
   const spec = status.pipeline?.spec ?? {};
   const state = status.pipeline?.state;
+  // DEGRADED is RUNNING with tasks waiting for a worker: it pauses and stops like RUNNING.
+  const running = state === 'RUNNING' || state === 'DEGRADED';
   const act = async (action: 'pause' | 'resume' | 'stop') => {
     if (
       action === 'stop' &&
@@ -47,12 +49,12 @@ export function PipelinePage({ name }: { name: string }) {
         title={`Pipeline ${name}`}
         actions={
           <>
-            {state === 'RUNNING' && (
+            {running && (
               <button type="button" onClick={() => void act('pause')}>
                 Pause
               </button>
             )}
-            {state !== 'RUNNING' && (
+            {!running && (
               <button type="button" onClick={() => void act('resume')}>
                 Resume
               </button>
@@ -75,6 +77,12 @@ export function PipelinePage({ name }: { name: string }) {
           <dt>State</dt>
           <dd>
             <StateBadge state={state} />
+            {(status.pipeline?.tasksPending ?? 0) > 0 && (
+              <span class="muted" data-testid="pending">
+                {' '}
+                {status.pipeline?.tasksPending} of {row.tasks} tasks wait for a worker
+              </span>
+            )}
           </dd>
           <dt>Topics</dt>
           <dd>
@@ -124,6 +132,7 @@ export function PipelinePage({ name }: { name: string }) {
                   </td>
                   <td>
                     <StateBadge state={t.state} />
+                    {t.reason && <span class="muted reason"> {t.reason}</span>}
                   </td>
                   <td>{t.ownerWorkerId || <span class="muted">none</span>}</td>
                   <td class="num">{t.epoch ?? 0}</td>
