@@ -69,7 +69,10 @@ it('maps every domain error code (the codes AdminService answers) to its HTTP st
 it.each(CASES)('answers %s as HTTP %i with code, message and field, and audits it', async (code, status) => {
   failWith = new ControlError(code, `boom ${code}`, code === 'INVALID_ARGUMENT' ? 'spec.tasks' : undefined);
   fleet.audits = [];
-  const res = await fetch(`${base}/api/pipelines/p1/pause`, { method: 'POST' });
+  const res = await fetch(`${base}/api/pipelines/p1/pause`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+  });
   expect(res.status).toBe(status);
   expect(await res.json()).toEqual({
     code,

@@ -5,6 +5,9 @@ import { ControlError, type ControlErrorCode, type FleetController } from '@eos/
 import * as pb from '@eos/proto';
 import type { Registry } from 'prom-client';
 import { invoke, type AdminApi } from './admin-api';
+import { Authenticator } from './auth/authenticator';
+import { ADMIN_ROLES, permittedOperations, type Requirement } from './auth/roles';
+import { HttpSecurity } from './http-security';
 
 /** The HTTP status for each domain error code (the grpc-gateway mapping). */
 export const HTTP_STATUS: Record<ControlErrorCode, number> = {
@@ -212,6 +215,10 @@ export interface HttpApiOptions {
   metrics: Registry;
   /** Static files of the admin UI, if built. */
   staticDir?: string;
+  /** Authentication and browser checks. @default no authentication, Host/Origin/Content-Type checked */
+  security?: HttpSecurity;
+  /** Builds the server around the handler (an https server for TLS). @default http.createServer */
+  server?: (handler: http.RequestListener) => http.Server;
 }
 
 const MAX_BODY = 1 << 20;
@@ -305,7 +312,17 @@ export function createHttpServer(o: HttpApiOptions): http.Server {
     }, 250);
   });
 
-  return http.createServer((req, res) => {
+  const security = o.security ?? new HttpSecurity({ auth: new Authenticator(), tls: false });
+  const handler: http.RequestListener = (req, res) => {
+    security.headers(res);
+    const refused = security.screen(req);
+    if (refused) return send(res, refused.status, refused.body);
+    /** The caller's identity if it may do `what`; otherwise answers 401/403 and returns undefined. */
+    const allowed = (need: Requirement, what: string) => {
+      const a = security.authorize(req, need, what);
+      if (!a.ok) send(res, a.status, a.body);
+      return a.ok ? a.identity : undefined;
+    };
     const url = new URL(req.url ?? '/', 'http://controller');
     const pathname = url.pathname;
     // A malformed escape ("/%") would throw out of the request handler and end the process.
@@ -317,13 +334,26 @@ export function createHttpServer(o: HttpApiOptions): http.Server {
     if (req.method === 'GET' && pathname === '/healthz')
       return send(res, 200, { status: 'ok', epoch: o.fleet.currentEpoch() });
     if (req.method === 'GET' && pathname === '/metrics') {
+      if (!allowed('viewer', 'GET /metrics')) return;
       void o.metrics.metrics().then((body) => {
         res.writeHead(200, { 'content-type': o.metrics.contentType });
         res.end(body);
       });
       return;
     }
+    if (req.method === 'GET' && pathname === '/api/whoami') {
+      const who = allowed('authenticated', 'GET /api/whoami');
+      if (who)
+        send(res, 200, {
+          name: who.name,
+          role: who.role,
+          via: who.via,
+          operations: permittedOperations(who),
+        });
+      return;
+    }
     if (req.method === 'GET' && pathname === '/api/events') {
+      if (!allowed('viewer', 'GET /api/events')) return;
       res.writeHead(200, {
         'content-type': 'text/event-stream',
         'cache-control': 'no-cache',
@@ -348,8 +378,10 @@ export function createHttpServer(o: HttpApiOptions): http.Server {
         code: 'METHOD_NOT_ALLOWED',
         message: `${req.method} ${pathname}: use ${pathMatches.map((r) => r.method).join(', ')}`,
       });
+    const who = allowed(ADMIN_ROLES[route.op], `${route.method} ${pathname}`);
+    if (!who) return;
     const params = (route.path.exec(pathname) ?? []).slice(1).map((s) => decodeURIComponent(s));
-    const actor = String(req.headers['x-actor'] ?? `http:${req.socket.remoteAddress ?? '?'}`);
+    const actor = security.actor(req, who);
     readBody(req)
       .then(async (body) => {
         const request = route.req.fromJSON(route.request(params, url.searchParams, body));
@@ -362,5 +394,6 @@ export function createHttpServer(o: HttpApiOptions): http.Server {
         console.error('[controller] http internal error', err);
         send(res, 500, { code: 'INTERNAL', message: err instanceof Error ? err.message : String(err) });
       });
-  });
+  };
+  return o.server ? o.server(handler) : http.createServer(handler);
 }

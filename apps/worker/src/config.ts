@@ -16,6 +16,14 @@ const Env = z.object({
   WORKER_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(0),
   /** Kafka `transaction.timeout.ms` of each task's transactional producer. @default 30000 */
   WORKER_TRANSACTION_TIMEOUT_MS: z.coerce.number().int().min(1000).default(30_000),
+  /** Bearer token (role worker) sent as `authorization: Bearer <token>`. @default none */
+  WORKER_TOKEN: z.string().min(1).optional(),
+  /** PEM CA that signed the controller's certificate; set, the session uses TLS. @default none */
+  CONTROLLER_CA_FILE: z.string().min(1).optional(),
+  /** PEM client certificate for mTLS (with WORKER_TLS_KEY_FILE). @default none */
+  WORKER_TLS_CERT_FILE: z.string().min(1).optional(),
+  /** PEM private key of WORKER_TLS_CERT_FILE. @default none */
+  WORKER_TLS_KEY_FILE: z.string().min(1).optional(),
 });
 
 export interface WorkerConfig {
@@ -27,6 +35,14 @@ export interface WorkerConfig {
   transformsDir?: string;
   httpPort: number;
   transactionTimeoutMs: number;
+  /** How the worker proves itself to the controller and checks the controller (docs/security.md). */
+  controllerAuth: ControllerAuthConfig;
+}
+
+export interface ControllerAuthConfig {
+  token?: string;
+  /** TLS to the controller: verified with `caFile` (else the system CAs), with a client certificate for mTLS. */
+  tls?: { caFile?: string; certFile?: string; keyFile?: string };
 }
 
 /** Parses and validates the worker's environment; throws naming the bad variable. */
@@ -38,6 +54,11 @@ export function loadConfig(env: NodeJS.ProcessEnv, pid = process.pid): WorkerCon
   }
   const e = parsed.data;
   const host = hostname();
+  if (Boolean(e.WORKER_TLS_CERT_FILE) !== Boolean(e.WORKER_TLS_KEY_FILE))
+    throw new Error(
+      'invalid environment: WORKER_TLS_CERT_FILE and WORKER_TLS_KEY_FILE go together: set both or neither',
+    );
+  const tlsOn = Boolean(e.CONTROLLER_CA_FILE || e.WORKER_TLS_CERT_FILE);
   return {
     kafkaBrokers: e.KAFKA_BROKERS.split(',')
       .map((s) => s.trim())
@@ -49,5 +70,11 @@ export function loadConfig(env: NodeJS.ProcessEnv, pid = process.pid): WorkerCon
     transformsDir: e.TRANSFORMS_DIR,
     httpPort: e.WORKER_HTTP_PORT,
     transactionTimeoutMs: e.WORKER_TRANSACTION_TIMEOUT_MS,
+    controllerAuth: {
+      token: e.WORKER_TOKEN,
+      tls: tlsOn
+        ? { caFile: e.CONTROLLER_CA_FILE, certFile: e.WORKER_TLS_CERT_FILE, keyFile: e.WORKER_TLS_KEY_FILE }
+        : undefined,
+    },
   };
 }
