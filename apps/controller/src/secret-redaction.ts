@@ -19,7 +19,7 @@ function redactConfig(config: Record<string, Json>, declared: readonly string[])
       out[k] = isObject(v)
         ? redactConfig(v, [])
         : Array.isArray(v)
-          ? v.map((x) => (isObject(x) ? redactConfig(x, []) : x))
+          ? v.map((x: Json) => (isObject(x) ? redactConfig(x, []) : x))
           : v;
   }
   return out;
@@ -37,7 +37,8 @@ export function redactSecrets<T>(value: T, declared: DeclaredSecrets): T {
     const out: Record<string, Json> = {};
     for (const [k, x] of Object.entries(v)) {
       if (k === 'transform' && isObject(x) && isObject(x['config'])) {
-        const keys = declared(String(x['name'] ?? ''), Number(x['version'] ?? 0));
+        const name = typeof x['name'] === 'string' ? x['name'] : '';
+        const keys = declared(name, Number(x['version'] ?? 0));
         out[k] = { ...x, config: redactConfig(x['config'], keys) };
       } else out[k] = walk(x);
     }

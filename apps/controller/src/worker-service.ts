@@ -35,7 +35,8 @@ export function workerService(
         log(`session ${workerId ?? '?'}: ${(err as Error).message}`);
         if (!ended) {
           ended = true;
-          call.destroy(Object.assign(new Error((err as Error).message), toGrpcError(err)));
+          // 'error' on the server stream sets the status it ends with (destroy() would drop it).
+          call.emit('error', Object.assign(new Error((err as Error).message), toGrpcError(err)));
         }
       };
       // Messages after Hello wait for it to be processed (the worker may send them before Welcome's reconcile ends).
@@ -95,7 +96,8 @@ export function workerService(
               `hello for worker ${body.value.workerId} from ${who?.name} refused: held by another identity`,
             );
             ended = true;
-            call.destroy(
+            call.emit(
+              'error',
               Object.assign(new Error('refused'), {
                 code: grpc.status.PERMISSION_DENIED,
                 details: `worker id ${body.value.workerId} is held by another identity; ${who?.name} may not use it`,

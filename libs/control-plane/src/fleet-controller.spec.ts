@@ -308,12 +308,20 @@ describe('FleetController', () => {
     const ch2 = new Channel();
     const s2 = await fleet.hello({ ...hello('w1'), running: [{ task, epoch, specVersion: 1 }] }, ch2);
     const status = async () => (await fleet.pipelineStatus('p')).tasks[0];
-    fleet.commits('w1', [{ task, epoch, offsets: [], records: 5, deadLettered: 0, committedAtMs: 1 }], s1);
+    fleet.commits(
+      'w1',
+      [{ task, epoch, offsets: [], records: 5, bytes: 5, durationMs: 1, deadLettered: 0, committedAtMs: 1 }],
+      s1,
+    );
     await fleet.released('w1', { task, epoch, offsets: [] }, s1);
     await fleet.lost('w1', { task, epoch, reason: 0, message: 'stale' }, s1);
     expect(await status()).toMatchObject({ ownerWorkerId: 'w1', epoch });
     expect(fleet.metricsSnapshot().recordsCommitted).toBe(0);
-    fleet.commits('w1', [{ task, epoch, offsets: [], records: 5, deadLettered: 0, committedAtMs: 1 }], s2);
+    fleet.commits(
+      'w1',
+      [{ task, epoch, offsets: [], records: 5, bytes: 5, durationMs: 1, deadLettered: 0, committedAtMs: 1 }],
+      s2,
+    );
     expect(fleet.metricsSnapshot().recordsCommitted).toBe(5);
     await fleet.released('w1', { task, epoch, offsets: [] }, s2);
     await until(() => ch2.assigned().length === 1); // released for real, then placed again

@@ -68,7 +68,7 @@ export function createControllerSecurity(
     : grpc.ServerCredentials.createInsecure();
   const httpServer = (handler: http.RequestListener): http.Server =>
     tls
-      ? (https.createServer(
+      ? https.createServer(
           {
             cert: tls.cert,
             key: tls.key,
@@ -77,7 +77,7 @@ export function createControllerSecurity(
             rejectUnauthorized: Boolean(tls.ca),
           },
           handler,
-        ) as unknown as http.Server)
+        )
       : http.createServer(handler);
 
   const parts = [

@@ -57,14 +57,14 @@ export const ADMIN_ROLES: Record<AdminMethod, Role> = {
 };
 
 /**
- * What a gRPC method (`/package.Service/Method`) needs. Health is open (load balancers probe it);
- * reflection needs any authenticated caller (grpcurl sends `-H` headers on reflection calls too);
- * an unknown method needs admin, so a service added later is closed until it is listed here.
+ * What a gRPC method (`/package.Service/Method`) needs. Health is open (load balancers probe it).
+ * Reflection is open too: it describes the public API (the .proto files are public) and grpcurl
+ * needs it before any call, so `grpcurl list` works without a token while every call does not.
+ * An unknown method needs admin, so a service added later is closed until it is listed here.
  */
 export function grpcRequirement(path: string): Requirement {
   const [, service = '', method = ''] = /^\/([^/]+)\/([^/]+)$/.exec(path) ?? [];
-  if (service === 'grpc.health.v1.Health') return 'open';
-  if (service.startsWith('grpc.reflection.')) return 'authenticated';
+  if (service === 'grpc.health.v1.Health' || service.startsWith('grpc.reflection.')) return 'open';
   if (service === 'eos.v1.WorkerService') return 'worker';
   if (service === 'eos.v1.AdminService') {
     const op = (method.charAt(0).toLowerCase() + method.slice(1)) as AdminMethod;

@@ -53,9 +53,12 @@ export interface TokenStoreOptions {
  */
 export class TokenStore {
   private entries: TokenEntry[] = [];
-  private watching = false;
+  private timer: NodeJS.Timeout | undefined;
+  /** The file's identity, size and mtime when last read: a change of any is a new file. */
+  private stamp: string;
 
   constructor(private readonly o: TokenStoreOptions) {
+    this.stamp = stampOf(o.file);
     this.entries = parseTokenFile(fs.readFileSync(o.file, 'utf8'), o.file);
     if (this.entries.length === 0) throw new Error(`${o.file}: no tokens`);
   }
@@ -67,6 +70,7 @@ export class TokenStore {
   /** Re-reads the file; returns whether the new tokens are in force. */
   reload(): boolean {
     try {
+      this.stamp = stampOf(this.o.file);
       const next = parseTokenFile(fs.readFileSync(this.o.file, 'utf8'), this.o.file);
       if (next.length === 0) throw new Error(`${this.o.file}: no tokens`);
       this.entries = next;
@@ -78,17 +82,24 @@ export class TokenStore {
     }
   }
 
+  /** Polls the file (a stat per interval) and reloads when it changed since it was last read. */
   watch(): void {
-    if (this.watching) return;
-    this.watching = true;
-    fs.watchFile(this.o.file, { interval: this.o.pollMs ?? 1_000, persistent: false }, (cur, prev) => {
-      if (cur.mtimeMs !== prev.mtimeMs || cur.size !== prev.size || cur.ino !== prev.ino) this.reload();
-    });
+    if (this.timer) return;
+    this.timer = setInterval(() => {
+      let now: string;
+      try {
+        now = stampOf(this.o.file);
+      } catch {
+        return; // mid-rename or removed: keep the tokens in force, look again next time
+      }
+      if (now !== this.stamp) this.reload();
+    }, this.o.pollMs ?? 1_000);
+    this.timer.unref();
   }
 
   close(): void {
-    if (this.watching) fs.unwatchFile(this.o.file);
-    this.watching = false;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
   }
 
   /**
@@ -102,4 +113,9 @@ export class TokenStore {
     for (const e of this.entries) if (timingSafeEqual(d, e.digest) && !found) found = e;
     return found;
   }
+}
+
+function stampOf(file: string): string {
+  const st = fs.statSync(file);
+  return `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`;
 }
