@@ -85,14 +85,10 @@ export class HttpSecurity {
     if (!MUTATIONS.has(req.method ?? '')) return undefined;
     const origin = req.headers.origin;
     if (origin !== undefined) {
-      const own = `${this.o.tls ? 'https' : 'http'}://${hostHeader.trim().toLowerCase()}`;
-      let normalized = origin;
-      try {
-        normalized = new URL(origin).origin;
-      } catch {
-        // "null" and other opaque origins stay as sent and match nothing below
-      }
-      if (normalized !== new URL(own).origin && !this.origins.has(normalized))
+      const own = originOf(`${this.o.tls ? 'https' : 'http'}://${hostHeader.trim().toLowerCase()}`);
+      // "null" and other opaque or malformed origins stay as sent and match nothing below.
+      const normalized = originOf(origin) ?? origin;
+      if ((own === undefined || normalized !== own) && !this.origins.has(normalized))
         return refuse(
           403,
           'PERMISSION_DENIED',
@@ -133,6 +129,15 @@ export class HttpSecurity {
   actor(req: http.IncomingMessage, who: Identity): string {
     if (who.via !== 'open') return who.name;
     return String(req.headers['x-actor'] ?? `http:${req.socket.remoteAddress ?? '?'}`);
+  }
+}
+
+/** The origin of a URL, or undefined when it does not parse (a Host of port 99999, say). */
+function originOf(url: string): string | undefined {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return undefined;
   }
 }
 
