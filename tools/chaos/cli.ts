@@ -5,6 +5,7 @@
  *   npm run chaos -- --quick --seed 1        # every fault kind once (CI, about 3 minutes)
  *   npm run chaos -- --seed 7                # 10 minutes of seeded faults
  *   npm run chaos -- --seed 7 --minutes 30   # the release soak
+ *   npm run chaos -- --quick --seed 1 --secure   # with TLS and bearer tokens on the controller
  *
  * Every process reaches the broker through its own FaultProxy (and each worker reaches the
  * controller through another); the broker has one extra listener per proxied process whose
@@ -30,6 +31,7 @@ import {
   type LocalKafkaOptions,
 } from '@eos/infra';
 import { createTopic, readTopic, type ReadRecord } from '@eos/testing';
+import { chaosSecurity, type ChaosSecurity } from './chaos-security';
 import { checkHistory, violationCount, type AckedInput, type Violations } from './checker';
 import { FaultProxy } from './proxy';
 import { formatReport, recoveryFigures, type ChaosReport, type FaultRecord } from './report';
@@ -43,6 +45,9 @@ const argv = process.argv.slice(2);
 const flag = (n: string) => argv.includes(n);
 const opt = (n: string, d: number) => (argv.includes(n) ? Number(argv[argv.indexOf(n) + 1]) : d);
 const QUICK = flag('--quick');
+/** TLS on the controller's ports and bearer tokens for workers and the harness. */
+const SECURE = flag('--secure');
+let security: ChaosSecurity | undefined;
 const SEED = opt('--seed', Date.now() % 1_000_000);
 const MINUTES = opt('--minutes', QUICK ? 0 : 10);
 const WORKERS = opt('--workers', 3);
@@ -182,6 +187,7 @@ async function startController(): Promise<void> {
     CONTROLLER_HOST: '127.0.0.1',
     EOS_STATE_TOPIC: '__eos_chaos',
     WORKER_LEASE_MS: String(LEASE_MS),
+    ...security?.controllerEnv,
   });
   await controller.waitFor(/gRPC on /);
 }
@@ -194,6 +200,7 @@ function startWorker(i: number): AppProc {
     WORKER_CAPACITY: '6',
     WORKER_HTTP_PORT: String(port.workerHttp(i)),
     WORKER_TRANSACTION_TIMEOUT_MS: String(TX_TIMEOUT_MS),
+    ...security?.workerEnv(`w${i}`),
   });
   workers.set(i, w);
   return w;
@@ -221,20 +228,23 @@ async function callApi(
   p: string,
   body?: unknown,
 ): Promise<{ status: number; json: unknown }> {
-  const res = await fetch(`http://127.0.0.1:${port.http}${p}`, {
-    method,
-    headers: { 'content-type': 'application/json', 'x-actor': 'chaos' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(10_000),
-  });
-  const text = await res.text();
+  const url = `http://127.0.0.1:${port.http}${p}`;
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  const { status, text } = security
+    ? await security.request(method, url, payload, 10_000)
+    : await fetch(url, {
+        method,
+        headers: { 'content-type': 'application/json', 'x-actor': 'chaos' },
+        body: payload,
+        signal: AbortSignal.timeout(10_000),
+      }).then(async (res) => ({ status: res.status, text: await res.text() }));
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch {
     json = text;
   }
-  return { status: res.status, json };
+  return { status, json };
 }
 
 const SPEC = {
@@ -578,6 +588,11 @@ async function verify(
 
 async function main(): Promise<number> {
   fs.mkdirSync(RUN_DIR, { recursive: true });
+  if (SECURE)
+    security = chaosSecurity(
+      path.join(RUN_DIR, 'secure'),
+      Array.from({ length: WORKERS }, (_, i) => `w${i + 1}`),
+    );
   for (const app of ['controller', 'worker']) {
     if (!fs.existsSync(path.join(REPO_ROOT, `dist/apps/${app}/main.js`)))
       throw new Error(`dist/apps/${app}/main.js is missing: run \`npm run build\` first`);
@@ -597,7 +612,7 @@ async function main(): Promise<number> {
     transactionTimeoutMs: TX_TIMEOUT_MS,
   });
   log(
-    `seed ${SEED}, ${QUICK ? 'quick' : `${MINUTES} min`}: ${plan.length} faults planned; logs in ${RUN_DIR}`,
+    `seed ${SEED}, ${QUICK ? 'quick' : `${MINUTES} min`}${SECURE ? ', TLS and bearer tokens on' : ''}: ${plan.length} faults planned; logs in ${RUN_DIR}`,
   );
 
   const faults: FaultRecord[] = [];
@@ -699,6 +714,7 @@ async function main(): Promise<number> {
     for (const p of [...brokerProxies, ...controllerProxies.values()]) await p.stop();
     await stopRedis(redisOptions);
     await stopKafka(kafkaOptions);
+    security?.remove();
   }
   return exitCode;
 }

@@ -8,13 +8,17 @@ import { status as GrpcStatus } from '@grpc/grpc-js';
 export const DOCUMENTED_HTTP = new Set([
   200, // done
   400, // INVALID_ARGUMENT, FAILED_PRECONDITION, malformed request target or body, Node's own parse errors
+  401, // no or unknown credential (docs/security.md)
+  403, // role too low, or a cross-site Origin
   404, // NOT_FOUND, unknown route
   405, // wrong method
   408, // request timeout (server's requestTimeout / headersTimeout)
   409, // ALREADY_EXISTS
   413, // body over the limit
   414, // request target too long
+  415, // a mutation whose Content-Type is not application/json
   417, // an `expect` header other than 100-continue (Node's parser)
+  421, // a Host that is not one of the controller's names (DNS rebinding)
   431, // header fields too large (Node's parser)
   503, // UNAVAILABLE: a dependency (Redis, Kafka) is down
 ]);
@@ -28,6 +32,8 @@ export const DOCUMENTED_GRPC = new Set<number>([
   GrpcStatus.UNAVAILABLE,
   GrpcStatus.RESOURCE_EXHAUSTED, // over the gRPC message size limit
   GrpcStatus.UNIMPLEMENTED, // a method that does not exist (raw frames)
+  GrpcStatus.UNAUTHENTICATED, // no or unknown credential (docs/security.md)
+  GrpcStatus.PERMISSION_DENIED, // role too low
 ]);
 
 /** What one action got back. */

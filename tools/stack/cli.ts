@@ -3,12 +3,16 @@
  * demo pipeline. Ctrl-C (or SIGTERM) stops everything this command started, by pid; a Kafka or
  * Redis that was already running is reused and left running.
  *
- *   npx tsx tools/stack/cli.ts [--workers N] [--no-demo]
+ *   npx tsx tools/stack/cli.ts [--workers N] [--no-demo] [--no-auth]
+ *
+ * Authentication is on: bearer tokens in .data/stack/tokens.csv (made on the first run), one per
+ * role and one per worker; `--no-auth` runs the controller without (loopback only).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { isAlive, REPO_ROOT, startKafka, startRedis, stopKafka, stopPid, stopRedis } from '@eos/infra';
 import { setupDemo } from './demo';
+import { ensureDevTokens } from './dev-tokens';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(name);
@@ -50,6 +54,10 @@ async function main(): Promise<void> {
     console.log(`[stack] Redis ${r.url} ${r.startedNow ? 'started' : '(already running, reused)'}`);
 
     const env = { ...process.env, KAFKA_BROKERS: k.brokers.join(','), REDIS_URL: r.url };
+    const workerIds = Array.from({ length: workers }, (_, i) => `worker-${i + 1}`);
+    const tokens = flag('--no-auth')
+      ? undefined
+      : ensureDevTokens(path.join(REPO_ROOT, '.data/stack'), workerIds);
     const launch = (name: string, script: string, extra: NodeJS.ProcessEnv) => {
       const child = spawn(process.execPath, ['--enable-source-maps', path.join(REPO_ROOT, script)], {
         env: { ...env, ...extra },
@@ -64,14 +72,25 @@ async function main(): Promise<void> {
     launch('controller', 'dist/apps/controller/main.js', {
       CONTROLLER_GRPC_PORT: String(grpcPort),
       CONTROLLER_HTTP_PORT: String(httpPort),
+      // Loopback: this is a development stack (tokens over plaintext on 127.0.0.1).
+      CONTROLLER_HOST: '127.0.0.1',
+      ...(tokens ? { CONTROLLER_TOKENS_FILE: tokens.file } : {}),
     });
-    for (let i = 1; i <= workers; i++) {
-      launch(`worker-${i}`, 'dist/apps/worker/main.js', {
-        WORKER_ID: `worker-${i}`,
+    for (const id of workerIds) {
+      launch(id, 'dist/apps/worker/main.js', {
+        WORKER_ID: id,
         CONTROLLER_ADDR: `127.0.0.1:${grpcPort}`,
+        ...(tokens ? { WORKER_TOKEN: tokens.workers.get(id) } : {}),
       });
     }
-    if (!flag('--no-demo')) await setupDemo({ brokers: k.brokers, grpcAddr: `127.0.0.1:${grpcPort}` });
+    if (!flag('--no-demo'))
+      await setupDemo({ brokers: k.brokers, grpcAddr: `127.0.0.1:${grpcPort}`, token: tokens?.admin });
+    if (tokens)
+      console.log(`[stack] authentication on: tokens in ${tokens.file} (admin, operator, viewer, one per worker). In a shell:
+  export EOS_TOKEN=$(cat ${tokens.adminFile})
+  grpcurl -plaintext -H "authorization: Bearer $EOS_TOKEN" 127.0.0.1:${grpcPort} eos.v1.AdminService/ListWorkers
+  curl -s -H "authorization: Bearer $EOS_TOKEN" http://127.0.0.1:${httpPort}/api/whoami
+Admin UI http://127.0.0.1:${httpPort}/: sign in with a token from that file (admin: ${tokens.adminFile}; viewer and operator there too).`);
     console.log(
       `[stack] running: admin UI http://127.0.0.1:${httpPort}/, controller gRPC 127.0.0.1:${grpcPort}, HTTP API http://127.0.0.1:${httpPort}/api/pipelines, ${workers} workers. Ctrl-C stops everything.`,
     );

@@ -11,6 +11,8 @@ import { waitFor } from '@eos/infra';
 export interface DemoOptions {
   brokers: string[];
   grpcAddr: string;
+  /** Admin bearer token, when the controller needs one. */
+  token?: string;
 }
 
 /**
@@ -44,24 +46,31 @@ export async function setupDemo(o: DemoOptions): Promise<void> {
       guarantee: DeliveryGuarantee.EXACTLY_ONCE,
     },
   };
+  const metadata = new grpc.Metadata();
+  if (o.token) metadata.set('authorization', `Bearer ${o.token}`);
   let created = false;
   await waitFor(
     'the controller to accept the demo pipeline',
     () =>
       new Promise<boolean>((resolve) =>
-        client.createPipeline(req, (err: grpc.ServiceError | null, _res?: CreatePipelineResponse) => {
-          if (!err) created = true;
-          resolve(!err || err.code === grpc.status.ALREADY_EXISTS);
-        }),
+        client.createPipeline(
+          req,
+          metadata,
+          (err: grpc.ServiceError | null, _res?: CreatePipelineResponse) => {
+            if (!err) created = true;
+            resolve(!err || err.code === grpc.status.ALREADY_EXISTS);
+          },
+        ),
       ),
     { timeoutMs: 60_000, intervalMs: 500 },
   );
   client.close();
   const b = o.brokers[0];
+  const h = o.token ? ` -H "authorization: Bearer $EOS_TOKEN"` : '';
   console.log(`[stack] demo pipeline ${created ? 'created' : 'already there'}: demo.in -> suffix@1 -> demo.out (6 tasks). Try:
   grpcurl -plaintext ${o.grpcAddr} list
-  grpcurl -plaintext -d '{"name":"demo"}' ${o.grpcAddr} eos.v1.AdminService/GetPipelineStatus
-  grpcurl -plaintext -d '{}' ${o.grpcAddr} eos.v1.AdminService/ListWorkers
+  grpcurl -plaintext${h} -d '{"name":"demo"}' ${o.grpcAddr} eos.v1.AdminService/GetPipelineStatus
+  grpcurl -plaintext${h} -d '{}' ${o.grpcAddr} eos.v1.AdminService/ListWorkers
   seq 1 1000 | kcat -b ${b} -P -t demo.in
   kcat -b ${b} -C -t demo.out -X isolation.level=read_committed -e -q`);
 }

@@ -3,7 +3,7 @@
  * one right away when the controller's SSE stream says something changed.
  */
 import { useEffect, useState } from 'preact/hooks';
-import { api } from './api';
+import { api, readEvents } from './api';
 import type { PipelineStatus } from './model';
 import {
   emptySnapshot,
@@ -50,11 +50,15 @@ class LiveStore {
   private inFlight = false;
   private again = false;
   private started = false;
+  private events: AbortController | undefined;
 
   subscribe(l: Listener): () => void {
     this.listeners.add(l);
     this.start();
-    return () => this.listeners.delete(l);
+    return () => {
+      this.listeners.delete(l);
+      if (this.listeners.size === 0) this.stop();
+    };
   }
 
   /** Refresh now (after an action, or on an SSE change). */
@@ -80,7 +84,7 @@ class LiveStore {
         if (this.again) {
           this.again = false;
           this.refresh();
-        } else this.timer = setTimeout(this.refresh, REFRESH_MS);
+        } else if (this.started) this.timer = setTimeout(this.refresh, REFRESH_MS);
       });
   };
 
@@ -93,10 +97,28 @@ class LiveStore {
     if (this.started) return;
     this.started = true;
     this.refresh();
-    const es = new EventSource('api/events');
-    es.addEventListener('hello', () => this.set({ live: true }));
-    es.addEventListener('change', () => this.refresh());
-    es.onerror = () => this.set({ live: false });
+    const events = new AbortController();
+    this.events = events;
+    const open = () =>
+      readEvents((e) => {
+        if (e === 'hello') this.set({ live: true });
+        else if (e === 'change') this.refresh();
+      }, events.signal)
+        .catch(() => undefined)
+        .finally(() => {
+          this.set({ live: false });
+          if (!events.signal.aborted) setTimeout(open, REFRESH_MS); // reconnect, as EventSource would
+        });
+    void open();
+  }
+
+  /** Stops refreshing and closes the event stream (signed out: nothing is shown). */
+  private stop(): void {
+    this.started = false;
+    clearTimeout(this.timer);
+    this.events?.abort();
+    this.events = undefined;
+    this.state = { snap: emptySnapshot(), history: {}, drains: {}, live: false };
   }
 }
 

@@ -6,6 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Admin, Producer } from 'kafkajs';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -22,6 +23,38 @@ import {
 } from '@eos/testing';
 
 const ARTIFACTS = path.resolve(__dirname, '../../../artifacts/ui');
+
+/** Bearer tokens of the signed-in tests (CONTROLLER_TOKENS_FILE). */
+const TOKENS = {
+  admin: 'ui-admin-token-5f1c2e9a',
+  viewer: 'ui-viewer-token-8b3d7a41',
+  worker: 'ui-worker-token-2c6e9f03',
+};
+let tokensDir: string;
+let tokensFile: string;
+const writeTokens = (lines: string[]) => fs.writeFileSync(tokensFile, lines.join('\n') + '\n');
+const ALL_TOKENS = [
+  `${TOKENS.admin},alice,admin`,
+  `${TOKENS.viewer},vera,viewer`,
+  `${TOKENS.worker},ui-workers,worker`,
+];
+
+/** A controller that needs tokens (plain HTTP on loopback), its workers signed in as workers. */
+function securedStack(): TestStack {
+  writeTokens(ALL_TOKENS);
+  return new TestStack({
+    leaseMs: 3000,
+    env: { CONTROLLER_TOKENS_FILE: tokensFile, WORKER_TOKEN: TOKENS.worker },
+    adminToken: TOKENS.admin,
+  });
+}
+
+/** The login screen: types a token and submits it. */
+async function signIn(token: string): Promise<void> {
+  await page.waitForSelector('[data-page=login]');
+  await page.fill('input[name=token]', token);
+  await page.click('[data-page=login] button[type=submit]');
+}
 
 /** Debian's chromium (never a downloaded browser): $CHROMIUM_PATH, else `chromium` on the PATH. */
 function chromiumPath(): string {
@@ -49,6 +82,8 @@ const consoleErrors: string[] = [];
 
 beforeAll(async () => {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
+  tokensDir = fs.mkdtempSync(path.join(os.tmpdir(), 'eos-ui-tokens-'));
+  tokensFile = path.join(tokensDir, 'tokens.csv');
   ({ admin, producer } = clients = await connectTestClients('ui-test'));
   browser = await chromium.launch({
     executablePath: chromiumPath(),
@@ -79,6 +114,7 @@ afterAll(async () => {
   await browser?.close();
   await stack?.stop();
   await clients?.close();
+  fs.rmSync(tokensDir, { recursive: true, force: true });
 });
 
 const shot = (name: string) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
@@ -91,8 +127,8 @@ function parseCount(s: string): number {
   return Number(m[1]) * ({ k: 1e3, M: 1e6, G: 1e9 }[m[2] as 'k'] ?? 1);
 }
 
-it('runs a pipeline from creation through drain and rollout, in a real browser', async () => {
-  stack = new TestStack({ leaseMs: 3000 });
+it('signs in, then runs a pipeline from creation through drain and rollout, in a real browser', async () => {
+  stack = securedStack();
   await stack.startController();
   stack.startWorker('w1');
   stack.startWorker('w2');
@@ -105,6 +141,15 @@ it('runs a pipeline from creation through drain and rollout, in a real browser',
 
   const base = `http://127.0.0.1:${stack.httpPort}/`;
   await page.goto(base);
+  // The controller needs a token: the login screen first; a wrong token is refused there.
+  await signIn('not-a-token');
+  expect(await text('[data-testid=login-error]')).toMatch(
+    /Token not accepted: the bearer token is not known/,
+  );
+  await shot('00-login');
+  await signIn(TOKENS.admin);
+  await page.waitForSelector('[data-testid=signed-in]');
+  expect(await text('[data-testid=signed-in]')).toMatch(/^alice · admin/);
   await until(
     'both workers on the overview',
     async () => (await page.locator('[data-worker]').count()) === 2,
@@ -269,8 +314,11 @@ it('runs a pipeline from creation through drain and rollout, in a real browser',
     expect({ page: hash, overflow }).toEqual({ page: hash, overflow: 0 });
     await shot(file);
   }
-  // The one failed request the browser logs is the rejected bad topic; no script errors.
+  // The failed requests the browser logs are the two sign-in attempts without a valid token and
+  // the rejected bad topic; no script errors, and no Content-Security-Policy violation.
   expect(consoleErrors).toEqual([
+    'Failed to load resource: the server responded with a status of 401 (Unauthorized)',
+    'Failed to load resource: the server responded with a status of 401 (Unauthorized)',
     'Failed to load resource: the server responded with a status of 400 (Bad Request)',
   ]);
 });
@@ -370,4 +418,51 @@ it('pauses, resumes and deletes a pipeline, and pauses, resumes and aborts a rol
     producing = false;
     await feeder;
   }
+});
+
+it('shows a viewer only what a viewer may do, signs out, and returns to the login screen when the token is revoked', async () => {
+  await stack?.stop();
+  stack = securedStack();
+  await stack.startController();
+  stack.startWorker('wv');
+  const name = uniqueName('uiv');
+  await createTopic(admin, `${name}.in`, 2);
+  await stack.call('createPipeline', {
+    spec: {
+      name,
+      inputTopic: `${name}.in`,
+      outputTopic: `${name}.out`,
+      tasks: 2,
+      transform: { name: 'suffix', version: 1, config: { suffix: '|v' } },
+    },
+  });
+  const base = `http://127.0.0.1:${stack.httpPort}/`;
+  await page.goto(base);
+  await page.evaluate(() => sessionStorage.clear());
+  await page.goto(base + '#/workers');
+  await signIn(TOKENS.viewer);
+  await page.waitForSelector('[data-testid=signed-in]');
+  expect(await text('[data-testid=signed-in]')).toMatch(/^vera · viewer/);
+  await until(
+    'worker listed',
+    async () => (await page.locator('[data-page=workers] tbody tr').count()) === 1,
+  );
+  expect(await page.locator('button:text-is("Drain")').count()).toBe(0);
+  expect(await page.locator('nav >> text=New pipeline').count()).toBe(0);
+  await page.goto(`${base}#/pipelines/${name}`);
+  await page.waitForSelector('[data-page=pipeline]');
+  expect(await page.locator('[data-page=pipeline] button').count()).toBe(0); // no pause, stop, delete
+  await shot('20-viewer');
+
+  // Sign out: back to the login screen, the token forgotten.
+  await page.click('[data-testid=signed-in] button:text-is("Sign out")');
+  await page.waitForSelector('[data-page=login]');
+  expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+
+  // Signed in again, then the token is revoked in the file: the next refresh answers 401.
+  await signIn(TOKENS.viewer);
+  await page.waitForSelector('[data-testid=signed-in]');
+  writeTokens(ALL_TOKENS.filter((l) => !l.includes('vera')));
+  await page.waitForSelector('[data-page=login]', { timeout: 30_000 });
+  expect(await text('[data-testid=login-error]')).toMatch(/^Signed out: the bearer token is not known/);
 });

@@ -2,6 +2,7 @@ import type * as grpc from '@grpc/grpc-js';
 import { ControlError, LIMITS, checkAuditLimit, type FleetController } from '@eos/control-plane';
 import type { AdminServiceServer } from '@eos/proto';
 import { toProto, type RolloutQueue } from './rollout-queue';
+import { redactSecrets, restoreRedacted, type DeclaredSecrets } from './secret-redaction';
 
 /** The AdminService methods (ts-proto adds a string index signature to the server type). */
 export type AdminMethod = keyof {
@@ -19,15 +20,50 @@ export interface Operation<K extends AdminMethod> {
   /** What the operation acts on, for the audit trail. */
   target?: (req: Req<K>) => string;
   run: (req: Req<K>) => Promise<Res<K>> | Res<K>;
+  /** The request as the audit trail records it. @default its JSON */
+  detail?: (req: Req<K>) => string;
 }
 
 export type AdminApi = { [K in AdminMethod]: Operation<K> };
 
 /**
  * The one implementation of AdminService behind both gRPC (admin-service.ts) and the HTTP JSON API
- * (http-api.ts): same validation, same errors, same audit trail.
+ * (http-api.ts): same validation, same errors, same audit trail. Secret transform config values
+ * are redacted in every answer and audit record (`declared` names a transform's secret keys).
  */
-export function createAdminApi(fleet: FleetController, rollouts: RolloutQueue): AdminApi {
+export function createAdminApi(
+  fleet: FleetController,
+  rollouts: RolloutQueue,
+  declared: DeclaredSecrets = () => [],
+): AdminApi {
+  const api = operations(fleet, rollouts);
+  for (const op of Object.values(api) as Operation<AdminMethod>[]) {
+    const run = op.run;
+    op.run = async (req) => redactSecrets(await run(req), declared);
+    op.detail = (req) => JSON.stringify(redactSecrets(req, declared)).slice(0, 2000);
+  }
+  return api;
+}
+
+/** A spec sent back with redacted values (from a redacted read) keeps the stored secrets. */
+function withStoredSecrets<
+  S extends { name: string; transform?: { name: string; config?: Record<string, unknown> } },
+>(fleet: FleetController, spec: S | undefined): S | undefined {
+  if (!spec?.transform) return spec;
+  let current: { name: string; config?: Record<string, unknown> } | undefined;
+  try {
+    current = fleet.getPipeline(spec.name).spec?.transform;
+  } catch {
+    return spec; // no such pipeline: the update fails on its own
+  }
+  if (!current || current.name !== spec.transform.name) return spec;
+  return {
+    ...spec,
+    transform: { ...spec.transform, config: restoreRedacted(spec.transform.config, current.config) },
+  };
+}
+
+function operations(fleet: FleetController, rollouts: RolloutQueue): AdminApi {
   const byName = (r: { name: string }) => r.name;
   const bySpec = (r: { spec?: { name: string } }) => r.spec?.name ?? '';
   const byWorker = (r: { workerId: string }) => r.workerId;
@@ -91,7 +127,9 @@ export function createAdminApi(fleet: FleetController, rollouts: RolloutQueue): 
     updatePipeline: {
       action: 'UpdatePipeline',
       target: bySpec,
-      run: async (req) => ({ rolloutId: await rollouts.update(req.spec, req.strategy) }),
+      run: async (req) => ({
+        rolloutId: await rollouts.update(withStoredSecrets(fleet, req.spec), req.strategy),
+      }),
     },
     getRollout: { run: (req) => toProto(fleet.getRolloutRecord(req.rolloutId), fleet) },
     listRollouts: {
@@ -132,7 +170,7 @@ export async function invoke<K extends AdminMethod>(
         actor,
         action: op.action,
         target: op.target?.(req) ?? '',
-        detail: JSON.stringify(req).slice(0, 2000),
+        detail: op.detail?.(req) ?? JSON.stringify(req).slice(0, 2000),
         outcome: 'OK',
       });
     return res;
@@ -143,7 +181,7 @@ export async function invoke<K extends AdminMethod>(
         actor,
         action: op.action,
         target: op.target?.(req) ?? '',
-        detail: JSON.stringify(req).slice(0, 2000),
+        detail: op.detail?.(req) ?? JSON.stringify(req).slice(0, 2000),
         outcome,
       });
     }

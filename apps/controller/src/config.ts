@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { bindHost, securityConfig, SecurityEnv, type SecurityConfig } from './auth/security-config';
 
-const Env = z.object({
+const Env = SecurityEnv.extend({
   /** Comma-separated bootstrap brokers. @default '127.0.0.1:9092' */
   KAFKA_BROKERS: z.string().min(1).default('127.0.0.1:9092'),
   /** @default 'redis://127.0.0.1:6379' */
@@ -9,8 +10,8 @@ const Env = z.object({
   CONTROLLER_GRPC_PORT: z.coerce.number().int().min(0).max(65535).default(50051),
   /** @default 8080 */
   CONTROLLER_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
-  /** Bind address. @default '0.0.0.0' */
-  CONTROLLER_HOST: z.string().default('0.0.0.0'),
+  /** Bind address. @default '0.0.0.0' with authentication configured, else '127.0.0.1' */
+  CONTROLLER_HOST: z.string().min(1).optional(),
   /** Compacted topic holding the controller's state. @default '__eos_controller' */
   EOS_STATE_TOPIC: z.string().min(1).default('__eos_controller'),
   /** A worker without a heartbeat for this long is dead and its tasks move. @default 3000 */
@@ -53,6 +54,7 @@ export interface ControllerConfig {
   uiDir?: string;
   /** Failure backoff and poison quarantine (see docs/architecture.md, "Poison records"). */
   taskFailures: { backoffMs: number; backoffMaxMs: number; quarantineAfter: number; carefulRecords: number };
+  security: SecurityConfig;
 }
 
 /** Parses and validates the controller's environment; throws naming the bad variable. */
@@ -63,6 +65,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ControllerConfig {
     throw new Error(`invalid environment: ${issue?.path.join('.')}: ${issue?.message}`);
   }
   const e = parsed.data;
+  const security = securityConfig(e);
   return {
     kafkaBrokers: e.KAFKA_BROKERS.split(',')
       .map((s) => s.trim())
@@ -70,7 +73,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ControllerConfig {
     redisUrl: e.REDIS_URL,
     grpcPort: e.CONTROLLER_GRPC_PORT,
     httpPort: e.CONTROLLER_HTTP_PORT,
-    host: e.CONTROLLER_HOST,
+    host: bindHost(e.CONTROLLER_HOST, security),
     stateTopic: e.EOS_STATE_TOPIC,
     leaseMs: e.WORKER_LEASE_MS,
     // 0: no fast path, the lease alone decides.
@@ -85,5 +88,6 @@ export function loadConfig(env: NodeJS.ProcessEnv): ControllerConfig {
       quarantineAfter: e.CONTROLLER_QUARANTINE_AFTER,
       carefulRecords: e.CONTROLLER_CAREFUL_RECORDS,
     },
+    security,
   };
 }

@@ -9,6 +9,8 @@ import { createHttpServer } from './http-api';
 import { controllerMetrics } from './metrics';
 import type * as http from 'node:http';
 import type { ControllerConfig } from './config';
+import { createControllerSecurity } from './auth/controller-security';
+import { WorkerClaims } from './auth/worker-claims';
 import { GRPC_MESSAGE_LIMITS, addHealthAndReflection, bindServer } from './grpc-server';
 import { withSafeDeserializers } from './grpc-guard';
 import { KafkaStateStore } from './kafka-state-store';
@@ -23,6 +25,8 @@ export interface ControllerApp {
   httpPort(): number;
   /** Resolves when the controller can no longer run (fenced by another controller). */
   fatal: Promise<Error>;
+  /** Re-reads the credentials that can change at run time (the tokens file): SIGHUP. */
+  reloadCredentials(): void;
 }
 
 /** Composition root of the controller: Kafka clients, state, fleet, gRPC. `stop` closes in reverse. */
@@ -37,10 +41,12 @@ export function createControllerApp(config: ControllerConfig): ControllerApp {
   const admin = kafka.admin();
   const store = new KafkaStateStore(kafka, admin, config.stateTopic);
   const topics = new KafkaTopics(admin, kafka);
+  const security = createControllerSecurity(config.security, config.host, log);
   const server = new grpc.Server({
     'grpc.keepalive_time_ms': 10_000,
     'grpc.keepalive_permit_without_calls': 1,
     ...GRPC_MESSAGE_LIMITS,
+    interceptors: [security.interceptor],
   });
   let fleet: FleetController | undefined;
   let rollouts: RolloutQueue | undefined;
@@ -81,24 +87,32 @@ export function createControllerApp(config: ControllerConfig): ControllerApp {
       await fleet.start();
       rollouts = new RolloutQueue(fleet, config.redisUrl, log);
       rollouts.start();
-      const api = createAdminApi(fleet, rollouts);
+      const api = createAdminApi(fleet, rollouts, (name, version) =>
+        registry.has(name, version) ? (registry.get(name, version).secretKeys ?? []) : [],
+      );
       server.addService(withSafeDeserializers(AdminServiceService), adminService(fleet, api));
       const hs = createHttpServer({
         fleet,
         api,
         metrics: controllerMetrics(fleet),
         staticDir: config.uiDir,
+        security: security.http,
+        server: security.httpServer,
       });
       httpServer = hs;
       httpPort = await new Promise<number>((resolve, reject) => {
         hs.once('error', reject);
         hs.listen(config.httpPort, config.host, () => resolve((hs.address() as { port: number }).port));
       });
-      server.addService(withSafeDeserializers(WorkerServiceService), workerService(fleet, log));
+      const f = fleet;
+      const claims = security.auth.enabled
+        ? new WorkerClaims((id) => f.listWorkers().some((w) => w.workerId === id))
+        : undefined;
+      server.addService(withSafeDeserializers(WorkerServiceService), workerService(fleet, log, claims));
       addHealthAndReflection(server);
-      port = await bindServer(server, config.host, config.grpcPort);
+      port = await bindServer(server, config.host, config.grpcPort, security.grpcCredentials);
       log(
-        `gRPC on ${config.host}:${port}; HTTP on ${httpPort}${config.uiDir ? ' (admin UI)' : ''}; state from ${config.stateTopic} (epoch ${fleet.currentEpoch()}) in ${Date.now() - t0} ms`,
+        `gRPC on ${config.host}:${port}; HTTP on ${httpPort}; ${security.summary}${config.uiDir ? ' (admin UI)' : ''}; state from ${config.stateTopic} (epoch ${fleet.currentEpoch()}) in ${Date.now() - t0} ms`,
       );
     },
     async stop() {
@@ -118,10 +132,12 @@ export function createControllerApp(config: ControllerConfig): ControllerApp {
           resolve();
         });
       });
+      security.close();
       await store.close().catch(() => undefined);
       await topics.close();
       await admin.disconnect().catch(() => undefined);
     },
+    reloadCredentials: () => security.reload(),
     grpcPort: () => port,
     httpPort: () => httpPort,
   };

@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { ControlError, redactSecrets, type ControlErrorCode } from '@eos/control-plane';
 import { reportInternalError } from './internal-error';
+import { callIdentity } from './auth/grpc-auth';
 
 const CODES: Record<ControlErrorCode, grpc.status> = {
   INVALID_ARGUMENT: grpc.status.INVALID_ARGUMENT,
@@ -25,8 +26,13 @@ export function toGrpcError(err: unknown): Partial<grpc.StatusObject> {
   return { code: grpc.status.INTERNAL, details: reply.message };
 }
 
-/** Who called: the `x-actor` header if the caller set one, else the peer address. */
+/**
+ * Who called, for the audit trail: the authenticated identity's name; `x-actor` is not trusted
+ * then. Without authentication (loopback only), the `x-actor` header if set, else the peer.
+ */
 export function actorOf(call: grpc.ServerUnaryCall<unknown, unknown>): string {
+  const who = callIdentity(call.metadata);
+  if (who && who.via !== 'open') return who.name;
   const a = call.metadata.get('x-actor')[0];
   return a ? String(a) : call.getPeer();
 }

@@ -31,10 +31,13 @@ export function addHealthAndReflection(server: grpc.Server): HealthImplementatio
 }
 
 /** Binds a server and resolves with the bound port (port 0 picks a free one). */
-export function bindServer(server: grpc.Server, host: string, port: number): Promise<number> {
+export function bindServer(
+  server: grpc.Server,
+  host: string,
+  port: number,
+  credentials: grpc.ServerCredentials = grpc.ServerCredentials.createInsecure(),
+): Promise<number> {
   return new Promise((resolve, reject) => {
-    server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (err, bound) =>
-      err ? reject(err) : resolve(bound),
-    );
+    server.bindAsync(`${host}:${port}`, credentials, (err, bound) => (err ? reject(err) : resolve(bound)));
   });
 }

@@ -70,7 +70,10 @@ it('maps every domain error code (the codes AdminService answers) to its HTTP st
 it.each(CASES)('answers %s as HTTP %i with code, message and field, and audits it', async (code, status) => {
   failWith = new ControlError(code, `boom ${code}`, code === 'INVALID_ARGUMENT' ? 'spec.tasks' : undefined);
   fleet.audits = [];
-  const res = await fetch(`${base}/api/pipelines/p1/pause`, { method: 'POST' });
+  const res = await fetch(`${base}/api/pipelines/p1/pause`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+  });
   expect(res.status).toBe(status);
   expect(await res.json()).toEqual({
     code,
@@ -102,7 +105,10 @@ it('redacts URL passwords in the messages of domain errors', async () => {
     'UNAVAILABLE',
     'the rollout queue (Redis at redis://u:secret@r:6379) is unavailable',
   );
-  const res = await fetch(`${base}/api/pipelines/p1/pause`, { method: 'POST' });
+  const res = await fetch(`${base}/api/pipelines/p1/pause`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+  });
   expect(res.status).toBe(503);
   expect(await res.json()).toEqual({
     code: 'UNAVAILABLE',
@@ -115,7 +121,7 @@ it('answers 400 to every malformed request target and keeps serving (raw sockets
   const raw = (target: string) =>
     new Promise<string>((resolve, reject) => {
       const s = net.connect(Number(port), '127.0.0.1', () =>
-        s.write(`GET ${target} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n`),
+        s.write(`GET ${target} HTTP/1.1\r\nhost: 127.0.0.1:${port}\r\nconnection: close\r\n\r\n`),
       );
       let out = '';
       s.on('data', (d) => (out += d.toString()));
@@ -142,7 +148,11 @@ it('answers 400 to every malformed request target and keeps serving (raw sockets
 
 it('answers 400 to a JSON body nested too deep for the decoders', async () => {
   const deep = '['.repeat(10_000) + ']'.repeat(10_000);
-  const res = await fetch(`${base}/api/pipelines/p1/pause`, { method: 'POST', body: `{"a":${deep}}` });
+  const res = await fetch(`${base}/api/pipelines/p1/pause`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: `{"a":${deep}}`,
+  });
   expect(res.status).toBe(400);
   expect(await res.json()).toMatchObject({ code: 'INVALID_ARGUMENT', field: 'body' });
 });

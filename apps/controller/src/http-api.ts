@@ -10,6 +10,9 @@ import { reportInternalError } from './internal-error';
 import { SseHub, type SseHubOptions } from './sse-hub';
 import { checkJsonShape } from './json-shape';
 import { parseRequestTarget } from './request-target';
+import { Authenticator } from './auth/authenticator';
+import { ADMIN_ROLES, permittedOperations, type Requirement } from './auth/roles';
+import { HttpSecurity } from './http-security';
 
 /** The HTTP status for each domain error code (the grpc-gateway mapping). */
 export const HTTP_STATUS: Record<ControlErrorCode, number> = {
@@ -219,6 +222,10 @@ export interface HttpApiOptions {
   staticDir?: string;
   /** Live-update client limits. */
   sse?: SseHubOptions;
+  /** Authentication and browser checks. @default no authentication, Host/Origin/Content-Type checked */
+  security?: HttpSecurity;
+  /** Builds the server around the handler (an https server for TLS). @default http.createServer */
+  server?: (handler: http.RequestListener) => http.Server;
 }
 
 const MAX_BODY = 1 << 20;
@@ -330,7 +337,17 @@ export function createHttpServer(o: HttpApiOptions): http.Server {
     }, 250);
   });
 
+  const security = o.security ?? new HttpSecurity({ auth: new Authenticator(), tls: false });
   const handler = (req: http.IncomingMessage, res: http.ServerResponse): void | Promise<void> => {
+    security.headers(res);
+    const refused = security.screen(req);
+    if (refused) return send(res, refused.status, refused.body);
+    /** The caller's identity if it may do `what`; otherwise answers 401/403 and returns undefined. */
+    const allowed = (need: Requirement, what: string) => {
+      const a = security.authorize(req, need, what);
+      if (!a.ok) send(res, a.status, a.body);
+      return a.ok ? a.identity : undefined;
+    };
     // Malformed targets ("//", "/%00", "/%zz", absolute-form, over-long) are refused before routing.
     let target: ReturnType<typeof parseRequestTarget>;
     try {
@@ -343,17 +360,31 @@ export function createHttpServer(o: HttpApiOptions): http.Server {
     if (req.method === 'GET' && pathname === '/healthz')
       return send(res, 200, { status: 'ok', epoch: o.fleet.currentEpoch() });
     if (req.method === 'GET' && pathname === '/metrics') {
+      if (!allowed('viewer', 'GET /metrics')) return;
       return o.metrics.metrics().then((body) => {
         res.writeHead(200, { 'content-type': o.metrics.contentType });
         res.end(body);
       });
     }
-    if (req.method === 'GET' && pathname === '/api/events')
+    if (req.method === 'GET' && pathname === '/api/whoami') {
+      const who = allowed('authenticated', 'GET /api/whoami');
+      if (who)
+        send(res, 200, {
+          name: who.name,
+          role: who.role,
+          via: who.via,
+          operations: permittedOperations(who),
+        });
+      return;
+    }
+    if (req.method === 'GET' && pathname === '/api/events') {
+      if (!allowed('viewer', 'GET /api/events')) return;
       return sse.add(
         req,
         res,
         `event: hello\ndata: ${JSON.stringify({ epoch: o.fleet.currentEpoch() })}\n\n`,
       );
+    }
     if (req.method === 'GET' && !pathname.startsWith('/api/'))
       return serveStatic(o.staticDir, pathname, target.decodedPath, res);
     const pathMatches = ROUTES.filter((r) => r.path.test(pathname));
@@ -365,8 +396,10 @@ export function createHttpServer(o: HttpApiOptions): http.Server {
         code: 'METHOD_NOT_ALLOWED',
         message: `${req.method} ${pathname}: use ${pathMatches.map((r) => r.method).join(', ')}`,
       });
+    const who = allowed(ADMIN_ROLES[route.op], `${route.method} ${pathname}`);
+    if (!who) return;
     const params = (route.path.exec(pathname) ?? []).slice(1).map((s) => decodeURIComponent(s));
-    const actor = String(req.headers['x-actor'] ?? `http:${req.socket.remoteAddress ?? '?'}`);
+    const actor = security.actor(req, who);
     readBody(req)
       .then(async (body) => {
         const request = decodeRequest(route, route.request(params, query, body));
@@ -384,7 +417,9 @@ export function createHttpServer(o: HttpApiOptions): http.Server {
         send(res, 500, { code: 'INTERNAL', message: reply.message, id: reply.id });
       });
   };
-  const server = http.createServer({ maxHeaderSize: 16 * 1024 }, guardedHandler(handler));
+  const guarded = guardedHandler(handler);
+  // TLS: the caller builds an https server around the handler (o.server).
+  const server = o.server ? o.server(guarded) : http.createServer({ maxHeaderSize: 16 * 1024 }, guarded);
   // Time limits: a client gets 10 s for its headers and 30 s for its whole request (body
   // included); an idle keep-alive connection is closed after 5 s. SSE streams are responses, which
   // these limits do not cut.

@@ -25,6 +25,7 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGHUP', () => app.reloadCredentials());
   await app.start();
   const err = await app.fatal;
   console.error(redactSecrets(`[controller] exiting: ${err.message}`));

@@ -1,11 +1,21 @@
 import * as grpc from '@grpc/grpc-js';
 import { ControlError, redactSecrets, type FleetController } from '@eos/control-plane';
 import type { ControllerMessage, WorkerMessage, WorkerServiceServer } from '@eos/proto';
+import { callIdentity } from './auth/grpc-auth';
+import type { WorkerClaims } from './auth/worker-claims';
 import { toGrpcError } from './grpc-errors';
 import { MalformedRequest } from './grpc-guard';
 
-/** eos.v1.WorkerService: one bidirectional session per worker; Hello first. */
-export function workerService(fleet: FleetController, log: (m: string) => void): WorkerServiceServer {
+/**
+ * eos.v1.WorkerService: one bidirectional session per worker; Hello first. With `claims`, an
+ * authenticated identity's Hello claims its worker id, and a Hello for an id another identity
+ * holds is refused before the fleet sees it (the live worker keeps its session and tasks).
+ */
+export function workerService(
+  fleet: FleetController,
+  log: (m: string) => void,
+  claims?: WorkerClaims,
+): WorkerServiceServer {
   return {
     session(call: grpc.ServerDuplexStream<WorkerMessage, ControllerMessage>) {
       let workerId: string | undefined;
@@ -42,16 +52,16 @@ export function workerService(fleet: FleetController, log: (m: string) => void):
             break;
           case 'commits':
             fleet.heartbeat(workerId, session);
-            fleet.commits(workerId, body.value.commits);
+            fleet.commits(workerId, body.value.commits, session);
             break;
           case 'started':
-            fleet.started(workerId, body.value);
+            fleet.started(workerId, body.value, session);
             break;
           case 'released':
-            fleet.released(workerId, body.value).catch(onError);
+            fleet.released(workerId, body.value, session).catch(onError);
             break;
           case 'lost':
-            fleet.lost(workerId, body.value).catch(onError);
+            fleet.lost(workerId, body.value, session).catch(onError);
             break;
           case 'inFlight':
             fleet.inFlight(workerId, body.value);
@@ -97,6 +107,25 @@ export function workerService(fleet: FleetController, log: (m: string) => void):
         if (!ready) {
           if (body.$case !== 'hello') {
             onError(new Error('the first message of a session must be hello'));
+            return;
+          }
+          const who = callIdentity(call.metadata);
+          const claim =
+            claims && who && who.via !== 'open' ? claims.claim(body.value.workerId, who.name) : { ok: true };
+          if (!claim.ok) {
+            log(
+              `hello for worker ${body.value.workerId} from ${who?.name} refused: held by another identity`,
+            );
+            ended = true;
+            call.emit(
+              'error',
+              Object.assign(new Error('refused'), {
+                code: grpc.status.PERMISSION_DENIED,
+                details: `worker id ${body.value.workerId} is held by another identity; ${who?.name} may not use it`,
+              }),
+            );
+            ready = Promise.reject(new Error('refused'));
+            ready.catch(() => undefined);
             return;
           }
           ready = fleet.hello(body.value, channel).then((s) => {

@@ -15,6 +15,17 @@ describe('worker loadConfig', () => {
       /WORKER_TRANSACTION_TIMEOUT_MS/,
     );
   });
+  it('reads how to authenticate to the controller: plaintext by default, TLS with a CA or a client certificate', () => {
+    expect(loadConfig({}).controllerAuth).toEqual({ token: undefined, tls: undefined });
+    expect(loadConfig({ WORKER_TOKEN: 't', CONTROLLER_CA_FILE: '/ca.pem' }).controllerAuth).toEqual({
+      token: 't',
+      tls: { caFile: '/ca.pem', certFile: undefined, keyFile: undefined },
+    });
+    expect(
+      loadConfig({ WORKER_TLS_CERT_FILE: '/c.pem', WORKER_TLS_KEY_FILE: '/k.pem' }).controllerAuth.tls,
+    ).toEqual({ caFile: undefined, certFile: '/c.pem', keyFile: '/k.pem' });
+    expect(() => loadConfig({ WORKER_TLS_CERT_FILE: '/c.pem' })).toThrow(/WORKER_TLS_KEY_FILE/);
+  });
   it('names the bad variable', () => {
     expect(() => loadConfig({ WORKER_CAPACITY: '0' })).toThrow(/WORKER_CAPACITY/);
   });

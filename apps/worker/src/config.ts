@@ -26,6 +26,14 @@ const Env = z.object({
   WORKER_TRANSFORM_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
   /** `false` turns the synchronous-hang watchdog thread off. @default true */
   WORKER_WATCHDOG: z.enum(['true', 'false']).default('true'),
+  /** Bearer token (role worker) sent as `authorization: Bearer <token>`. @default none */
+  WORKER_TOKEN: z.string().min(1).optional(),
+  /** PEM CA that signed the controller's certificate; set, the session uses TLS. @default none */
+  CONTROLLER_CA_FILE: z.string().min(1).optional(),
+  /** PEM client certificate for mTLS (with WORKER_TLS_KEY_FILE). @default none */
+  WORKER_TLS_CERT_FILE: z.string().min(1).optional(),
+  /** PEM private key of WORKER_TLS_CERT_FILE. @default none */
+  WORKER_TLS_KEY_FILE: z.string().min(1).optional(),
 });
 
 export interface WorkerConfig {
@@ -39,6 +47,14 @@ export interface WorkerConfig {
   transactionTimeoutMs: number;
   /** Transform deadline and retries, and the hang watchdog (docs/architecture.md, "Poison records"). */
   transforms: { timeoutMs: number; maxAttempts: number; watchdog: boolean };
+  /** How the worker proves itself to the controller and checks the controller (docs/security.md). */
+  controllerAuth: ControllerAuthConfig;
+}
+
+export interface ControllerAuthConfig {
+  token?: string;
+  /** TLS to the controller: verified with `caFile` (else the system CAs), with a client certificate for mTLS. */
+  tls?: { caFile?: string; certFile?: string; keyFile?: string };
 }
 
 /** Parses and validates the worker's environment; throws naming the bad variable. */
@@ -50,6 +66,11 @@ export function loadConfig(env: NodeJS.ProcessEnv, pid = process.pid): WorkerCon
   }
   const e = parsed.data;
   const host = hostname();
+  if (Boolean(e.WORKER_TLS_CERT_FILE) !== Boolean(e.WORKER_TLS_KEY_FILE))
+    throw new Error(
+      'invalid environment: WORKER_TLS_CERT_FILE and WORKER_TLS_KEY_FILE go together: set both or neither',
+    );
+  const tlsOn = Boolean(e.CONTROLLER_CA_FILE || e.WORKER_TLS_CERT_FILE);
   return {
     kafkaBrokers: e.KAFKA_BROKERS.split(',')
       .map((s) => s.trim())
@@ -65,6 +86,12 @@ export function loadConfig(env: NodeJS.ProcessEnv, pid = process.pid): WorkerCon
       timeoutMs: e.WORKER_TRANSFORM_TIMEOUT_MS,
       maxAttempts: e.WORKER_TRANSFORM_MAX_ATTEMPTS,
       watchdog: e.WORKER_WATCHDOG === 'true',
+    },
+    controllerAuth: {
+      token: e.WORKER_TOKEN,
+      tls: tlsOn
+        ? { caFile: e.CONTROLLER_CA_FILE, certFile: e.WORKER_TLS_CERT_FILE, keyFile: e.WORKER_TLS_KEY_FILE }
+        : undefined,
     },
   };
 }

@@ -3,6 +3,10 @@ import { WorkerServiceClient, type ControllerMessage, type Hello, type WorkerMes
 
 export interface SessionClientOptions {
   address: string;
+  /** TLS (or mTLS) channel credentials. @default plaintext */
+  credentials?: grpc.ChannelCredentials;
+  /** Sent as `authorization: Bearer <token>` on the session. */
+  token?: string;
   hello: () => Hello;
   onMessage: (m: ControllerMessage) => void;
   onState?: (connected: boolean) => void;
@@ -23,7 +27,7 @@ export class SessionClient {
   connected = false;
 
   constructor(private readonly o: SessionClientOptions) {
-    this.client = new WorkerServiceClient(o.address, grpc.credentials.createInsecure(), {
+    this.client = new WorkerServiceClient(o.address, o.credentials ?? grpc.credentials.createInsecure(), {
       'grpc.keepalive_time_ms': 5_000,
       'grpc.keepalive_timeout_ms': 2_000,
       'grpc.keepalive_permit_without_calls': 1,
@@ -54,7 +58,11 @@ export class SessionClient {
 
   private open(): void {
     if (this.closed) return;
-    const call = this.client.session();
+    const metadata = new grpc.Metadata();
+    // Per call rather than call credentials: grpc-js sends those only over TLS, and a token over
+    // plaintext to a loopback controller is a valid setup.
+    if (this.o.token) metadata.set('authorization', `Bearer ${this.o.token}`);
+    const call = this.client.session(metadata);
     this.call = call;
     let welcomed = false;
     call.on('data', (m: ControllerMessage) => {

@@ -2,6 +2,7 @@ import { logLevel } from 'kafkajs';
 import { createKafkaJsPort } from '@eos/eos-core';
 import { BUILTIN_TRANSFORMS, TransformRegistry, loadTransformsDir } from '@eos/transforms';
 import type { WorkerConfig } from './config';
+import { controllerCredentials } from './controller-credentials';
 import { SessionClient } from './session-client';
 import { InFlightAnnouncer } from './in-flight-announcer';
 import { TaskSupervisor } from './task-supervisor';
@@ -63,6 +64,8 @@ export function createWorkerApp(config: WorkerConfig, hooks: { onDrained?: () =>
       const sup = supervisor;
       session = new SessionClient({
         address: config.controllerAddr,
+        credentials: controllerCredentials(config.controllerAuth),
+        token: config.controllerAuth.token,
         log,
         hello: () => ({
           workerId: config.workerId,

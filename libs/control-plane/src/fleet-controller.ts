@@ -1084,7 +1084,13 @@ export class FleetController extends EventEmitter<FleetEvents> {
     }
   }
 
-  commits(workerId: string, commits: TaskCommit[]): void {
+  /** Whether `session` is the worker's current session (reports from any other do not count). */
+  private fromCurrentSession(workerId: string, session: number | undefined): boolean {
+    return session === undefined || this.workers.get(workerId)?.session === session;
+  }
+
+  commits(workerId: string, commits: TaskCommit[], session?: number): void {
+    if (!this.fromCurrentSession(workerId, session)) return;
     const now = this.o.now();
     for (const c of commits) {
       if (!c.task) continue;
@@ -1110,8 +1116,8 @@ export class FleetController extends EventEmitter<FleetEvents> {
     if (commits.length) this.emit('change', 'commits');
   }
 
-  started(workerId: string, s: TaskStarted): void {
-    if (!s.task) return;
+  started(workerId: string, s: TaskStarted, session?: number): void {
+    if (!s.task || !this.fromCurrentSession(workerId, session)) return;
     const t = this.tasks.get(taskKey(s.task.pipeline, s.task.taskIndex));
     if (t && t.owner === workerId && t.state === 'STARTING') {
       t.state = 'PROCESSING';
@@ -1119,9 +1125,9 @@ export class FleetController extends EventEmitter<FleetEvents> {
     }
   }
 
-  released(workerId: string, r: TaskReleased): Promise<void> {
+  released(workerId: string, r: TaskReleased, session?: number): Promise<void> {
     return this.serial(async () => {
-      if (!r.task) return;
+      if (!r.task || !this.fromCurrentSession(workerId, session)) return;
       const key = taskKey(r.task.pipeline, r.task.taskIndex);
       const t = this.tasks.get(key);
       if (!t || t.owner !== workerId || r.epoch !== t.epoch) return; // stale: an earlier assignment's
@@ -1131,9 +1137,9 @@ export class FleetController extends EventEmitter<FleetEvents> {
     });
   }
 
-  lost(workerId: string, l: TaskLost): Promise<void> {
+  lost(workerId: string, l: TaskLost, session?: number): Promise<void> {
     return this.serial(async () => {
-      if (!l.task) return;
+      if (!l.task || !this.fromCurrentSession(workerId, session)) return;
       const key = taskKey(l.task.pipeline, l.task.taskIndex);
       const t = this.tasks.get(key);
       this.o.log(

@@ -17,5 +17,7 @@ export type { ChildEvent } from './child-task';
 export { Proc, TestStack, background, freePort } from './stack';
 export { percentile, until, waitCaughtUp } from './wait';
 export type { StackOptions } from './stack';
+export { makeTestPki } from './test-pki';
+export type { TestPki } from './test-pki';
 /** The local broker's controls, for tests that restart it. */
 export { kafkaPaths, readLivePid, startKafka, stopKafka } from '@eos/infra';

@@ -81,6 +81,9 @@ export interface StackOptions {
   controllerNodeArgs?: string[];
   /** Controller script to run. @default 'dist/apps/controller/main.js' */
   controllerScript?: string;
+  /** How `admin()` reaches a secured controller: channel credentials (TLS) and a bearer token. */
+  adminCredentials?: grpc.ChannelCredentials;
+  adminToken?: string;
 }
 
 /** One controller (own gRPC port and state topic) and any number of workers. */
@@ -148,7 +151,10 @@ export class TestStack {
   }
 
   admin(): AdminServiceClient {
-    this.client ??= new AdminServiceClient(this.addr, grpc.credentials.createInsecure());
+    this.client ??= new AdminServiceClient(
+      this.addr,
+      this.o.adminCredentials ?? grpc.credentials.createInsecure(),
+    );
     return this.client;
   }
 
@@ -156,16 +162,12 @@ export class TestStack {
   call<Req, Res>(method: string, partial: Req): Promise<Res> {
     const type = REQUEST_TYPES[method];
     const req = (type ? type.fromPartial(partial as object) : partial) as Req;
-    const c = this.admin() as unknown as Record<
-      string,
-      (r: Req, cb: (e: grpc.ServiceError | null, res: Res) => void) => void
-    >;
+    type Unary = (r: Req, m: grpc.Metadata, cb: (e: grpc.ServiceError | null, res: Res) => void) => void;
+    const c = this.admin() as unknown as Record<string, Unary>;
+    const metadata = new grpc.Metadata();
+    if (this.o.adminToken) metadata.set('authorization', `Bearer ${this.o.adminToken}`);
     return new Promise((resolve, reject) =>
-      (c[method] as (r: Req, cb: (e: grpc.ServiceError | null, res: Res) => void) => void).call(
-        c,
-        req,
-        (e, res) => (e ? reject(e) : resolve(res)),
-      ),
+      (c[method] as Unary).call(c, req, metadata, (e, res) => (e ? reject(e) : resolve(res))),
     );
   }
 

@@ -46,6 +46,11 @@ export interface TransformDefinition {
   version: number;
   description?: string;
   /**
+   * Config keys whose values are secrets: the controller shows them redacted in every read and in
+   * the audit trail (keys named like password, secret, token or apiKey are redacted anyway).
+   */
+  secretKeys?: string[];
+  /**
    * Builds the function for one config. Throws {@link TransformConfigError} when the config is
    * wrong; the controller calls it to validate a spec before accepting it.
    */

@@ -2,8 +2,10 @@ import { Card, StateBadge } from '../components';
 import { formatAgo, formatNumber, formatRate } from '../format';
 import { overview, stateLabel } from '../state';
 import { useLive, useNow } from '../store';
+import { useCan } from '../use-session';
 
 export function OverviewPage() {
+  const may = useCan();
   const { snap } = useLive();
   const now = useNow();
   const o = overview(snap);
@@ -41,9 +43,11 @@ export function OverviewPage() {
       <Card
         title="Pipelines"
         actions={
-          <a class="button" href="#/new">
-            New pipeline
-          </a>
+          may('createPipeline') && (
+            <a class="button" href="#/new">
+              New pipeline
+            </a>
+          )
         }
       >
         {o.pipelines.length === 0 ? (

@@ -4,8 +4,10 @@ import { formatAgo, formatNumber, formatRate } from '../format';
 import { pipelineRow } from '../state';
 import { store, useLive, useNow } from '../store';
 import { RolloutList } from './rollouts';
+import { useCan } from '../use-session';
 
 export function PipelinePage({ name }: { name: string }) {
+  const may = useCan();
   const { snap, history } = useLive();
   const now = useNow();
   const [notice, run, clear] = useAction();
@@ -49,27 +51,31 @@ export function PipelinePage({ name }: { name: string }) {
         title={`Pipeline ${name}`}
         actions={
           <>
-            {running && (
+            {running && may('pausePipeline') && (
               <button type="button" onClick={() => void act('pause')}>
                 Pause
               </button>
             )}
-            {!running && (
+            {!running && may('resumePipeline') && (
               <button type="button" onClick={() => void act('resume')}>
                 Resume
               </button>
             )}
-            {state !== 'STOPPED' && (
+            {state !== 'STOPPED' && may('stopPipeline') && (
               <button type="button" class="danger" onClick={() => void act('stop')}>
                 Stop
               </button>
             )}
-            <a class="button" href={`#/pipelines/${encodeURIComponent(name)}/edit`}>
-              Update (rollout)
-            </a>
-            <button type="button" class="danger" onClick={() => void remove()}>
-              Delete
-            </button>
+            {may('updatePipeline') && (
+              <a class="button" href={`#/pipelines/${encodeURIComponent(name)}/edit`}>
+                Update (rollout)
+              </a>
+            )}
+            {may('deletePipeline') && (
+              <button type="button" class="danger" onClick={() => void remove()}>
+                Delete
+              </button>
+            )}
           </>
         }
       >

@@ -4,8 +4,10 @@ import { formatAgo } from '../format';
 import type { Rollout } from '../model';
 import { rolloutActions, rolloutProgress } from '../state';
 import { store, useLive, useNow } from '../store';
+import { useCan } from '../use-session';
 
 function RolloutCard({ r, now }: { r: Rollout; now: number }) {
+  const may = useCan();
   const [notice, run, clear] = useAction();
   const p = rolloutProgress(r);
   const id = r.rolloutId ?? '';
@@ -34,11 +36,13 @@ function RolloutCard({ r, now }: { r: Rollout; now: number }) {
           {id} · started {formatAgo(r.createdAtMs, now)}
         </span>
         <span class="actions">
-          {rolloutActions(r.state).map((a) => (
-            <button key={a} type="button" class={a === 'abort' ? 'danger' : ''} onClick={() => void act(a)}>
-              {a[0]!.toUpperCase() + a.slice(1)}
-            </button>
-          ))}
+          {rolloutActions(r.state)
+            .filter((a) => may(`${a}Rollout`))
+            .map((a) => (
+              <button key={a} type="button" class={a === 'abort' ? 'danger' : ''} onClick={() => void act(a)}>
+                {a[0]!.toUpperCase() + a.slice(1)}
+              </button>
+            ))}
         </span>
       </header>
       <ProgressBar fraction={p.fraction} label={`${p.onNew}/${p.total} tasks on v${r.toSpecVersion ?? 0}`} />

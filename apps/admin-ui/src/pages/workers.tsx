@@ -3,8 +3,10 @@ import { Card, confirmAction, NoticeBar, ProgressBar, StateBadge, useAction } fr
 import { formatAgo, formatDeadline } from '../format';
 import { drainProgress } from '../state';
 import { store, useLive, useNow } from '../store';
+import { useCan } from '../use-session';
 
 export function WorkersPage() {
+  const may = useCan();
   const { snap, drains } = useLive();
   const now = useNow();
   const [notice, run, clear] = useAction();
@@ -83,7 +85,7 @@ export function WorkersPage() {
                         )}
                       </td>
                       <td>
-                        {w.state === 'ACTIVE' && (
+                        {w.state === 'ACTIVE' && may('drainWorker') && (
                           <button
                             type="button"
                             class="danger"
@@ -92,7 +94,7 @@ export function WorkersPage() {
                             Drain
                           </button>
                         )}
-                        {w.state === 'DRAINING' && (
+                        {w.state === 'DRAINING' && may('undrainWorker') && (
                           <button type="button" onClick={() => void undrain(id)}>
                             Undrain
                           </button>
