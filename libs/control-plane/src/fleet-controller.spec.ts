@@ -103,6 +103,45 @@ describe('FleetController', () => {
     expect(fleet.metricsSnapshot().heartbeats).toBe(3);
   });
 
+  it('counts reports only from the session that owns the task', async () => {
+    await start(new Map([['in', 1]]));
+    const ch1 = new Channel();
+    const s1 = await fleet.hello(hello('w1'), ch1);
+    await fleet.createPipeline({
+      name: 'p',
+      inputTopic: 'in',
+      outputTopic: 'out',
+      tasks: 1,
+      transform: { name: 'identity', version: 1, config: {} },
+      deadLetterTopic: '',
+    });
+    const assign = ch1.sent.find((m) => m.body?.$case === 'assign');
+    const epoch = assign?.body?.$case === 'assign' ? assign.body.value.epoch : 0;
+    const task = { pipeline: 'p', taskIndex: 0 };
+    // The same id in a second session (a reconnect) that still runs the task.
+    const ch2 = new Channel();
+    const s2 = await fleet.hello({ ...hello('w1'), running: [{ task, epoch, specVersion: 1 }] }, ch2);
+    const status = async () => (await fleet.pipelineStatus('p')).tasks[0];
+    fleet.commits(
+      'w1',
+      [{ task, epoch, offsets: [], records: 5, bytes: 5, durationMs: 1, deadLettered: 0, committedAtMs: 1 }],
+      s1,
+    );
+    await fleet.released('w1', { task, epoch, offsets: [] }, s1);
+    await fleet.lost('w1', { task, epoch, reason: 0, message: 'stale' }, s1);
+    expect(await status()).toMatchObject({ ownerWorkerId: 'w1', epoch });
+    expect(fleet.metricsSnapshot().recordsCommitted).toBe(0);
+    fleet.commits(
+      'w1',
+      [{ task, epoch, offsets: [], records: 5, bytes: 5, durationMs: 1, deadLettered: 0, committedAtMs: 1 }],
+      s2,
+    );
+    expect(fleet.metricsSnapshot().recordsCommitted).toBe(5);
+    await fleet.released('w1', { task, epoch, offsets: [] }, s2);
+    await until(() => ch2.assigned().length === 1); // released for real, then placed again
+    expect((await status())?.epoch).toBeGreaterThan(epoch);
+  });
+
   it('places a pipeline over the connected workers, balanced, persisting before it tells them', async () => {
     await start(new Map([['in', 12]]));
     const channels = ['a', 'b', 'c'].map(() => new Channel());
@@ -287,44 +326,5 @@ describe('FleetController', () => {
     void s1;
     await fleet.hello(hello('gone'), new Channel());
     expect(states()).toEqual({ alive: 1, gone: 1 });
-  });
-
-  it('counts reports only from the session that owns the task', async () => {
-    await start(new Map([['in', 1]]));
-    const ch1 = new Channel();
-    const s1 = await fleet.hello(hello('w1'), ch1);
-    await fleet.createPipeline({
-      name: 'p',
-      inputTopic: 'in',
-      outputTopic: 'out',
-      tasks: 1,
-      transform: { name: 'identity', version: 1, config: {} },
-      deadLetterTopic: '',
-    });
-    const assign = ch1.sent.find((m) => m.body?.$case === 'assign');
-    const epoch = assign?.body?.$case === 'assign' ? assign.body.value.epoch : 0;
-    const task = { pipeline: 'p', taskIndex: 0 };
-    // The same id in a second session (a reconnect) that still runs the task.
-    const ch2 = new Channel();
-    const s2 = await fleet.hello({ ...hello('w1'), running: [{ task, epoch, specVersion: 1 }] }, ch2);
-    const status = async () => (await fleet.pipelineStatus('p')).tasks[0];
-    fleet.commits(
-      'w1',
-      [{ task, epoch, offsets: [], records: 5, bytes: 5, durationMs: 1, deadLettered: 0, committedAtMs: 1 }],
-      s1,
-    );
-    await fleet.released('w1', { task, epoch, offsets: [] }, s1);
-    await fleet.lost('w1', { task, epoch, reason: 0, message: 'stale' }, s1);
-    expect(await status()).toMatchObject({ ownerWorkerId: 'w1', epoch });
-    expect(fleet.metricsSnapshot().recordsCommitted).toBe(0);
-    fleet.commits(
-      'w1',
-      [{ task, epoch, offsets: [], records: 5, bytes: 5, durationMs: 1, deadLettered: 0, committedAtMs: 1 }],
-      s2,
-    );
-    expect(fleet.metricsSnapshot().recordsCommitted).toBe(5);
-    await fleet.released('w1', { task, epoch, offsets: [] }, s2);
-    await until(() => ch2.assigned().length === 1); // released for real, then placed again
-    expect((await status())?.epoch).toBeGreaterThan(epoch);
   });
 });
