@@ -12,6 +12,7 @@
  * call. The workload producer and the verifier use the broker's plain listener. Exit code 1 on
  * any violated invariant or any fault the pipeline did not recover from.
  */
+import { FleetNames } from '@eos/fleet-names';
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -63,7 +64,7 @@ const SUFFIX = '|chaos';
 const PIPELINE = 'chaos';
 const IN = `${PIPELINE}.in`;
 const OUT = `${PIPELINE}.out`;
-const GROUP = `eos.${PIPELINE}`;
+const GROUP = new FleetNames().pipelineGroup(PIPELINE);
 const PLAIN = [`127.0.0.1:${KAFKA_PORT}`];
 
 const port = {

@@ -1,8 +1,10 @@
 import { z } from 'zod';
+import { DEFAULT_FLEET_ID, FleetNames, checkFleetId } from '@eos/fleet-names';
+import { loadKafkaClientConfig, type KafkaClientConfig } from '@eos/kafka-client';
 
 const Env = z.object({
-  /** Comma-separated bootstrap brokers. @default '127.0.0.1:9092' */
-  KAFKA_BROKERS: z.string().min(1).default('127.0.0.1:9092'),
+  /** Namespace of everything this fleet makes in Kafka and Redis (docs/production.md). @default 'default' */
+  EOS_FLEET_ID: z.string().default(DEFAULT_FLEET_ID),
   /** @default 'redis://127.0.0.1:6379' */
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
   /** @default 50051 */
@@ -11,8 +13,8 @@ const Env = z.object({
   CONTROLLER_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   /** Bind address. @default '0.0.0.0' */
   CONTROLLER_HOST: z.string().default('0.0.0.0'),
-  /** Compacted topic holding the controller's state. @default '__eos_controller' */
-  EOS_STATE_TOPIC: z.string().min(1).default('__eos_controller'),
+  /** Compacted topic holding the controller's state. @default '__eos_controller' (fleet `x`: '__eos_controller.x') */
+  EOS_STATE_TOPIC: z.string().min(1).optional(),
   /** A worker without a heartbeat for this long is dead and its tasks move. @default 3000 */
   WORKER_LEASE_MS: z.coerce.number().int().min(200).default(3000),
   /** A dead worker (or a drained one that has gone) stays listed this long. @default 600000 */
@@ -27,6 +29,9 @@ const Env = z.object({
 
 export interface ControllerConfig {
   kafkaBrokers: string[];
+  /** Connection settings (KAFKA_* variables, KAFKA_CLIENT_PROPERTIES); `kafkaBrokers` is `kafka.brokers`. */
+  kafka: KafkaClientConfig;
+  fleetId: string;
   redisUrl: string;
   grpcPort: number;
   httpPort: number;
@@ -47,15 +52,21 @@ export function loadConfig(env: NodeJS.ProcessEnv): ControllerConfig {
     throw new Error(`invalid environment: ${issue?.path.join('.')}: ${issue?.message}`);
   }
   const e = parsed.data;
+  try {
+    checkFleetId(e.EOS_FLEET_ID);
+  } catch (err) {
+    throw new Error(`invalid environment: EOS_FLEET_ID: ${(err as Error).message}`);
+  }
+  const kafka = loadKafkaClientConfig(env);
   return {
-    kafkaBrokers: e.KAFKA_BROKERS.split(',')
-      .map((s) => s.trim())
-      .filter(Boolean),
+    kafkaBrokers: kafka.brokers,
+    kafka,
+    fleetId: e.EOS_FLEET_ID,
     redisUrl: e.REDIS_URL,
     grpcPort: e.CONTROLLER_GRPC_PORT,
     httpPort: e.CONTROLLER_HTTP_PORT,
     host: e.CONTROLLER_HOST,
-    stateTopic: e.EOS_STATE_TOPIC,
+    stateTopic: e.EOS_STATE_TOPIC ?? new FleetNames(e.EOS_FLEET_ID).stateTopic,
     leaseMs: e.WORKER_LEASE_MS,
     heartbeatIntervalMs: e.WORKER_HEARTBEAT_MS,
     forgetWorkerAfterMs: e.WORKER_FORGET_MS,

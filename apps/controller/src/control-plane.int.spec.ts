@@ -2,6 +2,7 @@
  * The control plane for real: controller and workers as processes from dist/, gRPC, the real
  * broker. Outputs are checked with kcat.
  */
+import { FleetNames } from '@eos/fleet-names';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
@@ -49,7 +50,7 @@ async function topics(partitions = 6) {
   const name = uniqueName('cp');
   const input = `${name}.in`;
   await createTopic(admin, input, partitions);
-  return { name, input, output: `${name}.out`, group: `eos.${name}` };
+  return { name, input, output: `${name}.out`, group: new FleetNames().pipelineGroup(name) };
 }
 
 const spec = (t: { name: string; input: string; output: string }, extra: object = {}) => ({

@@ -1,6 +1,8 @@
 import * as grpc from '@grpc/grpc-js';
 import { Kafka, logLevel } from 'kafkajs';
 import { FleetController } from '@eos/control-plane';
+import { FleetNames, controllerTransactionalIdOf } from '@eos/fleet-names';
+import { describeKafkaClientConfig, kafkaJsConnection, preflightKafka } from '@eos/kafka-client';
 import { AdminServiceService, WorkerServiceService } from '@eos/proto';
 import { BUILTIN_TRANSFORMS, TransformRegistry, loadTransformsDir } from '@eos/transforms';
 import { createAdminApi } from './admin-api';
@@ -27,14 +29,16 @@ export interface ControllerApp {
 /** Composition root of the controller: Kafka clients, state, fleet, gRPC. `stop` closes in reverse. */
 export function createControllerApp(config: ControllerConfig): ControllerApp {
   const log = (m: string) => console.log(`[controller] ${m}`);
+  const names = new FleetNames(config.fleetId);
+  const connection = kafkaJsConnection(config.kafka);
   const kafka = new Kafka({
+    ...connection,
     clientId: 'eos-controller',
-    brokers: config.kafkaBrokers,
     logLevel: logLevel.ERROR,
     retry: { retries: 8 },
   });
   const admin = kafka.admin();
-  const store = new KafkaStateStore(kafka, admin, config.stateTopic);
+  const store = new KafkaStateStore(kafka, admin, config.stateTopic, names);
   const server = new grpc.Server({
     'grpc.keepalive_time_ms': 10_000,
     'grpc.keepalive_permit_without_calls': 1,
@@ -55,8 +59,19 @@ export function createControllerApp(config: ControllerConfig): ControllerApp {
       const registry = new TransformRegistry(BUILTIN_TRANSFORMS);
       if (config.transformsDir)
         for (const d of await loadTransformsDir(config.transformsDir)) registry.register(d);
+      // Wrong password, unknown CA or missing ACL: one clear error now, not a retry loop later.
+      const cluster = await preflightKafka(connection, {
+        clientId: 'eos-controller-preflight',
+        role: 'controller',
+        transactionalId: controllerTransactionalIdOf(config.stateTopic),
+        groupId: names.controllerReaderGroup('preflight'),
+      });
+      log(
+        `Kafka ${describeKafkaClientConfig(config.kafka)}: cluster ${cluster.clusterId} (${cluster.brokers} brokers); fleet ${names.fleetId}`,
+      );
       await admin.connect();
       fleet = new FleetController({
+        names,
         state: store,
         topics: new KafkaTopics(admin, kafka),
         registry,
@@ -70,7 +85,7 @@ export function createControllerApp(config: ControllerConfig): ControllerApp {
         onFatal(err);
       });
       await fleet.start();
-      rollouts = new RolloutQueue(fleet, config.redisUrl, log);
+      rollouts = new RolloutQueue(fleet, config.redisUrl, log, names.rolloutQueue);
       rollouts.start();
       const api = createAdminApi(fleet, rollouts);
       server.addService(AdminServiceService, adminService(fleet, api));

@@ -10,6 +10,8 @@ import type {
 } from '@eos/control-plane';
 import { waitForLeaders } from './kafka-topics';
 import { readTopicToEnd } from './read-to-end';
+import { FleetNames, controllerTransactionalIdOf } from '@eos/fleet-names';
+import { randomUUID } from 'node:crypto';
 
 /**
  * Controller state in a compacted Kafka topic (one partition), written with the controller's
@@ -24,7 +26,8 @@ export class KafkaStateStore implements StatePort {
     private readonly kafka: Kafka,
     private readonly admin: Admin,
     private readonly topic: string,
-    private readonly transactionalId = `eos-controller.${topic}`,
+    private readonly names = new FleetNames(),
+    private readonly transactionalId = controllerTransactionalIdOf(topic),
   ) {}
 
   /**
@@ -85,23 +88,30 @@ export class KafkaStateStore implements StatePort {
       audit: [],
       rollouts: new Map(),
     };
-    await readTopicToEnd(this.kafka, this.admin, this.topic, (key, value) => {
-      const v = value === null ? null : (JSON.parse(value) as unknown);
-      if (key === 'meta/epoch') state.epoch = Math.max(state.epoch, Number(v ?? 0));
-      else if (key.startsWith('pipeline/')) {
-        const name = key.slice('pipeline/'.length);
-        if (v === null) state.pipelines.delete(name);
-        else state.pipelines.set(name, v as PipelineRecord);
-      } else if (key.startsWith('rollout/')) {
-        if (v !== null) state.rollouts.set(key.slice('rollout/'.length), v as RolloutRecord);
-      } else if (key.startsWith('audit/')) {
-        if (v !== null) state.audit.push(v as AuditEntry);
-      } else if (key.startsWith('task/')) {
-        const k = key.slice('task/'.length);
-        if (v === null) state.assignments.delete(k);
-        else state.assignments.set(k, v as AssignmentRecord);
-      }
-    });
+    await readTopicToEnd(
+      this.kafka,
+      this.admin,
+      this.topic,
+      (key, value) => {
+        const v = value === null ? null : (JSON.parse(value) as unknown);
+        if (key === 'meta/epoch') state.epoch = Math.max(state.epoch, Number(v ?? 0));
+        else if (key.startsWith('pipeline/')) {
+          const name = key.slice('pipeline/'.length);
+          if (v === null) state.pipelines.delete(name);
+          else state.pipelines.set(name, v as PipelineRecord);
+        } else if (key.startsWith('rollout/')) {
+          if (v !== null) state.rollouts.set(key.slice('rollout/'.length), v as RolloutRecord);
+        } else if (key.startsWith('audit/')) {
+          if (v !== null) state.audit.push(v as AuditEntry);
+        } else if (key.startsWith('task/')) {
+          const k = key.slice('task/'.length);
+          if (v === null) state.assignments.delete(k);
+          else state.assignments.set(k, v as AssignmentRecord);
+        }
+      },
+      60_000,
+      this.names.controllerReaderGroup(randomUUID()),
+    );
     for (const a of state.assignments.values()) state.epoch = Math.max(state.epoch, a.epoch);
     return state;
   }

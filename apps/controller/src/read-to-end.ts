@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Admin, Kafka } from 'kafkajs';
+import { FleetNames } from '@eos/fleet-names';
 
 /**
  * Reads a topic from the beginning to its current end, read_committed, calling `onRecord` in
@@ -12,6 +13,8 @@ export async function readTopicToEnd(
   topic: string,
   onRecord: (key: string, value: string | null) => void,
   timeoutMs = 60_000,
+  /** The one-off group of this read (under the fleet's prefix, so the controller's group ACL covers it). */
+  groupId = new FleetNames().controllerReaderGroup(randomUUID()),
 ): Promise<void> {
   const offsets = await admin.fetchTopicOffsets(topic);
   const ends = new Map(offsets.map((p) => [p.partition, Number(p.high)]));
@@ -19,7 +22,6 @@ export async function readTopicToEnd(
   const pos = new Map<number, number>([...lows]);
   const done = () => [...ends].every(([p, e]) => (pos.get(p) ?? 0) >= e);
   if (done()) return;
-  const groupId = `eos-controller-reader.${randomUUID()}`;
   const consumer = kafka.consumer({
     groupId,
     readUncommitted: false,

@@ -35,13 +35,11 @@ import type {
   WorkerChannel,
   RolloutRecord,
 } from './ports';
+import { FleetNames, atLeastOnceGroupOf } from '@eos/fleet-names';
 import {
-  atLeastOnceGroupOf,
-  consumerGroupOf,
   guaranteeOf,
   guaranteeToProto,
   taskPartitions,
-  transactionalIdOf,
   validateSpec,
   type SpecInput,
   type ValidSpec,
@@ -66,6 +64,8 @@ export interface FleetControllerOptions {
   forgetWorkerAfterMs?: number;
   now?: () => number;
   log?: (msg: string) => void;
+  /** The fleet's names (transactional ids, groups). @default the default fleet's */
+  names?: FleetNames;
 }
 
 interface TaskRecord {
@@ -146,8 +146,13 @@ export class FleetController extends EventEmitter<FleetEvents> {
       forgetWorkerAfterMs: 600_000,
       now: Date.now,
       log: () => undefined,
+      names: new FleetNames(),
       ...options,
     };
+  }
+
+  private get names(): FleetNames {
+    return this.o.names;
   }
 
   /** Rebuilds from durable state; workers named there get one lease to reconnect. */
@@ -260,7 +265,7 @@ export class FleetController extends EventEmitter<FleetEvents> {
         spec: v,
         state: 'RUNNING',
         specVersion: 1,
-        consumerGroup: consumerGroupOf(v.name),
+        consumerGroup: this.names.pipelineGroup(v.name),
         inputPartitions,
         createdAtMs: now,
         updatedAtMs: now,
@@ -381,7 +386,7 @@ export class FleetController extends EventEmitter<FleetEvents> {
       const span = Math.max(1, Math.min(RATE_WINDOW_MS, now - (recent[0]?.at ?? now))) / 1000;
       tasks.push({
         taskIndex: i,
-        transactionalId: transactionalIdOf(name, i),
+        transactionalId: this.names.transactionalId(name, i),
         ownerWorkerId: t?.owner ?? '',
         epoch: t?.epoch ?? 0,
         state: this.taskStateOf(p, t),
@@ -515,7 +520,7 @@ export class FleetController extends EventEmitter<FleetEvents> {
       }
       for (const [group, offsets] of byGroup)
         await this.o.topics.commitOffsetsInTransaction(
-          `eos.${req.name}.offsets-reset`,
+          this.names.offsetsResetTransactionalId(req.name),
           group,
           topic,
           offsets,
@@ -1123,7 +1128,7 @@ export class FleetController extends EventEmitter<FleetEvents> {
     const a: Assign = {
       task: { pipeline: t.pipeline, taskIndex: t.index },
       epoch: t.epoch,
-      transactionalId: transactionalIdOf(t.pipeline, t.index),
+      transactionalId: this.names.transactionalId(t.pipeline, t.index),
       consumerGroup: p.consumerGroup,
       inputTopic: spec.inputTopic,
       partitions: taskPartitions(t.index, spec.tasks, p.inputPartitions),

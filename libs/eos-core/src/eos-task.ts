@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
+import { atLeastOnceGroupOf, taskMemberGroupOf } from '@eos/fleet-names';
 import {
   isRetriableTransformError,
   type InputRecord,
@@ -303,7 +304,7 @@ export class EosTask extends EventEmitter<TaskEvents> {
         privateGroupId:
           this.o.mode === 'at-least-once'
             ? this.offsetsGroup()
-            : `${this.o.consumerGroup}.member.${this.o.taskIndex}.${randomUUID()}`,
+            : taskMemberGroupOf(this.o.consumerGroup, this.o.taskIndex, randomUUID()),
         onItems: (items) => this.buffer.push(items),
         onBroken: (err) => {
           this.consumerBroken = err;
@@ -321,7 +322,7 @@ export class EosTask extends EventEmitter<TaskEvents> {
   /** Where this task's committed offsets live: the pipeline group, or (at-least-once) a group of the task's own. */
   private offsetsGroup(): string {
     return this.o.mode === 'at-least-once'
-      ? `${this.o.consumerGroup}.alo.${this.o.taskIndex}`
+      ? atLeastOnceGroupOf(this.o.consumerGroup, this.o.taskIndex)
       : this.o.consumerGroup;
   }
 

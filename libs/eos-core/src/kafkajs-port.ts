@@ -16,6 +16,7 @@ import {
   Kafka,
   logLevel as KafkaLogLevel,
   type Consumer,
+  type KafkaConfig,
   type PartitionAssigner,
   type Producer,
   type Transaction,
@@ -35,6 +36,10 @@ import { chunkRecords, type TopicMessages } from './produce-chunks';
 
 export interface KafkaJsPortOptions {
   brokers: string[];
+  /** TLS options (see `@eos/kafka-client`'s `kafkaJsConnection`). */
+  ssl?: KafkaConfig['ssl'];
+  /** SASL options (see `@eos/kafka-client`'s `kafkaJsConnection`). */
+  sasl?: KafkaConfig['sasl'];
   /** @default 'eos-worker' */
   clientId?: string;
   /** kafkajs log level. @default WARN */
@@ -58,6 +63,8 @@ export function createKafkaJsPort(options: KafkaJsPortOptions): KafkaPort {
   const kafka = new Kafka({
     clientId: options.clientId ?? 'eos-worker',
     brokers: options.brokers,
+    ...(options.ssl !== undefined ? { ssl: options.ssl } : {}),
+    ...(options.sasl !== undefined ? { sasl: options.sasl } : {}),
     logLevel: options.logLevel ?? KafkaLogLevel.WARN,
     connectionTimeout: options.connectionTimeoutMs ?? 3_000,
     requestTimeout: options.requestTimeoutMs ?? 30_000,
