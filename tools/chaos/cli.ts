@@ -21,6 +21,7 @@ import {
   REPO_ROOT,
   kafkaAnswers,
   kafkaPaths,
+  kafkaVersionFromEnv,
   killKafka,
   killRedis,
   redisAnswers,
@@ -88,6 +89,7 @@ const kafkaOptions: LocalKafkaOptions = {
   controllerPort: KAFKA_PORT + 1,
   dataDir: path.join(REPO_ROOT, '.data', `chaos-kafka-${KAFKA_PORT}`),
   heap: '768m',
+  version: kafkaVersionFromEnv(process.env),
   extraListeners: Array.from({ length: WORKERS + 1 }, (_, c) => ({
     name: c === 0 ? 'PCONTROLLER' : `PW${c}`,
     port: port.brokerListener(c),

@@ -1,18 +1,30 @@
-/** `npm run kafka:<start|stop|status|logs>`: the local broker. Port: KAFKA_PORT (default 9092). */
+/**
+ * `npm run kafka:<start|stop|status|logs>`: the local broker. Port: KAFKA_PORT (default 9092);
+ * version: KAFKA_VERSION (default DEFAULT_KAFKA_VERSION, the newest 4.x; 3.9.1 is supported).
+ */
 import * as fs from 'node:fs';
-import { brokerVersion, kafkaAnswers, kafkaPaths, readLivePid, startKafka, stopKafka } from '@eos/infra';
+import {
+  brokerVersion,
+  kafkaAnswers,
+  kafkaPaths,
+  kafkaVersionFromEnv,
+  readLivePid,
+  startKafka,
+  stopKafka,
+} from '@eos/infra';
 
 async function main(): Promise<number> {
   const cmd = process.argv[2];
   const port = process.env['KAFKA_PORT'] ? Number(process.env['KAFKA_PORT']) : undefined;
-  const opts = port === undefined ? {} : { port };
+  const version = kafkaVersionFromEnv(process.env);
+  const opts = port === undefined ? { version } : { port, version };
   const paths = kafkaPaths(opts);
   switch (cmd) {
     case 'start': {
       const h = await startKafka(opts);
       console.log(
         h.startedNow
-          ? `kafka started on ${h.brokers[0]} (pid ${h.pid}) in ${h.startMs} ms; data in ${paths.dataDir}`
+          ? `kafka ${version} started on ${h.brokers[0]} (pid ${h.pid}) in ${h.startMs} ms; data in ${paths.dataDir}`
           : `kafka already running on ${h.brokers[0]}${h.pid ? ` (pid ${h.pid})` : ' (not started by this tool)'}`,
       );
       return 0;

@@ -18,6 +18,7 @@ import {
   stopKafka,
   testBrokers,
   testKafka,
+  testKafkaVersion,
   uniqueName,
 } from '@eos/testing';
 
@@ -71,7 +72,7 @@ maybe('the task resumes by itself after a broker stop and start; exactly once ho
     'the task noticing the outage',
     60_000,
   );
-  await startKafka({ port });
+  await startKafka({ port, version: testKafkaVersion() });
 
   admin = kafka.admin();
   await admin.connect();

@@ -1,5 +1,5 @@
 /** Test helpers over the real broker and processes: names, topics, an independent reader (kcat), workloads, checkers, child processes. */
-export { testBrokers, testRedisUrl } from './env';
+export { testBrokers, testKafkaVersion, testRedisUrl } from './env';
 export {
   connectTestClients,
   createTopic,
