@@ -58,8 +58,10 @@ export interface ScramUser {
 
 /** TLS material of a listener: PEM files (the broker reads PEM key stores since Kafka 2.7). */
 export interface ListenerTls {
-  /** PEM file holding the broker's unencrypted PKCS#8 private key and its certificate chain. */
+  /** PEM file holding the broker's encrypted PKCS#8 private key and its certificate chain. */
   keystorePemFile: string;
+  /** Password of that key (Kafka requires one for a PEM key store file). */
+  keyPassword: string;
   /** PEM file of the CAs whose client certificates the listener accepts (mutual TLS). */
   truststorePemFile?: string;
   /** Require client certificates. @default false */
@@ -207,7 +209,11 @@ function serverProperties(r: Resolved, logDirs: string): string {
     const n = `listener.name.${l.name.toLowerCase()}`;
     if (protocol === 'SSL' || protocol === 'SASL_SSL') {
       if (!l.tls) throw new Error(`listener ${l.name}: ${protocol} needs tls.keystorePemFile`);
-      security.push(`${n}.ssl.keystore.type=PEM`, `${n}.ssl.keystore.location=${l.tls.keystorePemFile}`);
+      security.push(
+        `${n}.ssl.keystore.type=PEM`,
+        `${n}.ssl.keystore.location=${l.tls.keystorePemFile}`,
+        `${n}.ssl.key.password=${l.tls.keyPassword}`,
+      );
       if (l.tls.truststorePemFile)
         security.push(
           `${n}.ssl.truststore.type=PEM`,

@@ -35,16 +35,24 @@ export async function preflightKafka(
   o: KafkaPreflightOptions,
 ): Promise<KafkaPreflightResult> {
   const timeout = o.timeoutMs ?? 10_000;
+  // kafkajs hides why it found no coordinator ("Failed to find group coordinator" for a missing
+  // transactional-id or group ACL): the broker's answer appears only in its debug log, so the
+  // probe clients collect the errors logged there and the explanation looks at them too.
+  const logged: Error[] = [];
   const kafka = new Kafka({
     ...connection,
     clientId: o.clientId,
-    logLevel: logLevel.NOTHING,
+    logLevel: logLevel.DEBUG,
+    logCreator: () => (entry) => {
+      const e = (entry.log as { error?: unknown }).error;
+      if (e instanceof Error && logged.length < 50) logged.push(e);
+    },
     connectionTimeout: timeout,
     authenticationTimeout: timeout,
     requestTimeout: timeout,
     // Authentication and authorization errors are never retried by kafkajs; connection errors
-    // (TLS ones included) once, so a broker restarting just now does not fail the start.
-    retry: { retries: 1, initialRetryTime: 300, maxRetryTime: 1_000 },
+    // (TLS ones included) a few times over about 4 s, so a broker starting just now does not fail the start.
+    retry: { retries: 4, initialRetryTime: 300, maxRetryTime: 1_000 },
   });
   const where = Array.isArray(connection.brokers) ? connection.brokers.join(',') : 'the brokers';
   const admin = kafka.admin();
@@ -55,14 +63,20 @@ export async function preflightKafka(
       const cluster = await admin.describeCluster();
       result = { clusterId: cluster.clusterId, brokers: cluster.brokers.length };
     } catch (err) {
-      throw explainKafkaError(err, { role: o.role, where, connection });
+      throw explainKafkaError(err, { role: o.role, where, connection, logged });
     }
     if (o.groupId) {
       try {
         // kafkajs throws the group's error (GROUP_AUTHORIZATION_FAILED) from DescribeGroups.
         await admin.describeGroups([o.groupId]);
       } catch (err) {
-        throw explainKafkaError(err, { role: o.role, where, connection, resource: `group ${o.groupId}` });
+        throw explainKafkaError(err, {
+          role: o.role,
+          where,
+          connection,
+          logged,
+          resource: `group ${o.groupId}`,
+        });
       }
     }
   } finally {
@@ -87,6 +101,7 @@ export async function preflightKafka(
         role: o.role,
         where,
         connection,
+        logged,
         resource: `transactional id ${o.transactionalId}`,
       });
     } finally {
@@ -115,6 +130,8 @@ interface ErrorContext {
   connection: Pick<KafkaConfig, 'ssl' | 'sasl'>;
   /** The resource a permission probe touched. */
   resource?: string;
+  /** Errors the client logged meanwhile (kafkajs drops some causes and only logs them). */
+  logged?: Error[];
 }
 
 /** The errors inside `err` (kafkajs wraps retried errors in `cause` / `originalError`). */
@@ -134,7 +151,7 @@ function chain(err: unknown): Array<Error & { type?: string; code?: string; name
 
 /** Maps an error met while starting to a {@link KafkaStartupError} that says what to fix. */
 export function explainKafkaError(err: unknown, ctx: ErrorContext): KafkaStartupError {
-  const errors = chain(err);
+  const errors = [...chain(err), ...(ctx.logged ?? []).flatMap(chain)];
   const mechanism =
     ctx.connection.sasl && typeof ctx.connection.sasl === 'object' && 'mechanism' in ctx.connection.sasl
       ? String(ctx.connection.sasl.mechanism).toUpperCase()
@@ -149,7 +166,14 @@ export function explainKafkaError(err: unknown, ctx: ErrorContext): KafkaStartup
 
   const authz = errors.find((e) => typeof e.type === 'string' && e.type.endsWith('_AUTHORIZATION_FAILED'));
   if (authz) {
-    const what = ctx.resource ? ` on ${ctx.resource}` : '';
+    // The producer's first InitProducerId is idempotent, without the transactional id: it needs
+    // IDEMPOTENT_WRITE on the cluster or WRITE on some topic.
+    const what =
+      authz.type === 'CLUSTER_AUTHORIZATION_FAILED' && ctx.resource?.startsWith('transactional id')
+        ? ` (an idempotent producer needs WRITE on some topic, e.g. the pipelines' output topics, or IDEMPOTENT_WRITE on the cluster)`
+        : ctx.resource
+          ? ` on ${ctx.resource}`
+          : '';
     return new KafkaStartupError(
       'authorization',
       `${prefix} denied ${user ? `principal User:${user}` : 'this client'}${what}: ${authz.type}. Grant the ACLs listed in docs/production.md`,

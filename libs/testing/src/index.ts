@@ -19,3 +19,5 @@ export { percentile, until, waitCaughtUp } from './wait';
 export type { StackOptions } from './stack';
 /** The local broker's controls, for tests that restart it. */
 export { kafkaPaths, readLivePid, startKafka, stopKafka } from '@eos/infra';
+export { makeTestCertificates } from './test-certificates';
+export type { TestCertificates } from './test-certificates';
