@@ -1,6 +1,6 @@
 /**
  * `npm run kafka:<start|stop|status|logs>`: the local broker. Port: KAFKA_PORT (default 9092);
- * version: KAFKA_VERSION (default DEFAULT_KAFKA_VERSION, the newest 4.x; 3.9.1 is supported).
+ * version: KAFKA_VERSION (default: kafka.version of tools/kafka/pom.xml, the newest 4.x; 3.9.1 works).
  */
 import * as fs from 'node:fs';
 import {

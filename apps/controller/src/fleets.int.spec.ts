@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import IORedis from 'ioredis';
 import type { Admin, Producer } from 'kafkajs';
 import { FleetNames } from '@eos/fleet-names';
-import { kafkaClasspath, kafkaLogArgs } from '@eos/infra';
+import { defaultKafkaVersion, kafkaClasspath, kafkaLogArgs } from '@eos/infra';
 import { Rollout_State, TaskState, type GetPipelineStatusResponse, type Rollout } from '@eos/proto';
 import {
   checkExactlyOnce,
@@ -101,7 +101,7 @@ it('two fleets run a pipeline of the same name on one broker and one Redis witho
   }
 
   // Each fleet's tasks hold their own transactional ids; no fleet used the default fleet's.
-  const version = testKafkaVersion() ?? '4.4.0';
+  const version = testKafkaVersion() ?? defaultKafkaVersion();
   const { stdout } = await run(
     'java',
     [

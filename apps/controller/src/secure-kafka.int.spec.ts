@@ -14,7 +14,14 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
 import { FleetNames } from '@eos/fleet-names';
-import { kafkaClasspath, kafkaLogArgs, REPO_ROOT, startKafka, stopKafka } from '@eos/infra';
+import {
+  defaultKafkaVersion,
+  kafkaClasspath,
+  kafkaLogArgs,
+  REPO_ROOT,
+  startKafka,
+  stopKafka,
+} from '@eos/infra';
 import { kafkaJsConnection, loadKafkaClientConfig } from '@eos/kafka-client';
 import { TaskState, type GetPipelineStatusResponse } from '@eos/proto';
 import {
@@ -34,7 +41,7 @@ import {
 } from '@eos/testing';
 
 const run = promisify(execFile);
-const VERSION = testKafkaVersion() ?? '4.4.0';
+const VERSION = testKafkaVersion() ?? defaultKafkaVersion();
 // The secure broker sits beside the test broker: PLAINTEXT on its port + 2, KRaft + 3, SASL_SSL + 4.
 const BASE = Number((testBrokers()[0] ?? '127.0.0.1:9092').split(':')[1]) + 2;
 const PLAIN = `127.0.0.1:${BASE}`;

@@ -1,9 +1,8 @@
 /** Local infrastructure for development, tests and CI: a real Kafka broker (4.x or 3.9) and Redis on loopback, process helpers. */
 export {
-  DEFAULT_KAFKA_VERSION,
   REPO_ROOT,
-  TESTED_KAFKA_VERSIONS,
   brokerVersion,
+  defaultKafkaVersion,
   ensureKafkaJars,
   kafkaAnswers,
   kafkaClasspath,

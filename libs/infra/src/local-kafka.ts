@@ -15,15 +15,26 @@ import { readLivePid, spawnDetached, stopPid, tail, waitFor } from './processes'
 export const REPO_ROOT = path.resolve(__dirname, '../../..');
 const KAFKA_DIR = path.join(REPO_ROOT, 'tools/kafka');
 
-/** The Kafka version the local broker runs unless told otherwise: the newest 4.x Maven Central serves that Java 17 runs. */
-export const DEFAULT_KAFKA_VERSION = '4.4.0';
-/** The versions CI runs (docs/production.md): the default, and the last 3.x. */
-export const TESTED_KAFKA_VERSIONS = ['4.4.0', '3.9.1'] as const;
+let pomVersion: string | undefined;
+/**
+ * The Kafka version the local broker runs unless told otherwise (`KAFKA_VERSION`): the
+ * `kafka.version` property of tools/kafka/pom.xml, the one place it is set (the newest 4.x that
+ * Maven Central serves and Java 17 runs).
+ */
+export function defaultKafkaVersion(): string {
+  if (pomVersion === undefined) {
+    const pom = fs.readFileSync(path.join(KAFKA_DIR, 'pom.xml'), 'utf8');
+    const m = /<kafka\.version>([^<]+)<\/kafka\.version>/.exec(pom);
+    if (!m) throw new Error('tools/kafka/pom.xml has no <kafka.version> property');
+    pomVersion = (m[1] as string).trim();
+  }
+  return pomVersion;
+}
 
 /** The version a tool should run: `KAFKA_VERSION` from the environment it is given, else the default. */
 export function kafkaVersionFromEnv(env: Record<string, string | undefined>): string {
   const v = env['KAFKA_VERSION']?.trim();
-  if (!v) return DEFAULT_KAFKA_VERSION;
+  if (!v) return defaultKafkaVersion();
   if (!/^\d+\.\d+\.\d+$/.test(v))
     throw new Error(`KAFKA_VERSION: "${v}" is not a Kafka version like 4.4.0 or 3.9.1`);
   return v;
@@ -99,7 +110,7 @@ export interface LocalKafkaOptions {
   heap?: string;
   /** How long `start` waits for the broker to answer. @default 90000 */
   readyTimeoutMs?: number;
-  /** Kafka version (its jars are fetched once into tools/kafka/.cache/<version>). @default DEFAULT_KAFKA_VERSION */
+  /** Kafka version (its jars are fetched once into tools/kafka/.cache/<version>). @default defaultKafkaVersion(), from tools/kafka/pom.xml */
   version?: string;
   /** SCRAM users created when the storage is formatted (a fresh data folder). */
   scramUsers?: ScramUser[];
@@ -123,7 +134,7 @@ interface Resolved {
   authorizer?: { superUsers?: string[] };
 }
 
-function resolve(o: LocalKafkaOptions = {}): Resolved {
+export function resolve(o: LocalKafkaOptions = {}): Resolved {
   const port = o.port ?? 9092;
   return {
     port,
@@ -132,7 +143,7 @@ function resolve(o: LocalKafkaOptions = {}): Resolved {
     extraListeners: o.extraListeners ?? [],
     heap: o.heap ?? '1g',
     readyTimeoutMs: o.readyTimeoutMs ?? 90_000,
-    version: o.version ?? DEFAULT_KAFKA_VERSION,
+    version: o.version ?? defaultKafkaVersion(),
     scramUsers: o.scramUsers ?? [],
     ...(o.authorizer ? { authorizer: o.authorizer } : {}),
   };
@@ -153,7 +164,7 @@ export const kafkaPaths = (o: LocalKafkaOptions = {}) => {
  * Downloads the broker jars of `version` from Maven Central once (`mvn dependency:copy-dependencies`
  * into tools/kafka/.cache/<version>/libs, with the logging binding that fits the version).
  */
-export function ensureKafkaJars(version: string = DEFAULT_KAFKA_VERSION): void {
+export function ensureKafkaJars(version: string = defaultKafkaVersion()): void {
   const dir = libsDir(version);
   const jar = `kafka_2.13-${version}.jar`;
   if (fs.existsSync(path.join(dir, jar))) return;
@@ -181,7 +192,7 @@ export function ensureKafkaJars(version: string = DEFAULT_KAFKA_VERSION): void {
 }
 
 /** The Java classpath of Kafka `version`'s jars. */
-export const kafkaClasspath = (version: string = DEFAULT_KAFKA_VERSION) => `${libsDir(version)}/*`;
+export const kafkaClasspath = (version: string = defaultKafkaVersion()) => `${libsDir(version)}/*`;
 
 /**
  * A cluster id in Kafka's Uuid text form (16 random bytes, URL-safe base64 without padding).
@@ -195,7 +206,8 @@ export function newClusterId(random: () => Buffer = () => randomBytes(16)): stri
   }
 }
 
-function serverProperties(r: Resolved, logDirs: string): string {
+/** The broker's server.properties (exported for its unit test). */
+export function serverProperties(r: Resolved, logDirs: string): string {
   const listeners = [`PLAINTEXT://127.0.0.1:${r.port}`, `CONTROLLER://127.0.0.1:${r.controllerPort}`];
   const advertised = [`PLAINTEXT://127.0.0.1:${r.port}`];
   const protocols = ['PLAINTEXT:PLAINTEXT', 'CONTROLLER:PLAINTEXT'];
@@ -439,7 +451,7 @@ export function brokerVersion(brokers: string[], options: LocalKafkaOptions = {}
     const m = [...fs.readFileSync(logFile, 'utf8').matchAll(/Kafka version: (\S+)/g)].pop();
     if (m) parts.push(`Kafka ${m[1]} (broker log)`);
   }
-  const version = options.version ?? DEFAULT_KAFKA_VERSION;
+  const version = options.version ?? defaultKafkaVersion();
   if (fs.existsSync(libsDir(version))) {
     const res = spawnSync(
       'java',
