@@ -42,8 +42,11 @@ import {
 
 const run = promisify(execFile);
 const VERSION = testKafkaVersion() ?? defaultKafkaVersion();
-// The secure broker sits beside the test broker: PLAINTEXT on its port + 2, KRaft + 3, SASL_SSL + 4.
-const BASE = Number((testBrokers()[0] ?? '127.0.0.1:9092').split(':')[1]) + 2;
+// The secure broker sits beside the test broker: PLAINTEXT on its port + 2, KRaft + 3, SASL_SSL + 4
+// (SECURE_KAFKA_PORT moves the three elsewhere).
+const BASE = Number(
+  process.env['SECURE_KAFKA_PORT'] || Number((testBrokers()[0] ?? '127.0.0.1:9092').split(':')[1]) + 2,
+);
 const PLAIN = `127.0.0.1:${BASE}`;
 const SECURE = `127.0.0.1:${BASE + 2}`;
 const USERS = { admin: 'admin-secret', worker: 'worker-secret', controller: 'controller-secret' };

@@ -47,6 +47,7 @@ describe('Kafka version setting', () => {
       `-Dlog4j2.configurationFile=${path.join(REPO_ROOT, 'tools/kafka/log4j2.properties')}`,
     ]);
     expect(kafkaLogArgs('4.4.0', true)[0]).toMatch(/log4j2-tools\.properties$/);
+    expect(kafkaLogArgs('3.9.1', true)[0]).toMatch(/=file:.*\/log4j-tools\.properties$/);
     expect(kafkaClasspath('3.9.1')).toBe(`${path.join(REPO_ROOT, 'tools/kafka/.cache/3.9.1/libs')}/*`);
   });
 });

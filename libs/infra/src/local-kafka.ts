@@ -55,7 +55,7 @@ export function kafkaLogArgs(version: string, quiet = false): string[] {
       `-Dlog4j2.configurationFile=${path.join(KAFKA_DIR, quiet ? 'log4j2-tools.properties' : 'log4j2.properties')}`,
     ];
   return [
-    `-Dlog4j.configuration=${quiet ? 'file:/dev/null' : `file:${path.join(KAFKA_DIR, 'log4j.properties')}`}`,
+    `-Dlog4j.configuration=file:${path.join(KAFKA_DIR, quiet ? 'log4j-tools.properties' : 'log4j.properties')}`,
   ];
 }
 
