@@ -65,6 +65,10 @@ export function createControllerApp(config: ControllerConfig): ControllerApp {
         role: 'controller',
         transactionalId: controllerTransactionalIdOf(config.stateTopic),
         groupId: names.controllerReaderGroup('preflight'),
+        // A broker that is down or restarting is waited for, as before; one that refuses is not.
+        waitWhileUnreachable: {
+          onUnreachable: (err, n) => log(`${err.message} (attempt ${n}; retrying)`),
+        },
       });
       log(
         `Kafka ${describeKafkaClientConfig(config.kafka)}: cluster ${cluster.clusterId} (${cluster.brokers} brokers); fleet ${names.fleetId}`,

@@ -50,6 +50,10 @@ export function createWorkerApp(config: WorkerConfig, hooks: { onDrained?: () =>
         role: `worker ${config.workerId}`,
         transactionalId: names.preflightTransactionalId('worker'),
         groupId: names.pipelineGroup('_preflight'),
+        // A broker that is down or restarting is waited for, as before; one that refuses is not.
+        waitWhileUnreachable: {
+          onUnreachable: (err, n) => log(`${err.message} (attempt ${n}; retrying)`),
+        },
       });
       log(
         `Kafka ${describeKafkaClientConfig(config.kafka)}: cluster ${cluster.clusterId}; fleet ${names.fleetId}`,

@@ -19,6 +19,15 @@ export interface KafkaPreflightOptions {
   groupId?: string;
   /** Connection and request timeout of the probe. @default 10000 */
   timeoutMs?: number;
+  /**
+   * While no broker answers at all (`unreachable`: down, restarting, network cut), try again
+   * after a backoff (1 s doubling to 10 s) instead of failing, telling `onUnreachable` each time.
+   * A broker that answers but refuses (TLS, SASL, ACL) always fails at once.
+   */
+  waitWhileUnreachable?: {
+    onUnreachable: (err: KafkaStartupError, attempt: number) => void;
+    signal?: AbortSignal;
+  };
 }
 
 export interface KafkaPreflightResult {
@@ -31,6 +40,29 @@ export interface KafkaPreflightResult {
  * @throws KafkaStartupError saying what failed: unreachable, tls, authentication, authorization
  */
 export async function preflightKafka(
+  connection: Pick<KafkaConfig, 'brokers' | 'ssl' | 'sasl'>,
+  o: KafkaPreflightOptions,
+): Promise<KafkaPreflightResult> {
+  const wait = o.waitWhileUnreachable;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await preflightOnce(connection, o);
+    } catch (err) {
+      if (
+        !wait ||
+        !(err instanceof KafkaStartupError) ||
+        err.failure !== 'unreachable' ||
+        wait.signal?.aborted
+      )
+        throw err;
+      wait.onUnreachable(err, attempt);
+      const delay = Math.min(1_000 * 2 ** (attempt - 1), 10_000);
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+}
+
+async function preflightOnce(
   connection: Pick<KafkaConfig, 'brokers' | 'ssl' | 'sasl'>,
   o: KafkaPreflightOptions,
 ): Promise<KafkaPreflightResult> {
