@@ -263,6 +263,14 @@ it('a fourth worker joins under load: the fewest tasks move to it, with no dupli
   const t = await topics();
   await stack.startController();
   ['w1', 'w2', 'w3'].forEach((id) => stack.startWorker(id));
+  // All three registered first (each checks Kafka before it connects), so the placement is final.
+  await until(
+    '3 workers active',
+    async () =>
+      (await stack.call<object, { workers: { state: WorkerState }[] }>('listWorkers', {})).workers.filter(
+        (w) => w.state === WorkerState.ACTIVE,
+      ).length === 3,
+  );
   await stack.call('createPipeline', { spec: spec(t) });
   await until('6 tasks processing', async () =>
     (await status(t.name)).tasks.every((x) => x.state === TaskState.PROCESSING),
@@ -297,6 +305,14 @@ it('controller SIGKILL and restart mid-stream: commits go on during the outage, 
   const t = await topics();
   await stack.startController();
   ['w1', 'w2', 'w3'].forEach((id) => stack.startWorker(id));
+  // All three registered first (each checks Kafka before it connects), so the placement is final.
+  await until(
+    '3 workers active',
+    async () =>
+      (await stack.call<object, { workers: { state: WorkerState }[] }>('listWorkers', {})).workers.filter(
+        (w) => w.state === WorkerState.ACTIVE,
+      ).length === 3,
+  );
   await stack.call('createPipeline', { spec: spec(t) });
   await until('6 tasks processing', async () =>
     (await status(t.name)).tasks.every((x) => x.state === TaskState.PROCESSING),

@@ -106,7 +106,8 @@ async function kafkaAcls(command: string, vars: Record<string, string>): Promise
       ...kafkaLogArgs(VERSION, true),
       '-cp',
       kafkaClasspath(VERSION),
-      'org.apache.kafka.tools.AclCommand',
+      // Kafka 4 moved the tool from core (Scala) to the tools jar.
+      Number(VERSION.split('.')[0]) >= 4 ? 'org.apache.kafka.tools.AclCommand' : 'kafka.admin.AclCommand',
       ...args,
     ],
     { timeout: 120_000 },

@@ -16,7 +16,8 @@ const ctx = {
 
 describe('explainKafkaError', () => {
   it('names a wrong password, even inside a retry wrapper', () => {
-    const sasl = new KafkaJSSASLAuthenticationError(
+    // kafkajs's typings declare no constructor argument; the class takes the message.
+    const sasl = new (KafkaJSSASLAuthenticationError as unknown as new (m: string) => Error)(
       'SASL SCRAM SHA512 authentication failed: invalid credentials',
     );
     const e = explainKafkaError(
@@ -85,9 +86,10 @@ describe('preflightKafka', () => {
 
   it('fails as unreachable when nothing answers, or waits and tells each attempt when asked to', async () => {
     const brokers = [`127.0.0.1:${await deadPort()}`];
-    const err = await preflightKafka({ brokers }, { clientId: 't', role: 'worker w1', timeoutMs: 500 }).catch(
-      (e: unknown) => e as KafkaStartupError,
-    );
+    const err = (await preflightKafka(
+      { brokers },
+      { clientId: 't', role: 'worker w1', timeoutMs: 500 },
+    ).catch((e: unknown) => e)) as KafkaStartupError;
     expect(err).toBeInstanceOf(KafkaStartupError);
     expect([err.failure, err.message]).toEqual([
       'unreachable',
@@ -107,8 +109,8 @@ describe('preflightKafka', () => {
           },
         },
       },
-    ).catch((e: unknown) => e as Error);
-    expect(waited.message).toBe('gave up after 2');
+    ).catch((e: unknown) => e);
+    expect((waited as Error).message).toBe('gave up after 2');
     expect(attempts).toEqual([1, 2]);
   }, 30_000);
 });
