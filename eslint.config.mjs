@@ -36,10 +36,19 @@ export default tseslint.config(
             { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
             { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:lib'] },
             { sourceTag: 'scope:infra', onlyDependOnLibsWithTags: [] },
-            { sourceTag: 'scope:testing', onlyDependOnLibsWithTags: ['scope:infra', 'scope:proto'] },
+            {
+              sourceTag: 'scope:testing',
+              onlyDependOnLibsWithTags: ['scope:infra', 'scope:proto', 'scope:names', 'scope:kafka'],
+            },
+            { sourceTag: 'scope:names', onlyDependOnLibsWithTags: [] },
+            {
+              sourceTag: 'scope:kafka',
+              onlyDependOnLibsWithTags: [],
+              bannedExternalImports: ['@grpc/*', 'ioredis', 'bullmq'],
+            },
             {
               sourceTag: 'scope:core',
-              onlyDependOnLibsWithTags: ['scope:transforms', 'scope:testing'],
+              onlyDependOnLibsWithTags: ['scope:transforms', 'scope:names', 'scope:testing'],
               bannedExternalImports: ['@grpc/*', 'ioredis', 'bullmq', 'ts-proto'],
             },
             {
@@ -50,7 +59,7 @@ export default tseslint.config(
             { sourceTag: 'scope:proto', onlyDependOnLibsWithTags: [] },
             {
               sourceTag: 'scope:control',
-              onlyDependOnLibsWithTags: ['scope:transforms', 'scope:proto', 'scope:testing'],
+              onlyDependOnLibsWithTags: ['scope:transforms', 'scope:proto', 'scope:names', 'scope:testing'],
               bannedExternalImports: ['@grpc/*', 'ioredis', 'bullmq', 'kafkajs'],
             },
           ],

@@ -18,6 +18,8 @@ module.exports = {
     '^@eos/transforms$': path.join(root, 'libs/transforms/src/index.ts'),
     '^@eos/control-plane$': path.join(root, 'libs/control-plane/src/index.ts'),
     '^@eos/infra$': path.join(root, 'libs/infra/src/index.ts'),
+    '^@eos/fleet-names$': path.join(root, 'libs/fleet-names/src/index.ts'),
+    '^@eos/kafka-client$': path.join(root, 'libs/kafka-client/src/index.ts'),
     '^@eos/testing$': path.join(root, 'libs/testing/src/index.ts'),
     '^@eos/tools$': path.join(root, 'tools/index.ts'),
   },

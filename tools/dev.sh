@@ -2,6 +2,7 @@
 # The README's two commands:
 #   bash tools/dev.sh up    -> install what is missing, build, run the whole stack locally (Ctrl-C stops it)
 #   bash tools/dev.sh test  -> install what is missing, build, run every test (unit + integration + browser), then the quick fuzz and chaos runs
+#   bash tools/dev.sh e2e V -> the end-to-end exactly-once integration tests and the quick chaos run on Kafka V (CI: 3.9.1)
 # Needs Node.js 20, Java 17 and Maven. redis-server, kcat and chromium (tests only) come from Debian packages: installed
 # here when running as root with apt-get, otherwise a clear message says what to install; grpcurl
 # comes from the Go module proxy (`go install`) when Go is installed.
@@ -41,10 +42,14 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   echo "[dev] npm ci"
   npm ci --no-audit --no-fund
 fi
-# Kafka jars from Maven Central (once; cached under tools/kafka/.cache).
-if ! ls tools/kafka/.cache/libs/kafka_2.13-3.9.*.jar >/dev/null 2>&1; then
-  echo "[dev] fetching Kafka jars (Maven Central)"
-  mvn -q -B -f tools/kafka/pom.xml dependency:copy-dependencies
+# Kafka jars from Maven Central (once per version; cached under tools/kafka/.cache/<version>).
+# KAFKA_VERSION picks the broker (default: the pom's kafka.version, the newest 4.x; 3.9.1 works).
+[ "${1:-}" = e2e ] && export KAFKA_VERSION="${2:?usage: bash tools/dev.sh e2e <kafka version>}"
+kafka_version="${KAFKA_VERSION:-$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' tools/kafka/pom.xml)}"
+if [ ! -f "tools/kafka/.cache/$kafka_version/libs/kafka_2.13-$kafka_version.jar" ]; then
+  echo "[dev] fetching Kafka $kafka_version jars (Maven Central)"
+  profile=log4j2; case "$kafka_version" in [0-3].*) profile=reload4j ;; esac
+  mvn -q -B -f tools/kafka/pom.xml "-Dkafka.version=$kafka_version" -P "$profile" dependency:copy-dependencies
 fi
 export NX_DAEMON=false NX_NO_CLOUD=true
 
@@ -68,7 +73,8 @@ case "${1:-}" in
     # The short seeded chaos run (every fault kind once, about 3 minutes; docs/chaos.md). CHAOS=0 skips it.
     chaos="skipped (CHAOS=0)"
     if [ "${CHAOS:-1}" != 0 ]; then
-      if npm run chaos -- --quick --seed "${CHAOS_SEED:-1}"; then chaos="passed"; else status=1; chaos="FAILED"; fi
+      # shellcheck disable=SC2086 # CHAOS_ARGS: extra flags (own ports), split on purpose
+      if npm run chaos -- --quick --seed "${CHAOS_SEED:-1}" ${CHAOS_ARGS:-}; then chaos="passed"; else status=1; chaos="FAILED"; fi
       chaos="$chaos (npm run chaos -- --quick --seed ${CHAOS_SEED:-1})"
     fi
     # One closing line over every jest run ("Tests: 1 failed, 40 passed, 41 total", colours stripped).
@@ -80,8 +86,27 @@ case "${1:-}" in
     rm -f "$log"
     exit "$status"
     ;;
+  e2e)
+    # Another Kafka version (docs/production.md): the end-to-end exactly-once integration tests,
+    # then the quick chaos run. Its own broker port, as a data folder holds one version's data.
+    export KAFKA_BROKERS="${E2E_KAFKA_BROKERS:-127.0.0.1:9192}"
+    npm run build
+    status=0
+    KAFKA_PORT="${KAFKA_BROKERS##*:}" npm run kafka:start
+    # The loop's exactly-once cases, the fleet's (worker SIGKILL, controller restart) and the SASL_SSL + ACL one.
+    npx jest -c libs/eos-core/jest.int.config.js --runInBand libs/eos-core/src/eos-task.int.spec.ts || status=1
+    npx jest -c apps/controller/jest.int.config.js --runInBand apps/controller/src/control-plane.int.spec.ts \
+      -t 'exactly once' || status=1
+    npx jest -c apps/controller/jest.int.config.js --runInBand apps/controller/src/secure-kafka.int.spec.ts || status=1
+    KAFKA_PORT="${KAFKA_BROKERS##*:}" npm run kafka:stop
+    chaos=passed
+    # shellcheck disable=SC2086 # CHAOS_ARGS: extra flags (own ports), split on purpose
+    npm run chaos -- --quick --seed "${CHAOS_SEED:-1}" ${CHAOS_ARGS:-} || { status=1; chaos=FAILED; }
+    echo "e2e on Kafka $KAFKA_VERSION: $([ $status = 0 ] && echo passed || echo FAILED); chaos: $chaos"
+    exit "$status"
+    ;;
   *)
-    echo "usage: bash tools/dev.sh <up|test>" >&2
+    echo "usage: bash tools/dev.sh <up|test|e2e VERSION>" >&2
     exit 2
     ;;
 esac

@@ -12,6 +12,7 @@
  * `node --cpu-prof --cpu-prof-dir=tools/bench/results/profiles --import tsx tools/bench/eos-loop.ts`.
  * Kafka: KAFKA_BROKERS (a loopback broker is started when nothing answers, and stopped after).
  */
+import { FleetNames } from '@eos/fleet-names';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
@@ -99,8 +100,8 @@ async function runOnce(
     inputTopic: input,
     partitions: [0, 1, 2, 3],
     outputTopic: output,
-    transactionalId: `eos.${name}.0`,
-    consumerGroup: `eos.${name}`,
+    transactionalId: new FleetNames().transactionalId(name, 0),
+    consumerGroup: new FleetNames().pipelineGroup(name),
     transform: identityV1.create({}),
     transformId: 'identity@1',
     kafka: port,

@@ -13,6 +13,7 @@
  * call. The workload producer and the verifier use the broker's plain listener. Exit code 1 on
  * any violated invariant or any fault the pipeline did not recover from.
  */
+import { FleetNames } from '@eos/fleet-names';
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -21,6 +22,7 @@ import {
   REPO_ROOT,
   kafkaAnswers,
   kafkaPaths,
+  kafkaVersionFromEnv,
   killKafka,
   killRedis,
   redisAnswers,
@@ -68,7 +70,7 @@ const SUFFIX = '|chaos';
 const PIPELINE = 'chaos';
 const IN = `${PIPELINE}.in`;
 const OUT = `${PIPELINE}.out`;
-const GROUP = `eos.${PIPELINE}`;
+const GROUP = new FleetNames().pipelineGroup(PIPELINE);
 const PLAIN = [`127.0.0.1:${KAFKA_PORT}`];
 
 const port = {
@@ -92,6 +94,7 @@ const kafkaOptions: LocalKafkaOptions = {
   controllerPort: KAFKA_PORT + 1,
   dataDir: path.join(REPO_ROOT, '.data', `chaos-kafka-${KAFKA_PORT}`),
   heap: '768m',
+  version: kafkaVersionFromEnv(process.env),
   extraListeners: Array.from({ length: WORKERS + 1 }, (_, c) => ({
     name: c === 0 ? 'PCONTROLLER' : `PW${c}`,
     port: port.brokerListener(c),

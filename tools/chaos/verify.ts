@@ -7,14 +7,22 @@
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { kafkaClasspath } from '@eos/infra';
+import { kafkaClasspath, kafkaLogArgs, kafkaVersionFromEnv } from '@eos/infra';
+
+/** The Kafka version whose tools run (the broker's: KAFKA_VERSION). */
+const VERSION = kafkaVersionFromEnv(process.env);
+/** Kafka 4 moved DumpLogSegments from core (Scala) to the tools jar; its output is the same. */
+const DUMP_LOG_SEGMENTS =
+  Number(VERSION.split('.')[0]) >= 4
+    ? 'org.apache.kafka.tools.DumpLogSegments'
+    : 'kafka.tools.DumpLogSegments';
 
 /** Runs one of Kafka's command-line tools (a JVM) and resolves with its stdout. */
 export function kafkaTool(mainClass: string, args: string[], timeoutMs = 120_000): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(
       'java',
-      ['-Xmx256m', '-Dlog4j.configuration=file:/dev/null', '-cp', kafkaClasspath(), mainClass, ...args],
+      ['-Xmx256m', ...kafkaLogArgs(VERSION, true), '-cp', kafkaClasspath(VERSION), mainClass, ...args],
       { maxBuffer: 1 << 30, timeout: timeoutMs },
       (err, stdout, stderr) => {
         if (err) reject(new Error(`${mainClass} ${args.join(' ')} failed: ${err.message}\n${stderr}`));
@@ -161,7 +169,7 @@ export async function dumpPartition(
     .map((f) => path.join(dir, f));
   if (files.length === 0) return [];
   const out = await kafkaTool(
-    'kafka.tools.DumpLogSegments',
+    DUMP_LOG_SEGMENTS,
     ['--files', files.join(','), '--deep-iteration', '--print-data-log'],
     300_000,
   );

@@ -1,15 +1,26 @@
 /**
  * `npm run kafka:<start|stop|status|logs>`: the local broker. Port: KAFKA_PORT (default 9092);
+ * version: KAFKA_VERSION (default: kafka.version of tools/kafka/pom.xml, the newest 4.x; 3.9.1 works).
  * KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS sets the broker's group.initial.rebalance.delay.ms (default 0).
  */
 import * as fs from 'node:fs';
-import { brokerVersion, kafkaAnswers, kafkaPaths, readLivePid, startKafka, stopKafka } from '@eos/infra';
+import {
+  brokerVersion,
+  kafkaAnswers,
+  kafkaPaths,
+  kafkaVersionFromEnv,
+  readLivePid,
+  startKafka,
+  stopKafka,
+} from '@eos/infra';
 
 async function main(): Promise<number> {
   const cmd = process.argv[2];
   const port = process.env['KAFKA_PORT'] ? Number(process.env['KAFKA_PORT']) : undefined;
+  const version = kafkaVersionFromEnv(process.env);
   const delay = process.env['KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS'];
   const opts = {
+    version,
     ...(port === undefined ? {} : { port }),
     // Kafka's default is 3000; the local broker's 0 hides that wait (benchmarks set 3000).
     ...(delay === undefined ? {} : { groupInitialRebalanceDelayMs: Number(delay) }),
@@ -20,7 +31,7 @@ async function main(): Promise<number> {
       const h = await startKafka(opts);
       console.log(
         h.startedNow
-          ? `kafka started on ${h.brokers[0]} (pid ${h.pid}) in ${h.startMs} ms; data in ${paths.dataDir}`
+          ? `kafka ${version} started on ${h.brokers[0]} (pid ${h.pid}) in ${h.startMs} ms; data in ${paths.dataDir}`
           : `kafka already running on ${h.brokers[0]}${h.pid ? ` (pid ${h.pid})` : ' (not started by this tool)'}`,
       );
       return 0;

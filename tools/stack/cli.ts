@@ -10,7 +10,16 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
-import { isAlive, REPO_ROOT, startKafka, startRedis, stopKafka, stopPid, stopRedis } from '@eos/infra';
+import {
+  isAlive,
+  kafkaVersionFromEnv,
+  REPO_ROOT,
+  startKafka,
+  startRedis,
+  stopKafka,
+  stopPid,
+  stopRedis,
+} from '@eos/infra';
 import { setupDemo } from './demo';
 import { ensureDevTokens } from './dev-tokens';
 
@@ -44,7 +53,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stopAll(0));
 
   try {
-    const k = await startKafka();
+    const k = await startKafka({ version: kafkaVersionFromEnv(process.env) });
     kafkaStarted = k.startedNow;
     console.log(
       `[stack] Kafka ${k.brokers[0]} ${k.startedNow ? `started in ${k.startMs} ms` : '(already running, reused)'}`,

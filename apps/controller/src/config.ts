@@ -1,9 +1,11 @@
 import { z } from 'zod';
 import { bindHost, securityConfig, SecurityEnv, type SecurityConfig } from './auth/security-config';
+import { DEFAULT_FLEET_ID, FleetNames, checkFleetId } from '@eos/fleet-names';
+import { loadKafkaClientConfig, type KafkaClientConfig } from '@eos/kafka-client';
 
 const Env = SecurityEnv.extend({
-  /** Comma-separated bootstrap brokers. @default '127.0.0.1:9092' */
-  KAFKA_BROKERS: z.string().min(1).default('127.0.0.1:9092'),
+  /** Namespace of everything this fleet makes in Kafka and Redis (docs/production.md). @default 'default' */
+  EOS_FLEET_ID: z.string().default(DEFAULT_FLEET_ID),
   /** @default 'redis://127.0.0.1:6379' */
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
   /** @default 50051 */
@@ -12,8 +14,8 @@ const Env = SecurityEnv.extend({
   CONTROLLER_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   /** Bind address. @default '0.0.0.0' with authentication configured, else '127.0.0.1' */
   CONTROLLER_HOST: z.string().min(1).optional(),
-  /** Compacted topic holding the controller's state. @default '__eos_controller' */
-  EOS_STATE_TOPIC: z.string().min(1).default('__eos_controller'),
+  /** Compacted topic holding the controller's state. @default '__eos_controller' (fleet `x`: '__eos_controller.x') */
+  EOS_STATE_TOPIC: z.string().min(1).optional(),
   /** A worker without a heartbeat for this long is dead and its tasks move. @default 3000 */
   WORKER_LEASE_MS: z.coerce.number().int().min(200).default(3000),
   /**
@@ -41,6 +43,9 @@ const Env = SecurityEnv.extend({
 
 export interface ControllerConfig {
   kafkaBrokers: string[];
+  /** Connection settings (KAFKA_* variables, KAFKA_CLIENT_PROPERTIES); `kafkaBrokers` is `kafka.brokers`. */
+  kafka: KafkaClientConfig;
+  fleetId: string;
   redisUrl: string;
   grpcPort: number;
   httpPort: number;
@@ -66,15 +71,21 @@ export function loadConfig(env: NodeJS.ProcessEnv): ControllerConfig {
   }
   const e = parsed.data;
   const security = securityConfig(e);
+  try {
+    checkFleetId(e.EOS_FLEET_ID);
+  } catch (err) {
+    throw new Error(`invalid environment: EOS_FLEET_ID: ${(err as Error).message}`);
+  }
+  const kafka = loadKafkaClientConfig(env);
   return {
-    kafkaBrokers: e.KAFKA_BROKERS.split(',')
-      .map((s) => s.trim())
-      .filter(Boolean),
+    kafkaBrokers: kafka.brokers,
+    kafka,
+    fleetId: e.EOS_FLEET_ID,
     redisUrl: e.REDIS_URL,
     grpcPort: e.CONTROLLER_GRPC_PORT,
     httpPort: e.CONTROLLER_HTTP_PORT,
     host: bindHost(e.CONTROLLER_HOST, security),
-    stateTopic: e.EOS_STATE_TOPIC,
+    stateTopic: e.EOS_STATE_TOPIC ?? new FleetNames(e.EOS_FLEET_ID).stateTopic,
     leaseMs: e.WORKER_LEASE_MS,
     // 0: no fast path, the lease alone decides.
     disconnectGraceMs: e.WORKER_DISCONNECT_GRACE_MS || e.WORKER_LEASE_MS,

@@ -2,6 +2,7 @@
  * The control plane for real: controller and workers as processes from dist/, gRPC, the real
  * broker. Outputs are checked with kcat.
  */
+import { FleetNames } from '@eos/fleet-names';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
@@ -49,7 +50,7 @@ async function topics(partitions = 6) {
   const name = uniqueName('cp');
   const input = `${name}.in`;
   await createTopic(admin, input, partitions);
-  return { name, input, output: `${name}.out`, group: `eos.${name}` };
+  return { name, input, output: `${name}.out`, group: new FleetNames().pipelineGroup(name) };
 }
 
 const spec = (t: { name: string; input: string; output: string }, extra: object = {}) => ({
@@ -262,6 +263,14 @@ it('a fourth worker joins under load: the fewest tasks move to it, with no dupli
   const t = await topics();
   await stack.startController();
   ['w1', 'w2', 'w3'].forEach((id) => stack.startWorker(id));
+  // All three registered first (each checks Kafka before it connects), so the placement is final.
+  await until(
+    '3 workers active',
+    async () =>
+      (await stack.call<object, { workers: { state: WorkerState }[] }>('listWorkers', {})).workers.filter(
+        (w) => w.state === WorkerState.ACTIVE,
+      ).length === 3,
+  );
   await stack.call('createPipeline', { spec: spec(t) });
   await until('6 tasks processing', async () =>
     (await status(t.name)).tasks.every((x) => x.state === TaskState.PROCESSING),
@@ -296,6 +305,14 @@ it('controller SIGKILL and restart mid-stream: commits go on during the outage, 
   const t = await topics();
   await stack.startController();
   ['w1', 'w2', 'w3'].forEach((id) => stack.startWorker(id));
+  // All three registered first (each checks Kafka before it connects), so the placement is final.
+  await until(
+    '3 workers active',
+    async () =>
+      (await stack.call<object, { workers: { state: WorkerState }[] }>('listWorkers', {})).workers.filter(
+        (w) => w.state === WorkerState.ACTIVE,
+      ).length === 3,
+  );
   await stack.call('createPipeline', { spec: spec(t) });
   await until('6 tasks processing', async () =>
     (await status(t.name)).tasks.every((x) => x.state === TaskState.PROCESSING),

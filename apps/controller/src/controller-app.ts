@@ -1,6 +1,8 @@
 import * as grpc from '@grpc/grpc-js';
 import { Kafka, logLevel } from 'kafkajs';
 import { FleetController, redactSecrets } from '@eos/control-plane';
+import { FleetNames, controllerTransactionalIdOf } from '@eos/fleet-names';
+import { describeKafkaClientConfig, kafkaJsConnection, preflightKafka } from '@eos/kafka-client';
 import { AdminServiceService, WorkerServiceService } from '@eos/proto';
 import { BUILTIN_TRANSFORMS, TransformRegistry, loadTransformsDir } from '@eos/transforms';
 import { createAdminApi } from './admin-api';
@@ -32,9 +34,11 @@ export interface ControllerApp {
 /** Composition root of the controller: Kafka clients, state, fleet, gRPC. `stop` closes in reverse. */
 export function createControllerApp(config: ControllerConfig): ControllerApp {
   const log = (m: string) => console.log(redactSecrets(`[controller] ${m}`));
+  const names = new FleetNames(config.fleetId);
+  const connection = kafkaJsConnection(config.kafka);
   const kafka = new Kafka({
+    ...connection,
     clientId: 'eos-controller',
-    brokers: config.kafkaBrokers,
     logLevel: logLevel.ERROR,
     retry: { retries: 8 },
   });
@@ -64,8 +68,23 @@ export function createControllerApp(config: ControllerConfig): ControllerApp {
       const registry = new TransformRegistry(BUILTIN_TRANSFORMS);
       if (config.transformsDir)
         for (const d of await loadTransformsDir(config.transformsDir)) registry.register(d);
+      // Wrong password, unknown CA or missing ACL: one clear error now, not a retry loop later.
+      const cluster = await preflightKafka(connection, {
+        clientId: 'eos-controller-preflight',
+        role: 'controller',
+        transactionalId: controllerTransactionalIdOf(config.stateTopic),
+        groupId: names.controllerReaderGroup('preflight'),
+        // A broker that is down or restarting is waited for, as before; one that refuses is not.
+        waitWhileUnreachable: {
+          onUnreachable: (err, n) => log(`${err.message} (attempt ${n}; retrying)`),
+        },
+      });
+      log(
+        `Kafka ${describeKafkaClientConfig(config.kafka)}: cluster ${cluster.clusterId} (${cluster.brokers} brokers); fleet ${names.fleetId}`,
+      );
       await admin.connect();
       fleet = new FleetController({
+        names,
         state: store,
         topics,
         registry,
@@ -85,7 +104,7 @@ export function createControllerApp(config: ControllerConfig): ControllerApp {
         onFatal(err);
       });
       await fleet.start();
-      rollouts = new RolloutQueue(fleet, config.redisUrl, log);
+      rollouts = new RolloutQueue(fleet, config.redisUrl, log, names.rolloutQueue);
       rollouts.start();
       const api = createAdminApi(fleet, rollouts, (name, version) =>
         registry.has(name, version) ? (registry.get(name, version).secretKeys ?? []) : [],

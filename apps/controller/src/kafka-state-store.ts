@@ -12,6 +12,7 @@ import type {
 } from '@eos/control-plane';
 import { waitForLeaders } from './kafka-topics';
 import { readTopicToEnd } from './read-to-end';
+import { controllerTransactionalIdOf } from '@eos/fleet-names';
 
 /**
  * Controller state in a compacted Kafka topic (one partition), written with the controller's
@@ -26,7 +27,7 @@ export class KafkaStateStore implements StatePort {
     private readonly kafka: Kafka,
     private readonly admin: Admin,
     private readonly topic: string,
-    private readonly transactionalId = `eos-controller.${topic}`,
+    private readonly transactionalId = controllerTransactionalIdOf(topic),
   ) {}
 
   /**

@@ -2,6 +2,7 @@
  * Drain, SIGTERM, pipeline lifecycle and offsets on the real stack (processes from dist/, real
  * broker, gRPC). Outputs are read with kcat.
  */
+import { FleetNames } from '@eos/fleet-names';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -57,7 +58,7 @@ afterEach(async () => {
 
 async function pipeline(partitions = 6, extra: object = {}) {
   const name = uniqueName('lc');
-  const t = { name, input: `${name}.in`, output: `${name}.out`, group: `eos.${name}` };
+  const t = { name, input: `${name}.in`, output: `${name}.out`, group: new FleetNames().pipelineGroup(name) };
   await createTopic(admin, t.input, partitions);
   await stack.call('createPipeline', {
     spec: {

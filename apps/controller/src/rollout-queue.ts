@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Queue, Worker, type Job } from 'bullmq';
 import IORedis from 'ioredis';
+import { FleetNames } from '@eos/fleet-names';
 import {
   ControlError,
   DEFAULT_STRATEGY,
@@ -14,8 +15,6 @@ import {
   type RolloutStrategyValues,
 } from '@eos/control-plane';
 import { Rollout_State, type PipelineSpec, type Rollout, type RolloutStrategy } from '@eos/proto';
-
-const QUEUE = 'eos-rollouts';
 
 /**
  * Rollouts as BullMQ jobs on Redis. The job only carries the rollout id; the rollout record in
@@ -35,6 +34,8 @@ export class RolloutQueue {
     private readonly fleet: FleetController,
     private readonly redisUrl: string,
     private readonly log: (m: string) => void,
+    /** BullMQ queue name: the fleet's (`FleetNames.rolloutQueue`), so fleets sharing a Redis stay apart. */
+    private readonly queueName = new FleetNames().rolloutQueue,
   ) {
     // Commands fail at once while Redis is down (UpdatePipeline answers UNAVAILABLE)...
     this.queueConn = new IORedis(redisUrl, {
@@ -50,13 +51,13 @@ export class RolloutQueue {
     });
     this.queueConn.on('error', () => undefined);
     this.workerConn.on('error', () => undefined);
-    this.queue = new Queue(QUEUE, { connection: this.queueConn });
+    this.queue = new Queue(this.queueName, { connection: this.queueConn });
     this.queue.on('error', () => undefined);
   }
 
   start(): void {
     this.worker = new Worker(
-      QUEUE,
+      this.queueName,
       async (job: Job<{ rolloutId: string }>) => {
         const id = job.data.rolloutId;
         if (this.running.has(id)) return { state: 'RUNNING-ELSEWHERE-IN-PROCESS' };

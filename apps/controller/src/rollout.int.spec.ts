@@ -2,6 +2,7 @@
  * Rollouts on the BullMQ queue (real Redis), with the real broker, controller and worker
  * processes. Outputs are read with kcat.
  */
+import { FleetNames } from '@eos/fleet-names';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -111,7 +112,7 @@ const finished = (id: string) =>
   });
 
 async function caughtUp(name: string) {
-  await waitCaughtUp(admin, `${name}.in`, `eos.${name}`);
+  await waitCaughtUp(admin, `${name}.in`, new FleetNames().pipelineGroup(name));
 }
 
 /** Every input exactly once, as input + one of the suffixes; per partition, no older suffix after a newer one. */

@@ -28,6 +28,16 @@ describe('worker loadConfig', () => {
   });
   it('names the bad variable', () => {
     expect(() => loadConfig({ WORKER_CAPACITY: '0' })).toThrow(/WORKER_CAPACITY/);
+    expect(() => loadConfig({ EOS_FLEET_ID: 'Blue' })).toThrow(/EOS_FLEET_ID: invalid fleet id "Blue"/);
+    expect(() => loadConfig({ KAFKA_SASL_USERNAME: 'w' })).toThrow(
+      /KAFKA_SASL_USERNAME: is a SASL setting, but the security protocol is PLAINTEXT/,
+    );
+  });
+  it('reads the fleet and the Kafka settings', () => {
+    const c = loadConfig({ EOS_FLEET_ID: 'blue', KAFKA_BROKERS: 'a:1' });
+    expect(c.fleetId).toBe('blue');
+    expect(c.kafka).toEqual({ brokers: ['a:1'], securityProtocol: 'PLAINTEXT' });
+    expect(loadConfig({}).fleetId).toBe('default');
   });
   it('reads and bounds the transform deadline, attempts and watchdog, naming the variable', () => {
     expect(loadConfig({}).transforms).toEqual({ timeoutMs: 10_000, maxAttempts: 5, watchdog: true });

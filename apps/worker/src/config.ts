@@ -1,9 +1,11 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { DEFAULT_FLEET_ID, checkFleetId } from '@eos/fleet-names';
+import { loadKafkaClientConfig, type KafkaClientConfig } from '@eos/kafka-client';
 
 const Env = z.object({
-  /** @default '127.0.0.1:9092' */
-  KAFKA_BROKERS: z.string().min(1).default('127.0.0.1:9092'),
+  /** Namespace of everything this fleet makes in Kafka and Redis (docs/production.md). @default 'default' */
+  EOS_FLEET_ID: z.string().default(DEFAULT_FLEET_ID),
   /** Controller gRPC address. @default '127.0.0.1:50051' */
   CONTROLLER_ADDR: z.string().min(1).default('127.0.0.1:50051'),
   /** @default '<host>-<pid>' */
@@ -38,6 +40,9 @@ const Env = z.object({
 
 export interface WorkerConfig {
   kafkaBrokers: string[];
+  /** Connection settings (KAFKA_* variables, KAFKA_CLIENT_PROPERTIES); `kafkaBrokers` is `kafka.brokers`. */
+  kafka: KafkaClientConfig;
+  fleetId: string;
   controllerAddr: string;
   workerId: string;
   host: string;
@@ -65,6 +70,12 @@ export function loadConfig(env: NodeJS.ProcessEnv, pid = process.pid): WorkerCon
     throw new Error(`invalid environment: ${issue?.path.join('.')}: ${issue?.message}`);
   }
   const e = parsed.data;
+  try {
+    checkFleetId(e.EOS_FLEET_ID);
+  } catch (err) {
+    throw new Error(`invalid environment: EOS_FLEET_ID: ${(err as Error).message}`);
+  }
+  const kafka = loadKafkaClientConfig(env);
   const host = hostname();
   if (Boolean(e.WORKER_TLS_CERT_FILE) !== Boolean(e.WORKER_TLS_KEY_FILE))
     throw new Error(
@@ -72,9 +83,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, pid = process.pid): WorkerCon
     );
   const tlsOn = Boolean(e.CONTROLLER_CA_FILE || e.WORKER_TLS_CERT_FILE);
   return {
-    kafkaBrokers: e.KAFKA_BROKERS.split(',')
-      .map((s) => s.trim())
-      .filter(Boolean),
+    kafkaBrokers: kafka.brokers,
+    kafka,
+    fleetId: e.EOS_FLEET_ID,
     controllerAddr: e.CONTROLLER_ADDR,
     workerId: e.WORKER_ID ?? `${host}-${pid}`,
     host,

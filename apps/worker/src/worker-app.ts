@@ -1,5 +1,7 @@
 import { logLevel } from 'kafkajs';
 import { createKafkaJsPort } from '@eos/eos-core';
+import { FleetNames } from '@eos/fleet-names';
+import { describeKafkaClientConfig, kafkaJsConnection, preflightKafka } from '@eos/kafka-client';
 import { BUILTIN_TRANSFORMS, TransformRegistry, loadTransformsDir } from '@eos/transforms';
 import type { WorkerConfig } from './config';
 import { controllerCredentials } from './controller-credentials';
@@ -24,7 +26,10 @@ export interface WorkerApp {
 /** Composition root of a worker. */
 export function createWorkerApp(config: WorkerConfig, hooks: { onDrained?: () => void } = {}): WorkerApp {
   const log = (m: string) => console.log(`[worker ${config.workerId}] ${m}`);
+  const names = new FleetNames(config.fleetId);
+  const connection = kafkaJsConnection(config.kafka);
   const kafka = createKafkaJsPort({
+    ...connection,
     brokers: config.kafkaBrokers,
     clientId: `eos-worker-${config.workerId}`,
     logLevel: logLevel.ERROR,
@@ -41,6 +46,22 @@ export function createWorkerApp(config: WorkerConfig, hooks: { onDrained?: () =>
 
   return {
     async start() {
+      // Wrong password, unknown CA or missing ACL: one clear error now (main exits 1), not a
+      // task failing over and over later. The probe id lies under the fleet's transactional-id
+      // prefix, like every task's.
+      const cluster = await preflightKafka(connection, {
+        clientId: `eos-worker-${config.workerId}-preflight`,
+        role: `worker ${config.workerId}`,
+        transactionalId: names.preflightTransactionalId('worker'),
+        groupId: names.pipelineGroup('_preflight'),
+        // A broker that is down or restarting is waited for, as before; one that refuses is not.
+        waitWhileUnreachable: {
+          onUnreachable: (err, n) => log(`${err.message} (attempt ${n}; retrying)`),
+        },
+      });
+      log(
+        `Kafka ${describeKafkaClientConfig(config.kafka)}: cluster ${cluster.clusterId}; fleet ${names.fleetId}`,
+      );
       const registry = new TransformRegistry(BUILTIN_TRANSFORMS);
       if (config.transformsDir)
         for (const d of await loadTransformsDir(config.transformsDir)) registry.register(d);

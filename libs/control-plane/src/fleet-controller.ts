@@ -49,13 +49,11 @@ import type {
   WorkerChannel,
   RolloutRecord,
 } from './ports';
+import { FleetNames, atLeastOnceGroupOf } from '@eos/fleet-names';
 import {
-  atLeastOnceGroupOf,
-  consumerGroupOf,
   guaranteeOf,
   guaranteeToProto,
   taskPartitions,
-  transactionalIdOf,
   validateSpec,
   type SpecInput,
   type ValidSpec,
@@ -102,6 +100,8 @@ export interface FleetControllerOptions {
   finishedRolloutsRetention?: number;
   now?: () => number;
   log?: (msg: string) => void;
+  /** The fleet's names (transactional ids, groups). @default the default fleet's */
+  names?: FleetNames;
 }
 
 interface TaskRecord {
@@ -206,6 +206,7 @@ export class FleetController extends EventEmitter<FleetEvents> {
       finishedRolloutsRetention: 100,
       now: Date.now,
       log: () => undefined,
+      names: new FleetNames(),
       ...options,
     };
     this.health = new TaskHealth({
@@ -215,6 +216,10 @@ export class FleetController extends EventEmitter<FleetEvents> {
       carefulRecords: this.o.carefulRecords,
     });
     this.statusCache = new TtlCache(this.o.statusCacheMs, this.o.now);
+  }
+
+  private get names(): FleetNames {
+    return this.o.names;
   }
 
   /** Rebuilds from durable state; workers named there get one lease to reconnect. */
@@ -340,7 +345,7 @@ export class FleetController extends EventEmitter<FleetEvents> {
         spec: v,
         state: 'RUNNING',
         specVersion: 1,
-        consumerGroup: consumerGroupOf(v.name),
+        consumerGroup: this.names.pipelineGroup(v.name),
         inputPartitions,
         createdAtMs: now,
         updatedAtMs: now,
@@ -465,7 +470,7 @@ export class FleetController extends EventEmitter<FleetEvents> {
       const span = Math.max(1, Math.min(RATE_WINDOW_MS, now - (recent[0]?.at ?? now))) / 1000;
       tasks.push({
         taskIndex: i,
-        transactionalId: transactionalIdOf(name, i),
+        transactionalId: this.names.transactionalId(name, i),
         ownerWorkerId: t?.owner ?? '',
         epoch: t?.epoch ?? 0,
         state: this.taskStateOf(p, t),
@@ -605,7 +610,7 @@ export class FleetController extends EventEmitter<FleetEvents> {
       }
       for (const [group, offsets] of byGroup)
         await this.o.topics.commitOffsetsInTransaction(
-          `eos.${req.name}.offsets-reset`,
+          this.names.offsetsResetTransactionalId(req.name),
           group,
           topic,
           offsets,
@@ -1404,7 +1409,7 @@ export class FleetController extends EventEmitter<FleetEvents> {
     const a: Assign = {
       task: { pipeline: t.pipeline, taskIndex: t.index },
       epoch: t.epoch,
-      transactionalId: transactionalIdOf(t.pipeline, t.index),
+      transactionalId: this.names.transactionalId(t.pipeline, t.index),
       consumerGroup: p.consumerGroup,
       inputTopic: spec.inputTopic,
       partitions: taskPartitions(t.index, spec.tasks, p.inputPartitions),

@@ -1,7 +1,7 @@
 /** Control-plane logic: placement, spec validation, naming, errors. No I/O. */
 export { movedTasks, placeTasks } from './assignment';
 export type { Placement, PlacementTask, PlacementWorker } from './assignment';
-export { consumerGroupOf, taskPartitions, transactionalIdOf, validateSpec } from './validation';
+export { taskPartitions, validateSpec } from './validation';
 export type { SpecInput, ValidSpec } from './validation';
 export {
   ControlError,

@@ -163,13 +163,4 @@ export function taskPartitions(taskIndex: number, tasks: number, inputPartitions
   return out;
 }
 
-/** The task's stable transactional id: unchanged across moves and versions. */
-export const transactionalIdOf = (pipeline: string, taskIndex: number) => `eos.${pipeline}.${taskIndex}`;
-/** The pipeline's offsets group: written only through transactions. */
-export const consumerGroupOf = (pipeline: string) => `eos.${pipeline}`;
-/**
- * At-least-once pipelines commit outside transactions, each task in a group of its own (the same
- * name as `EosTask`'s offsets group in at-least-once mode: `<pipeline group>.alo.<task>`).
- */
-export const atLeastOnceGroupOf = (pipelineGroup: string, taskIndex: number) =>
-  `${pipelineGroup}.alo.${taskIndex}`;
+// Transactional ids and group names: @eos/fleet-names (FleetNames), namespaced by EOS_FLEET_ID.

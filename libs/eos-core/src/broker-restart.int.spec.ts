@@ -2,6 +2,7 @@
  * Broker restart under load: the task rides it out on its own and exactly once holds. Restarts
  * the broker through tools/kafka, so it runs only against the broker that tool manages.
  */
+import { FleetNames } from '@eos/fleet-names';
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import {
   checkExactlyOnce,
@@ -17,6 +18,7 @@ import {
   stopKafka,
   testBrokers,
   testKafka,
+  testKafkaVersion,
   uniqueName,
 } from '@eos/testing';
 
@@ -42,7 +44,7 @@ maybe('the task resumes by itself after a broker stop and start; exactly once ho
   admin = kafka.admin();
   await admin.connect();
   const name = uniqueName('restart');
-  const p = { name, input: `${name}.in`, output: `${name}.out`, group: `eos.${name}` };
+  const p = { name, input: `${name}.in`, output: `${name}.out`, group: new FleetNames().pipelineGroup(name) };
   await createTopic(admin, p.input, 2);
   await createTopic(admin, p.output, 2);
   producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
@@ -70,7 +72,7 @@ maybe('the task resumes by itself after a broker stop and start; exactly once ho
     'the task noticing the outage',
     60_000,
   );
-  await startKafka({ port });
+  await startKafka({ port, version: testKafkaVersion() });
 
   admin = kafka.admin();
   await admin.connect();

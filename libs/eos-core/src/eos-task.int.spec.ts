@@ -2,6 +2,7 @@
  * The EOS loop against the real broker, with tasks in real child processes.
  * Every check reads the output with kcat (librdkafka), not with kafkajs.
  */
+import { FleetNames } from '@eos/fleet-names';
 import type { Admin, Producer } from 'kafkajs';
 import {
   checkExactlyOnce,
@@ -44,7 +45,7 @@ async function pipeline(partitions: number, withDlq = false) {
   await createTopic(admin, input, partitions);
   await createTopic(admin, output, partitions);
   if (withDlq) await createTopic(admin, dlq, 1);
-  return { name, input, output, dlq, group: `eos.${name}` };
+  return { name, input, output, dlq, group: new FleetNames().pipelineGroup(name) };
 }
 
 function runTask(

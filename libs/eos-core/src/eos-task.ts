@@ -1,3 +1,4 @@
+import { atLeastOnceGroupOf } from '@eos/fleet-names';
 import { EventEmitter } from 'node:events';
 import {
   isRetriableTransformError,
@@ -406,7 +407,7 @@ export class EosTask extends EventEmitter<TaskEvents> {
   /** Where this task's committed offsets live: the pipeline group, or (at-least-once) a group of the task's own. */
   private offsetsGroup(): string {
     return this.o.mode === 'at-least-once'
-      ? `${this.o.consumerGroup}.alo.${this.o.taskIndex}`
+      ? atLeastOnceGroupOf(this.o.consumerGroup, this.o.taskIndex)
       : this.o.consumerGroup;
   }
 

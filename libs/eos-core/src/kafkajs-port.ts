@@ -15,6 +15,7 @@ import {
   ConfigResourceTypes,
   Kafka,
   logLevel as KafkaLogLevel,
+  type KafkaConfig,
   type Producer,
   type Transaction,
 } from 'kafkajs';
@@ -34,6 +35,10 @@ import { chunkLimitsFor, chunkRecords, type TopicMessages } from './produce-chun
 
 export interface KafkaJsPortOptions {
   brokers: string[];
+  /** TLS options (see `@eos/kafka-client`'s `kafkaJsConnection`). */
+  ssl?: KafkaConfig['ssl'];
+  /** SASL options (see `@eos/kafka-client`'s `kafkaJsConnection`). */
+  sasl?: KafkaConfig['sasl'];
   /** @default 'eos-worker' */
   clientId?: string;
   /** kafkajs log level. @default WARN */
@@ -53,6 +58,8 @@ export function createKafkaJsPort(options: KafkaJsPortOptions): KafkaPort {
   const kafka = new Kafka({
     clientId: options.clientId ?? 'eos-worker',
     brokers: options.brokers,
+    ...(options.ssl !== undefined ? { ssl: options.ssl } : {}),
+    ...(options.sasl !== undefined ? { sasl: options.sasl } : {}),
     logLevel: options.logLevel ?? KafkaLogLevel.WARN,
     connectionTimeout: options.connectionTimeoutMs ?? 3_000,
     requestTimeout: options.requestTimeoutMs ?? 30_000,

@@ -1,6 +1,9 @@
 /**
- * A real single-node Apache Kafka 3.9 broker (KRaft, combined broker + controller) on loopback,
- * run from the jars Maven Central serves (see ./pom.xml). Used by the tests, the local stack and CI.
+ * A real single-node Apache Kafka broker (KRaft, combined broker + controller) on loopback, run
+ * from the jars Maven Central serves (see tools/kafka/pom.xml): Kafka 4.x by default, 3.9 on
+ * request (`version`; the tools take it from `KAFKA_VERSION`). Each version has its own jar cache
+ * (`tools/kafka/.cache/<version>/libs`). Optionally with SASL/TLS listeners, SCRAM users and
+ * Kafka's `StandardAuthorizer` (see docs/production.md). Used by the tests, the local stack and CI.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -11,7 +14,70 @@ import { readLivePid, spawnDetached, stopPid, tail, waitFor } from './processes'
 
 export const REPO_ROOT = path.resolve(__dirname, '../../..');
 const KAFKA_DIR = path.join(REPO_ROOT, 'tools/kafka');
-const LIBS_DIR = path.join(KAFKA_DIR, '.cache/libs');
+
+let pomVersion: string | undefined;
+/**
+ * The Kafka version the local broker runs unless told otherwise (`KAFKA_VERSION`): the
+ * `kafka.version` property of tools/kafka/pom.xml, the one place it is set (the newest 4.x that
+ * Maven Central serves and Java 17 runs).
+ */
+export function defaultKafkaVersion(): string {
+  if (pomVersion === undefined) {
+    const pom = fs.readFileSync(path.join(KAFKA_DIR, 'pom.xml'), 'utf8');
+    const m = /<kafka\.version>([^<]+)<\/kafka\.version>/.exec(pom);
+    if (!m) throw new Error('tools/kafka/pom.xml has no <kafka.version> property');
+    pomVersion = (m[1] as string).trim();
+  }
+  return pomVersion;
+}
+
+/** The version a tool should run: `KAFKA_VERSION` from the environment it is given, else the default. */
+export function kafkaVersionFromEnv(env: Record<string, string | undefined>): string {
+  const v = env['KAFKA_VERSION']?.trim();
+  if (!v) return defaultKafkaVersion();
+  if (!/^\d+\.\d+\.\d+$/.test(v))
+    throw new Error(`KAFKA_VERSION: "${v}" is not a Kafka version like 4.4.0 or 3.9.1`);
+  return v;
+}
+
+const majorOf = (version: string) => Number(version.split('.')[0]);
+const libsDir = (version: string) => path.join(KAFKA_DIR, '.cache', version, 'libs');
+
+/**
+ * JVM flags that configure the logging of Kafka's own code for `version`: 3.x logs through
+ * reload4j (log4j 1 API, `log4j.properties`), 4.x through log4j2 (`log4j2.properties`; the jars
+ * bring log4j-api/core 2 and slf4j-api 1.7, and the pom adds the matching log4j-slf4j-impl
+ * binding). `quiet` (command-line tools whose stdout is parsed): warnings and errors to stderr only.
+ */
+export function kafkaLogArgs(version: string, quiet = false): string[] {
+  if (majorOf(version) >= 4)
+    return [
+      `-Dlog4j2.configurationFile=${path.join(KAFKA_DIR, quiet ? 'log4j2-tools.properties' : 'log4j2.properties')}`,
+    ];
+  return [
+    `-Dlog4j.configuration=file:${path.join(KAFKA_DIR, quiet ? 'log4j-tools.properties' : 'log4j.properties')}`,
+  ];
+}
+
+/** A SCRAM user added when the storage is formatted (KRaft keeps SCRAM credentials in its metadata). */
+export interface ScramUser {
+  name: string;
+  password: string;
+  /** @default 'SCRAM-SHA-512' */
+  mechanism?: 'SCRAM-SHA-256' | 'SCRAM-SHA-512';
+}
+
+/** TLS material of a listener: PEM files (the broker reads PEM key stores since Kafka 2.7). */
+export interface ListenerTls {
+  /** PEM file holding the broker's encrypted PKCS#8 private key and its certificate chain. */
+  keystorePemFile: string;
+  /** Password of that key (Kafka requires one for a PEM key store file). */
+  keyPassword: string;
+  /** PEM file of the CAs whose client certificates the listener accepts (mutual TLS). */
+  truststorePemFile?: string;
+  /** Require client certificates. @default false */
+  requireClientAuth?: boolean;
+}
 
 /** An extra listener, for example one whose advertised address is a TCP proxy in front of the broker. */
 export interface ExtraListener {
@@ -23,6 +89,12 @@ export interface ExtraListener {
   advertisedHost?: string;
   /** Port clients are told to connect to (the proxy's). */
   advertisedPort: number;
+  /** @default 'PLAINTEXT' */
+  securityProtocol?: 'PLAINTEXT' | 'SSL' | 'SASL_PLAINTEXT' | 'SASL_SSL';
+  /** Needed for SSL and SASL_SSL. */
+  tls?: ListenerTls;
+  /** SASL mechanisms the listener enables (SASL_*). @default ['SCRAM-SHA-512', 'SCRAM-SHA-256'] */
+  saslMechanisms?: Array<'SCRAM-SHA-256' | 'SCRAM-SHA-512'>;
 }
 
 export interface LocalKafkaOptions {
@@ -43,6 +115,16 @@ export interface LocalKafkaOptions {
   heap?: string;
   /** How long `start` waits for the broker to answer. @default 90000 */
   readyTimeoutMs?: number;
+  /** Kafka version (its jars are fetched once into tools/kafka/.cache/<version>). @default defaultKafkaVersion(), from tools/kafka/pom.xml */
+  version?: string;
+  /** SCRAM users created when the storage is formatted (a fresh data folder). */
+  scramUsers?: ScramUser[];
+  /**
+   * Turn on Kafka's `StandardAuthorizer`. `User:ANONYMOUS` (the PLAINTEXT and controller
+   * listeners: the broker's own traffic, and local tools on loopback) and `superUsers` may do
+   * anything; every other principal only what ACLs grant.
+   */
+  authorizer?: { superUsers?: string[] };
 }
 
 interface Resolved {
@@ -53,9 +135,12 @@ interface Resolved {
   groupInitialRebalanceDelayMs: number;
   heap: string;
   readyTimeoutMs: number;
+  version: string;
+  scramUsers: ScramUser[];
+  authorizer?: { superUsers?: string[] };
 }
 
-function resolve(o: LocalKafkaOptions = {}): Resolved {
+export function resolve(o: LocalKafkaOptions = {}): Resolved {
   const port = o.port ?? 9092;
   return {
     port,
@@ -65,6 +150,9 @@ function resolve(o: LocalKafkaOptions = {}): Resolved {
     groupInitialRebalanceDelayMs: o.groupInitialRebalanceDelayMs ?? 0,
     heap: o.heap ?? '1g',
     readyTimeoutMs: o.readyTimeoutMs ?? 90_000,
+    version: o.version ?? defaultKafkaVersion(),
+    scramUsers: o.scramUsers ?? [],
+    ...(o.authorizer ? { authorizer: o.authorizer } : {}),
   };
 }
 
@@ -79,23 +167,39 @@ export const kafkaPaths = (o: LocalKafkaOptions = {}) => {
   };
 };
 
-/** Downloads the broker jars from Maven Central once (`mvn dependency:copy-dependencies`). */
-export function ensureKafkaJars(): void {
-  const have = fs.existsSync(LIBS_DIR) && fs.readdirSync(LIBS_DIR).some((f) => /^kafka_2\.13-3\.9\./.test(f));
-  if (have) return;
-  process.stderr.write('[kafka] fetching Apache Kafka 3.9 jars from Maven Central...\n');
+/**
+ * Downloads the broker jars of `version` from Maven Central once (`mvn dependency:copy-dependencies`
+ * into tools/kafka/.cache/<version>/libs, with the logging binding that fits the version).
+ */
+export function ensureKafkaJars(version: string = defaultKafkaVersion()): void {
+  const dir = libsDir(version);
+  const jar = `kafka_2.13-${version}.jar`;
+  if (fs.existsSync(path.join(dir, jar))) return;
+  process.stderr.write(`[kafka] fetching Apache Kafka ${version} jars from Maven Central...\n`);
   const res = spawnSync(
     'mvn',
-    ['-q', '-B', '-f', path.join(KAFKA_DIR, 'pom.xml'), 'dependency:copy-dependencies'],
-    {
-      stdio: ['ignore', 'inherit', 'inherit'],
-    },
+    [
+      '-q',
+      '-B',
+      '-f',
+      path.join(KAFKA_DIR, 'pom.xml'),
+      `-Dkafka.version=${version}`,
+      '-P',
+      majorOf(version) >= 4 ? 'log4j2' : 'reload4j',
+      'dependency:copy-dependencies',
+    ],
+    { stdio: ['ignore', 'inherit', 'inherit'] },
   );
   if (res.status !== 0)
-    throw new Error(`mvn dependency:copy-dependencies failed (exit ${res.status}); is Maven installed?`);
+    throw new Error(
+      `mvn dependency:copy-dependencies for Kafka ${version} failed (exit ${res.status}); is Maven installed, and does Maven Central serve that version?`,
+    );
+  if (!fs.existsSync(path.join(dir, jar)))
+    throw new Error(`Kafka ${version}: ${jar} missing in ${dir} after mvn`);
 }
 
-export const kafkaClasspath = () => `${LIBS_DIR}/*`;
+/** The Java classpath of Kafka `version`'s jars. */
+export const kafkaClasspath = (version: string = defaultKafkaVersion()) => `${libsDir(version)}/*`;
 
 /**
  * A cluster id in Kafka's Uuid text form (16 random bytes, URL-safe base64 without padding).
@@ -109,15 +213,54 @@ export function newClusterId(random: () => Buffer = () => randomBytes(16)): stri
   }
 }
 
-function serverProperties(r: Resolved, logDirs: string): string {
+/** The broker's server.properties (exported for its unit test). */
+export function serverProperties(r: Resolved, logDirs: string): string {
   const listeners = [`PLAINTEXT://127.0.0.1:${r.port}`, `CONTROLLER://127.0.0.1:${r.controllerPort}`];
   const advertised = [`PLAINTEXT://127.0.0.1:${r.port}`];
   const protocols = ['PLAINTEXT:PLAINTEXT', 'CONTROLLER:PLAINTEXT'];
+  const security: string[] = [];
+  const saslMechanisms = new Set<string>();
   for (const l of r.extraListeners) {
+    const protocol = l.securityProtocol ?? 'PLAINTEXT';
     listeners.push(`${l.name}://127.0.0.1:${l.port}`);
     advertised.push(`${l.name}://${l.advertisedHost ?? '127.0.0.1'}:${l.advertisedPort}`);
-    protocols.push(`${l.name}:PLAINTEXT`);
+    protocols.push(`${l.name}:${protocol}`);
+    const n = `listener.name.${l.name.toLowerCase()}`;
+    if (protocol === 'SSL' || protocol === 'SASL_SSL') {
+      if (!l.tls) throw new Error(`listener ${l.name}: ${protocol} needs tls.keystorePemFile`);
+      security.push(
+        `${n}.ssl.keystore.type=PEM`,
+        `${n}.ssl.keystore.location=${l.tls.keystorePemFile}`,
+        `${n}.ssl.key.password=${l.tls.keyPassword}`,
+      );
+      if (l.tls.truststorePemFile)
+        security.push(
+          `${n}.ssl.truststore.type=PEM`,
+          `${n}.ssl.truststore.location=${l.tls.truststorePemFile}`,
+        );
+      security.push(`${n}.ssl.client.auth=${l.tls.requireClientAuth ? 'required' : 'none'}`);
+    }
+    if (protocol === 'SASL_SSL' || protocol === 'SASL_PLAINTEXT') {
+      const mechanisms = l.saslMechanisms ?? ['SCRAM-SHA-512', 'SCRAM-SHA-256'];
+      security.push(`${n}.sasl.enabled.mechanisms=${mechanisms.join(',')}`);
+      for (const m of mechanisms) {
+        saslMechanisms.add(m);
+        security.push(
+          `${n}.${m.toLowerCase()}.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;`,
+        );
+      }
+    }
   }
+  if (r.authorizer) {
+    security.push(
+      'authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer',
+      // The broker's own listeners (PLAINTEXT, CONTROLLER) authenticate no one: ANONYMOUS must be
+      // a super user for the node to talk to itself. Those listeners are bound to loopback only.
+      `super.users=${['User:ANONYMOUS', ...(r.authorizer.superUsers ?? [])].join(';')}`,
+      'allow.everyone.if.no.acl.found=false',
+    );
+  }
+  if (saslMechanisms.size > 0) security.push(`sasl.enabled.mechanisms=${[...saslMechanisms].join(',')}`);
   return [
     'process.roles=broker,controller',
     'node.id=1',
@@ -143,6 +286,7 @@ function serverProperties(r: Resolved, logDirs: string): string {
     'num.partitions=1',
     'log.flush.interval.messages=9223372036854775807',
     'delete.topic.enable=true',
+    ...security,
     '',
   ].join('\n');
 }
@@ -195,28 +339,43 @@ export async function startKafka(options: LocalKafkaOptions = {}): Promise<Kafka
     return { brokers, pid: ours, startedNow: false, startMs: Date.now() - t0 };
   }
 
-  ensureKafkaJars();
+  ensureKafkaJars(r.version);
   fs.mkdirSync(p.logDirs, { recursive: true });
   fs.writeFileSync(p.configFile, serverProperties(r, p.logDirs));
+  const versionFile = path.join(r.dataDir, 'kafka-version');
   if (!fs.existsSync(path.join(p.logDirs, 'meta.properties'))) {
     const clusterId = newClusterId();
+    const scram = r.scramUsers.flatMap((u) => [
+      '--add-scram',
+      `${u.mechanism ?? 'SCRAM-SHA-512'}=[name=${u.name},password=${u.password}]`,
+    ]);
     execFileSync(
       'java',
       [
-        `-Dlog4j.configuration=file:${path.join(KAFKA_DIR, 'log4j.properties')}`,
+        ...kafkaLogArgs(r.version, true),
         '-cp',
-        kafkaClasspath(),
+        kafkaClasspath(r.version),
         'kafka.tools.StorageTool',
         'format',
         '-t',
         clusterId,
         '-c',
         p.configFile,
+        ...scram,
       ],
       {
         stdio: ['ignore', 'ignore', 'inherit'],
       },
     );
+    fs.writeFileSync(versionFile, `${r.version}\n`);
+  } else {
+    // Data of another version: a newer one's metadata cannot be read by an older broker, and a
+    // silent upgrade would change what an existing local setup tests. Say so instead.
+    const had = fs.existsSync(versionFile) ? fs.readFileSync(versionFile, 'utf8').trim() : '3.9.1';
+    if (had !== r.version)
+      throw new Error(
+        `${r.dataDir} holds the data of Kafka ${had}, not ${r.version}: run Kafka ${had} (KAFKA_VERSION=${had}), use another port, or delete that folder`,
+      );
   }
   const child = spawnDetached(
     'java',
@@ -225,10 +384,10 @@ export async function startKafka(options: LocalKafkaOptions = {}): Promise<Kafka
       `-Xmx${r.heap}`,
       '-XX:+UseG1GC',
       '-Djava.awt.headless=true',
-      `-Dlog4j.configuration=file:${path.join(KAFKA_DIR, 'log4j.properties')}`,
+      ...kafkaLogArgs(r.version),
       `-Dkafka.logs.dir=${r.dataDir}`,
       '-cp',
-      kafkaClasspath(),
+      kafkaClasspath(r.version),
       'kafka.Kafka',
       p.configFile,
     ],
@@ -277,6 +436,18 @@ export function killKafka(options: LocalKafkaOptions = {}): boolean {
 }
 
 /**
+ * Finalized feature levels from Kafka's `FeatureCommand describe` output (`Feature: x ...
+ * FinalizedVersionLevel: y`); a feature the broker knows but has not finalized reads `0`... as it
+ * prints it (`-` on 3.9 for unfinalized ones is kept as is).
+ */
+export function parseFeatures(out: string): Record<string, string> {
+  const r: Record<string, string> = {};
+  for (const m of out.matchAll(/Feature: (\S+)\s.*?FinalizedVersionLevel: (\S+)/g))
+    r[m[1] as string] = m[2] as string;
+  return r;
+}
+
+/**
  * The broker's own account of its version: the `Kafka version` line it logs at start (when this
  * tool started it) and the `metadata.version` it reports to DescribeFeatures.
  */
@@ -287,12 +458,14 @@ export function brokerVersion(brokers: string[], options: LocalKafkaOptions = {}
     const m = [...fs.readFileSync(logFile, 'utf8').matchAll(/Kafka version: (\S+)/g)].pop();
     if (m) parts.push(`Kafka ${m[1]} (broker log)`);
   }
-  if (fs.existsSync(LIBS_DIR)) {
+  const version = options.version ?? defaultKafkaVersion();
+  if (fs.existsSync(libsDir(version))) {
     const res = spawnSync(
       'java',
       [
+        ...kafkaLogArgs(version, true),
         '-cp',
-        kafkaClasspath(),
+        kafkaClasspath(version),
         'org.apache.kafka.tools.FeatureCommand',
         '--bootstrap-server',
         brokers.join(','),
@@ -300,8 +473,11 @@ export function brokerVersion(brokers: string[], options: LocalKafkaOptions = {}
       ],
       { encoding: 'utf8', timeout: 30_000 },
     );
-    const m = /Feature: metadata\.version.*?FinalizedVersionLevel: (\S+)/.exec(res.stdout ?? '');
-    if (m) parts.push(`metadata.version ${m[1]} (DescribeFeatures)`);
+    const features = parseFeatures(res.stdout ?? '');
+    const shown = ['metadata.version', 'transaction.version', 'group.version']
+      .filter((f) => features[f] !== undefined)
+      .map((f) => `${f} ${features[f]}`);
+    if (shown.length) parts.push(`${shown.join(', ')} (DescribeFeatures)`);
   }
   return parts.length ? parts.join(', ') : 'unknown';
 }

@@ -8,3 +8,7 @@ export function testBrokers(): string[] {
 export function testRedisUrl(): string {
   return process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 }
+/** The local broker's Kafka version the tests start (KAFKA_VERSION; infra's default when unset). */
+export function testKafkaVersion(): string | undefined {
+  return process.env['KAFKA_VERSION']?.trim() || undefined;
+}

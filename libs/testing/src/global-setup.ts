@@ -1,7 +1,7 @@
 // Jest loads global setup/teardown without moduleNameMapper, so the path aliases do not resolve here.
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { brokerVersion, kafkaAnswers, startKafka, startRedis } from '../../infra/src/index';
-import { testBrokers, testRedisUrl } from './env';
+import { testBrokers, testKafkaVersion, testRedisUrl } from './env';
 
 interface InfraState {
   kafkaPort?: number;
@@ -19,7 +19,7 @@ export default async function globalSetup(): Promise<void> {
   const brokers = testBrokers();
   const m = brokers.length === 1 ? LOOPBACK.exec(brokers[0] as string) : null;
   if (m) {
-    const h = await startKafka({ port: Number(m[2]) });
+    const h = await startKafka({ port: Number(m[2]), version: testKafkaVersion() });
     if (h.startedNow) state.kafkaPort = Number(m[2]);
     process.stdout.write(
       `\n[infra] Kafka at ${brokers.join(',')}: ${h.startedNow ? `started (${h.startMs} ms)` : 'already running, reused'}\n`,
@@ -29,7 +29,9 @@ export default async function globalSetup(): Promise<void> {
       `KAFKA_BROKERS=${brokers.join(',')} does not answer, and only a loopback broker can be started`,
     );
   }
-  process.stdout.write(`[infra] broker version: ${brokerVersion(brokers)}\n`);
+  process.stdout.write(
+    `[infra] broker version: ${brokerVersion(brokers, { ...(m ? { port: Number(m[2]) } : {}), version: testKafkaVersion() })}\n`,
+  );
   const r = await startRedis({ url: testRedisUrl() });
   if (r.startedNow) state.redisUrl = r.url;
   process.stdout.write(

@@ -1,5 +1,5 @@
 /** Test helpers over the real broker and processes: names, topics, an independent reader (kcat), workloads, checkers, child processes. */
-export { testBrokers, testRedisUrl } from './env';
+export { testBrokers, testKafkaVersion, testRedisUrl } from './env';
 export {
   connectTestClients,
   createTopic,
@@ -21,3 +21,5 @@ export { makeTestPki } from './test-pki';
 export type { TestPki } from './test-pki';
 /** The local broker's controls, for tests that restart it. */
 export { kafkaPaths, readLivePid, startKafka, stopKafka } from '@eos/infra';
+export { makeTestCertificates } from './test-certificates';
+export type { TestCertificates } from './test-certificates';

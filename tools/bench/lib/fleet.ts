@@ -1,4 +1,5 @@
 /** Our fleet under test: a controller and N workers (real processes from dist/), one identity pipeline. */
+import { FleetNames, atLeastOnceGroupOf } from '@eos/fleet-names';
 import type { Admin } from 'kafkajs';
 import {
   DeliveryGuarantee,
@@ -142,11 +143,12 @@ export class Fleet implements SystemUnderTest {
   }
 
   async committed(admin: Admin): Promise<number> {
-    if (this.o.guarantee === 'exactly-once') return groupTotal(admin, `eos.${this.o.name}`, this.o.input);
+    if (this.o.guarantee === 'exactly-once')
+      return groupTotal(admin, new FleetNames().pipelineGroup(this.o.name), this.o.input);
     // At-least-once tasks commit to groups of their own (libs/eos-core, offsetsGroup()).
     const parts = await Promise.all(
       Array.from({ length: this.o.tasks }, (_, t) =>
-        groupTotal(admin, `eos.${this.o.name}.alo.${t}`, this.o.input),
+        groupTotal(admin, atLeastOnceGroupOf(new FleetNames().pipelineGroup(this.o.name), t), this.o.input),
       ),
     );
     return parts.reduce((a, b) => a + b, 0);

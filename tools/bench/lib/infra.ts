@@ -1,7 +1,7 @@
 /** Where the benchmarks run: the broker, Redis and controller ports from the apps' own variables. */
 import { spawnSync } from 'node:child_process';
 import * as os from 'node:os';
-import { startKafka, startRedis, stopKafka, stopRedis } from '@eos/infra';
+import { kafkaVersionFromEnv, startKafka, startRedis, stopKafka, stopRedis } from '@eos/infra';
 
 export interface BenchEnv {
   brokers: string[];
@@ -39,7 +39,7 @@ export interface BenchInfra {
  */
 export async function startBenchInfra(env: BenchEnv = benchEnv()): Promise<BenchInfra> {
   const port = Number(env.brokers[0]?.split(':')[1] ?? 9092);
-  const k = await startKafka({ port });
+  const k = await startKafka({ port, version: kafkaVersionFromEnv(process.env) });
   let r: { startedNow: boolean } = { startedNow: false };
   try {
     r = await startRedis({ url: env.redisUrl });

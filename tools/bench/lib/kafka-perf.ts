@@ -4,10 +4,9 @@
  * broker's classpath.
  */
 import { spawn } from 'node:child_process';
-import * as path from 'node:path';
-import { REPO_ROOT, ensureKafkaJars, kafkaClasspath } from '@eos/infra';
+import { ensureKafkaJars, kafkaClasspath, kafkaLogArgs, kafkaVersionFromEnv } from '@eos/infra';
 
-const LOG4J = `-Dlog4j.configuration=file:${path.join(REPO_ROOT, 'tools/kafka/log4j.properties')}`;
+const VERSION = kafkaVersionFromEnv(process.env);
 
 export interface PerfRun<T> {
   /** The command line, to print with the figures. */
@@ -32,9 +31,9 @@ export interface ConsumerPerfResult {
 }
 
 function runJava(mainClass: string, args: string[]): { command: string; done: Promise<string> } {
-  ensureKafkaJars();
-  const argv = ['-Xmx512m', LOG4J, '-cp', kafkaClasspath(), mainClass, ...args];
-  const command = `java -cp 'tools/kafka/.cache/libs/*' ${mainClass} ${args.join(' ')}`;
+  ensureKafkaJars(VERSION);
+  const argv = ['-Xmx512m', ...kafkaLogArgs(VERSION), '-cp', kafkaClasspath(VERSION), mainClass, ...args];
+  const command = `java -cp 'tools/kafka/.cache/${VERSION}/libs/*' ${mainClass} ${args.join(' ')}`;
   const child = spawn('java', argv, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));

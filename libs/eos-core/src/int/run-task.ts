@@ -4,6 +4,7 @@
  */
 import { logLevel } from 'kafkajs';
 import { RetriableTransformError, PoisonRecordError, type TransformFn } from '@eos/transforms';
+import { FleetNames } from '@eos/fleet-names';
 import { EosTask, createKafkaJsPort, type KafkaPort } from '../index';
 
 interface FixtureOptions {
@@ -27,6 +28,7 @@ interface FixtureOptions {
 }
 
 const o = JSON.parse(process.argv[2] ?? '{}') as FixtureOptions;
+const names = new FleetNames();
 const emit = (event: string, data: unknown = {}) =>
   process.stdout.write(`${JSON.stringify({ event, pid: process.pid, ...(data as object) })}\n`);
 
@@ -106,8 +108,8 @@ const task = new EosTask({
   partitions: o.partitions,
   outputTopic: o.outputTopic,
   deadLetterTopic: o.deadLetterTopic,
-  transactionalId: `eos.${o.pipeline}.${o.taskIndex}`,
-  consumerGroup: `eos.${o.pipeline}`,
+  transactionalId: names.transactionalId(o.pipeline, o.taskIndex),
+  consumerGroup: names.pipelineGroup(o.pipeline),
   transform: transforms[o.transform],
   transformId: `${o.transform}@1`,
   kafka: withFaults(kafka),
