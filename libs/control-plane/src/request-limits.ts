@@ -22,7 +22,7 @@ export const LIMITS = {
   /** Rollout strategy (0: defaults canary 1, step 2, gate commits 3, gate timeout 60 s). */
   canaryTasks: { min: 1, max: 1024 },
   stepTasks: { min: 1, max: 1024 },
-  gateCommits: { min: 1, max: 10_000 },
+  gateCommits: { min: 1, max: 1_000_000 },
   maxFailedRecords: { min: 0, max: 1_000_000 },
   gateTimeoutMs: { min: 1_000, max: 3_600_000 },
   /** Drain (0: no deadline; 0: 2 at a time). */
