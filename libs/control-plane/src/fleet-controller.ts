@@ -31,7 +31,7 @@ import {
   invalid,
   notFound,
 } from './errors';
-import { checkDrainOptions, checkHello } from './request-limits';
+import { LIMITS, checkDrainOptions, checkHello, checkInt } from './request-limits';
 import { isFinishedRollout } from './ports';
 import type { TopicRulesContext } from './topic-rules';
 import { TtlCache } from './ttl-cache';
@@ -543,12 +543,15 @@ export class FleetController extends EventEmitter<FleetEvents> {
           target = high;
           break;
         case 'timestampMs':
+          checkInt('timestampMs', t.value, LIMITS.timestampMs, false);
           target = await this.o.topics.offsetsForTimestamp(topic, t.value);
           break;
         case 'explicit': {
           target = new Map();
           if (t.value.offsets.length === 0) throw invalid('explicit.offsets', 'name at least one partition');
           for (const o of t.value.offsets) {
+            checkInt('explicit.offsets.partition', o.partition, LIMITS.partition, false);
+            checkInt('explicit.offsets.offset', o.offset, LIMITS.offset, false);
             const lo = low.get(o.partition);
             const hi = high.get(o.partition);
             if (lo === undefined || hi === undefined)

@@ -28,6 +28,10 @@ export const LIMITS = {
   /** Drain (0: no deadline; 0: 2 at a time). */
   drainDeadlineMs: { min: 1, max: 86_400_000 },
   drainMaxConcurrent: { min: 1, max: 1024 },
+  /** ResetPipelineOffsets: a time (ms since the epoch), and explicit partitions and offsets. */
+  timestampMs: { min: 0, max: Number.MAX_SAFE_INTEGER },
+  partition: { min: 0, max: 2 ** 31 - 1 },
+  offset: { min: 0, max: Number.MAX_SAFE_INTEGER },
   /** ListAuditRecords (0: 100). */
   auditLimit: { min: 1, max: 1000 },
   /** A worker's Hello. */
