@@ -153,7 +153,7 @@ export const strategyArb = fc.record(
   {
     canaryTasks: bounded(1, 1024, fc.integer({ min: 1, max: 2 })),
     stepTasks: bounded(1, 1024, fc.integer({ min: 1, max: 3 })),
-    gateCommits: bounded(1, 10_000, fc.integer({ min: 1, max: 3 })),
+    gateCommits: bounded(1, 1_000_000, fc.integer({ min: 1, max: 3 })),
     maxFailedRecords: bounded(0, 1_000_000),
     gateTimeoutMs: bounded(1_000, 3_600_000, fc.integer({ min: 1_000, max: 10_000 })),
   },

@@ -73,11 +73,16 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
       `seed ${o.seed}: controller ${stack.addr} / http ${stack.httpPort}, ${WORKERS.length} workers, fuzzing for ${o.durationMs / 1000} s`,
     );
 
-    const property = fc.asyncProperty(caseArb, async (sequence: Action[]) => {
+    // fast-check's time limit does not wait for the case in flight: it is awaited (and ends at its
+    // next action) before the restart check, whose SIGKILL would otherwise cut its request.
+    let stopped = false;
+    let inFlight: Promise<void> | undefined;
+    const runCase = async (sequence: Action[]) => {
       cases++;
       // A drained worker exits 0 (as designed): start it again so the fleet keeps workers.
       for (const w of WORKERS) if (!stack.procs.some((p) => p.name === w && p.running)) stack.startWorker(w);
       for (const raw of sequence) {
+        if (stopped) return;
         const a = fillNames(raw, pools);
         actions++;
         const out = await runAction(a, target, client as grpc.Client);
@@ -110,7 +115,8 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
           }
         }
       }
-    });
+    };
+    const property = fc.asyncProperty(caseArb, (sequence: Action[]) => (inFlight = runCase(sequence)));
     const fuzzStart = Date.now();
     const result = await fc.check(property, {
       seed: o.seed,
@@ -120,6 +126,8 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
       endOnFailure: true,
     });
     fuzzSeconds = (Date.now() - fuzzStart) / 1000;
+    stopped = true;
+    await inFlight?.catch(() => undefined);
     if (result.failed)
       failure = `case ${result.numRuns} (seed ${o.seed}, path ${result.counterexamplePath}): ${result.errorInstance instanceof Error ? result.errorInstance.message : String(result.errorInstance)}`;
 

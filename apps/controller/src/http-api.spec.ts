@@ -183,3 +183,20 @@ it('serves the UI: index.html, cached hashed assets, index.html for unknown path
   // API paths never fall back to the UI.
   expect((await fetch(`${base}/api/nope`)).status).toBe(404);
 });
+
+it('answers a refused request that expects 100-continue at once, without inviting its body', async () => {
+  const { port } = new URL(base);
+  const first = await new Promise<string>((resolve, reject) => {
+    const s = net.connect(Number(port), '127.0.0.1', () =>
+      s.write(
+        `TRACE /api/pipelines/p1 HTTP/1.1\r\nhost: 127.0.0.1:${port}\r\ncontent-length: 1000000\r\nexpect: 100-continue\r\n\r\n`,
+      ),
+    );
+    s.once('data', (d) => {
+      resolve(d.toString().split('\r\n')[0] ?? '');
+      s.destroy();
+    });
+    s.on('error', reject);
+  });
+  expect(first).toBe('HTTP/1.1 405 Method Not Allowed');
+});

@@ -717,4 +717,26 @@ describe('FleetController', () => {
     await until(() => ch2.assigned().length === 1); // released for real, then placed again
     expect((await status())?.epoch).toBeGreaterThan(epoch);
   });
+
+  it('refuses reset offsets that are not whole numbers (HTTP JSON sends 1.5 as it is)', async () => {
+    await start(new Map([['in', 2]]));
+    await fleet.createPipeline({
+      name: 'p',
+      inputTopic: 'in',
+      outputTopic: 'out',
+      tasks: 1,
+      transform: { name: 'identity', version: 1, config: {} },
+      deadLetterTopic: '',
+    });
+    await fleet.stopPipeline('p');
+    await expect(
+      fleet.resetPipelineOffsets({ name: 'p', target: { $case: 'timestampMs', value: 1.5 } }),
+    ).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', field: 'timestampMs' });
+    await expect(
+      fleet.resetPipelineOffsets({
+        name: 'p',
+        target: { $case: 'explicit', value: { offsets: [{ partition: 0, offset: -0.5 }] } },
+      }),
+    ).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', field: 'explicit.offsets.offset' });
+  });
 });

@@ -33,7 +33,7 @@ import {
   invalid,
   notFound,
 } from './errors';
-import { checkDrainOptions, checkHello } from './request-limits';
+import { LIMITS, checkDrainOptions, checkHello, checkInt } from './request-limits';
 import { isFinishedRollout } from './ports';
 import { quarantineFor, withQuarantined } from './quarantine';
 import { TaskHealth } from './task-health';
@@ -581,12 +581,15 @@ export class FleetController extends EventEmitter<FleetEvents> {
           target = high;
           break;
         case 'timestampMs':
+          checkInt('timestampMs', t.value, LIMITS.timestampMs, false);
           target = await this.o.topics.offsetsForTimestamp(topic, t.value);
           break;
         case 'explicit': {
           target = new Map();
           if (t.value.offsets.length === 0) throw invalid('explicit.offsets', 'name at least one partition');
           for (const o of t.value.offsets) {
+            checkInt('explicit.offsets.partition', o.partition, LIMITS.partition, false);
+            checkInt('explicit.offsets.offset', o.offset, LIMITS.offset, false);
             const lo = low.get(o.partition);
             const hi = high.get(o.partition);
             if (lo === undefined || hi === undefined)
@@ -1300,15 +1303,18 @@ export class FleetController extends EventEmitter<FleetEvents> {
         waiting.add(key);
         continue;
       }
-      // A task being revoked still holds its slot (so a waiting task cannot take it meanwhile);
-      // tasks that ran before (epoch > 0: moved, released, their worker dead) come first for free
+      // A task being revoked keeps a slot so that a waiting task cannot take it meanwhile: its
+      // owner's when it restarts there (a rollout step, new partitions), or one where it goes (a
+      // move: counted on its owner, the balancer would move another task, and another). Tasks
+      // that ran before (epoch > 0: moved, released, their worker dead) come first for free
       // slots, so a rollout step or a drain never loses its slot to a task that never ran.
       const ts = this.specOf(p, t.specVersion).transform;
+      const revoking = t.state === 'REVOKING';
       placeable.push({
         key,
         transform: transformKey(ts.name, ts.version),
-        owner: t.owner,
-        priority: t.state === 'REVOKING' || t.epoch > 0,
+        owner: revoking && !t.restart ? undefined : t.owner,
+        priority: revoking || t.epoch > 0,
       });
     }
     const placement = placeTasks(placeable, workers);

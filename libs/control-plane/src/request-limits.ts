@@ -22,12 +22,16 @@ export const LIMITS = {
   /** Rollout strategy (0: defaults canary 1, step 2, gate commits 3, gate timeout 60 s). */
   canaryTasks: { min: 1, max: 1024 },
   stepTasks: { min: 1, max: 1024 },
-  gateCommits: { min: 1, max: 10_000 },
+  gateCommits: { min: 1, max: 1_000_000 },
   maxFailedRecords: { min: 0, max: 1_000_000 },
   gateTimeoutMs: { min: 1_000, max: 3_600_000 },
   /** Drain (0: no deadline; 0: 2 at a time). */
   drainDeadlineMs: { min: 1, max: 86_400_000 },
   drainMaxConcurrent: { min: 1, max: 1024 },
+  /** ResetPipelineOffsets: a time (ms since the epoch), and explicit partitions and offsets. */
+  timestampMs: { min: 0, max: Number.MAX_SAFE_INTEGER },
+  partition: { min: 0, max: 2 ** 31 - 1 },
+  offset: { min: 0, max: Number.MAX_SAFE_INTEGER },
   /** ListAuditRecords (0: 100). */
   auditLimit: { min: 1, max: 1000 },
   /** A worker's Hello. */
