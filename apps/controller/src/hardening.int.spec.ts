@@ -31,7 +31,7 @@ function raw(
   return new Promise((resolve, reject) => {
     const s = net.connect(port, '127.0.0.1', () =>
       s.write(
-        `${method} ${target} HTTP/1.0\r\nhost: x\r\nconnection: close\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+        `${method} ${target} HTTP/1.0\r\nhost: 127.0.0.1:${port}\r\ncontent-type: application/json\r\nconnection: close\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
       ),
     );
     let out = '';

@@ -1253,7 +1253,7 @@ export class FleetController extends EventEmitter<FleetEvents> {
       w.state = 'DEAD';
       const why =
         w.disconnectedAt !== undefined
-          ? `session closed ${now - w.disconnectedAt} ms ago, not back`
+          ? `session closed ${now - w.disconnectedAt} ms ago and not back`
           : `no heartbeat for ${now - w.lastHeartbeatAt} ms`;
       this.o.log(`worker ${w.id} dead (${why})`);
       for (const t of this.tasksOwnedBy(w.id))

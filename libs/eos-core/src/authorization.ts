@@ -13,7 +13,7 @@ export const AUTHORIZATION_TYPES = new Set([
 ]);
 
 /** What the task was doing when the broker refused. */
-export type TaskPhase = 'init' | 'read' | 'produce';
+export type TaskPhase = 'init' | 'configs' | 'read' | 'produce';
 
 export interface AuthorizationContext {
   pipeline: string;
@@ -53,11 +53,13 @@ export function describeAuthorizationFailure(err: unknown, c: AuthorizationConte
       break;
     default:
       needs =
-        c.phase === 'produce'
-          ? `Write on Topic ${c.outputTopic}${c.deadLetterTopic ? ` and Topic ${c.deadLetterTopic}` : ''}`
-          : c.phase === 'read'
-            ? `Read and Describe on Topic ${c.inputTopic}`
-            : `Describe on Topic ${c.inputTopic} and Topic ${c.outputTopic}`;
+        c.phase === 'configs'
+          ? `DescribeConfigs on Topic ${c.outputTopic}${c.deadLetterTopic ? ` and Topic ${c.deadLetterTopic}` : ''}`
+          : c.phase === 'produce'
+            ? `Write on Topic ${c.outputTopic}${c.deadLetterTopic ? ` and Topic ${c.deadLetterTopic}` : ''}`
+            : c.phase === 'read'
+              ? `Read and Describe on Topic ${c.inputTopic}`
+              : `Describe on Topic ${c.inputTopic} and Topic ${c.outputTopic}`;
   }
   return `pipeline ${c.pipeline} task ${c.taskIndex} is not authorized: needs ${needs} (${type})`;
 }

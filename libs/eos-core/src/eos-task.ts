@@ -361,10 +361,14 @@ export class EosTask extends EventEmitter<TaskEvents> {
       this.phase = 'read';
       if (this.outputPartitions === 0) {
         this.outputPartitions = await this.o.kafka.partitionCount(this.o.outputTopic);
+        // Each output topic's max.message.bytes (DescribeConfigs), so a record too large for it is
+        // dead-lettered instead of failing its batch.
+        this.phase = 'configs';
         for (const topic of [this.o.outputTopic, this.o.deadLetterTopic]) {
           const max = topic ? await this.o.kafka.maxMessageBytes?.(topic) : undefined;
           if (topic && max !== undefined) this.maxMessageBytes.set(topic, max);
         }
+        this.phase = 'read';
       }
       const committed = await this.o.kafka.committedOffsets(
         this.offsetsGroup(),
