@@ -19,9 +19,13 @@ export interface TestPki {
 
 const openssl = (args: string[], cwd: string) => execFileSync('openssl', args, { cwd, stdio: 'pipe' });
 
-/** A CA and certificates signed by it (EC P-256, valid 2 days), in a fresh temporary folder. */
-export function makeTestPki(label = 'pki'): TestPki {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `eos-${label}-`));
+/**
+ * A CA and certificates signed by it (EC P-256, valid 2 days), in `dir` (created) or a fresh
+ * temporary folder.
+ */
+export function makeTestPki(label = 'pki', dir?: string): TestPki {
+  if (dir) fs.mkdirSync(dir, { recursive: true });
+  else dir = fs.mkdtempSync(path.join(os.tmpdir(), `eos-${label}-`));
   const key = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
   openssl(
     [
@@ -39,6 +43,7 @@ export function makeTestPki(label = 'pki'): TestPki {
     ],
     dir,
   );
+  const folder = dir;
   let serial = 1;
   const leaf = (base: string, subject: string, ext: string) => {
     fs.writeFileSync(path.join(dir, `${base}.ext`), ext);
@@ -72,7 +77,7 @@ export function makeTestPki(label = 'pki'): TestPki {
     'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\nkeyUsage=digitalSignature\n',
   );
   return {
-    dir,
+    dir: folder,
     caFile: path.join(dir, 'ca.pem'),
     serverCertFile: server.certFile,
     serverKeyFile: server.keyFile,
@@ -82,6 +87,6 @@ export function makeTestPki(label = 'pki'): TestPki {
         `/CN=${name}/OU=${role}`,
         'extendedKeyUsage=clientAuth\nkeyUsage=digitalSignature\n',
       ),
-    remove: () => fs.rmSync(dir, { recursive: true, force: true }),
+    remove: () => fs.rmSync(folder, { recursive: true, force: true }),
   };
 }
