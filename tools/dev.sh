@@ -53,6 +53,13 @@ if [ ! -f "tools/kafka/.cache/$kafka_version/libs/kafka_2.13-$kafka_version.jar"
 fi
 export NX_DAEMON=false NX_NO_CLOUD=true
 
+# One closing line over every jest run in a log ("Tests: 1 failed, 40 passed, 41 total", colours stripped).
+tests_line() {
+  { sed 's/\x1b\[[0-9;]*m//g' "$1" | grep -E 'Tests: ' || true; } | awk '
+    { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
+    END { printf "tests: %d passed, %d failed\n", p, f }'
+}
+
 case "${1:-}" in
   up)
     shift
@@ -77,10 +84,7 @@ case "${1:-}" in
       if npm run chaos -- --quick --seed "${CHAOS_SEED:-1}" ${CHAOS_ARGS:-}; then chaos="passed"; else status=1; chaos="FAILED"; fi
       chaos="$chaos (npm run chaos -- --quick --seed ${CHAOS_SEED:-1})"
     fi
-    # One closing line over every jest run ("Tests: 1 failed, 40 passed, 41 total", colours stripped).
-    { sed 's/\x1b\[[0-9;]*m//g' "$log" | grep -E 'Tests: ' || true; } | awk '
-      { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
-      END { printf "tests: %d passed, %d failed\n", p, f }'
+    tests_line "$log"
     echo "fuzz: $fuzz"
     echo "chaos: $chaos"
     rm -f "$log"
@@ -92,16 +96,24 @@ case "${1:-}" in
     export KAFKA_BROKERS="${E2E_KAFKA_BROKERS:-127.0.0.1:9192}"
     npm run build
     status=0
+    log=$(mktemp)
     KAFKA_PORT="${KAFKA_BROKERS##*:}" npm run kafka:start
     # The loop's exactly-once cases, the fleet's (worker SIGKILL, controller restart) and the SASL_SSL + ACL one.
-    npx jest -c libs/eos-core/jest.int.config.js --runInBand libs/eos-core/src/eos-task.int.spec.ts || status=1
-    npx jest -c apps/controller/jest.int.config.js --runInBand apps/controller/src/control-plane.int.spec.ts \
-      -t 'exactly once' || status=1
-    npx jest -c apps/controller/jest.int.config.js --runInBand apps/controller/src/secure-kafka.int.spec.ts || status=1
+    (
+      rc=0
+      npx jest -c libs/eos-core/jest.int.config.js --runInBand libs/eos-core/src/eos-task.int.spec.ts || rc=1
+      npx jest -c apps/controller/jest.int.config.js --runInBand apps/controller/src/control-plane.int.spec.ts \
+        -t 'exactly once' || rc=1
+      npx jest -c apps/controller/jest.int.config.js --runInBand apps/controller/src/secure-kafka.int.spec.ts || rc=1
+      exit "$rc"
+    ) 2>&1 | tee "$log"
+    [ "${PIPESTATUS[0]}" = 0 ] || status=1
     KAFKA_PORT="${KAFKA_BROKERS##*:}" npm run kafka:stop
     chaos=passed
     # shellcheck disable=SC2086 # CHAOS_ARGS: extra flags (own ports), split on purpose
     npm run chaos -- --quick --seed "${CHAOS_SEED:-1}" ${CHAOS_ARGS:-} || { status=1; chaos=FAILED; }
+    tests_line "$log"
+    rm -f "$log"
     echo "e2e on Kafka $KAFKA_VERSION: $([ $status = 0 ] && echo passed || echo FAILED); chaos: $chaos"
     exit "$status"
     ;;
