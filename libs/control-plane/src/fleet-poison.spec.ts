@@ -1,53 +1,8 @@
 /** FleetController: failure backoff in status, careful mode and quarantine over worker sessions. */
-import { LossReason, type Assign, type ControllerMessage } from '@eos/proto';
+import { LossReason, type Assign } from '@eos/proto';
 import { BUILTIN_TRANSFORMS, TransformRegistry } from '@eos/transforms';
 import { FleetController } from './fleet-controller';
-import type { StateChange, StatePort, StoredState, TopicsPort, WorkerChannel } from './ports';
-
-class MemoryState implements StatePort {
-  readonly saves: StateChange[][] = [];
-  async load(): Promise<StoredState> {
-    return { epoch: 0, pipelines: new Map(), assignments: new Map(), audit: [], rollouts: new Map() };
-  }
-  async save(changes: StateChange[]): Promise<void> {
-    this.saves.push(changes);
-  }
-}
-
-class MemoryTopics implements TopicsPort {
-  readonly topics = new Map([['in', 1]]);
-  async partitions(topic: string) {
-    return this.topics.get(topic);
-  }
-  async ensureTopic(topic: string, partitions: number) {
-    if (!this.topics.has(topic)) this.topics.set(topic, partitions);
-  }
-  async committedOffsets() {
-    return new Map<number, number>();
-  }
-  async endOffsets() {
-    return new Map<number, number>();
-  }
-  async earliestOffsets() {
-    return new Map<number, number>();
-  }
-  async offsetsForTimestamp() {
-    return new Map<number, number>();
-  }
-  async deleteGroup() {}
-  async commitOffsetsInTransaction() {}
-}
-
-class Channel implements WorkerChannel {
-  readonly sent: ControllerMessage[] = [];
-  send(m: ControllerMessage): void {
-    this.sent.push(m);
-  }
-  close(): void {}
-  assigns(): Assign[] {
-    return this.sent.flatMap((m) => (m.body?.$case === 'assign' ? [m.body.value] : []));
-  }
-}
+import { Channel, MemoryState, MemoryTopics } from './testing';
 
 const hello = (pid: number) => ({
   workerId: 'w1',
@@ -74,7 +29,7 @@ describe('FleetController: failing and poison tasks', () => {
     state = new MemoryState();
     fleet = new FleetController({
       state,
-      topics: new MemoryTopics(),
+      topics: new MemoryTopics(new Map([['in', 1]])),
       registry: new TransformRegistry(BUILTIN_TRANSFORMS),
       now: () => now,
       quarantineAfterCrashes: 2,
