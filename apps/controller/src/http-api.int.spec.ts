@@ -17,18 +17,8 @@ afterEach(async () => {
   await stack.stop();
 });
 
-async function api(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-  const res = await fetch(`http://127.0.0.1:${stack.httpPort}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json', ...headers },
-    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  const text = await res.text();
-  // JSON API responses are checked field by field below.
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  const json: any = text.startsWith('{') ? JSON.parse(text) : text;
-  return { status: res.status, body: json };
-}
+const api = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
+  stack.http(method, path, body, headers);
 
 const spec = (name: string, extra: object = {}) => ({
   name,

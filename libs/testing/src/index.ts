@@ -15,6 +15,7 @@ export type { ExactlyOnceReport } from './sequence';
 export { ChildTask } from './child-task';
 export type { ChildEvent } from './child-task';
 export { Proc, TestStack, background, freePort } from './stack';
+export type { HttpBody } from './stack';
 export { percentile, until, waitCaughtUp } from './wait';
 export type { StackOptions } from './stack';
 export { makeTestPki } from './test-pki';

@@ -86,6 +86,10 @@ export interface StackOptions {
   adminToken?: string;
 }
 
+/** A JSON answer as the tests read it: field by field, so untyped. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type HttpBody = any;
+
 /** One controller (own gRPC port and state topic) and any number of workers. */
 export class TestStack {
   readonly procs: Proc[] = [];
@@ -99,6 +103,27 @@ export class TestStack {
 
   get addr(): string {
     return `127.0.0.1:${this.grpcPort}`;
+  }
+
+  /**
+   * One request to the controller's plaintext HTTP API with a JSON body (a string is sent as it
+   * is); answers the status and the body, parsed when it is a JSON object.
+   */
+  async http(
+    method: string,
+    urlPath: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; body: HttpBody }> {
+    const res = await fetch(`http://127.0.0.1:${this.httpPort}${urlPath}`, {
+      method,
+      headers: { 'content-type': 'application/json', ...headers },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await res.text();
+    const parsed: unknown = text.startsWith('{') ? JSON.parse(text) : text;
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-assignment -- HttpBody is any on purpose
+    return { status: res.status, body: parsed as HttpBody };
   }
 
   private spawn(name: string, script: string, env: NodeJS.ProcessEnv, nodeArgs: string[] = []): Proc {
