@@ -1,7 +1,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import { ControlError, LIMITS, checkAuditLimit, type FleetController } from '@eos/control-plane';
 import type { AdminServiceServer } from '@eos/proto';
-import { toProto, type RolloutQueue } from './rollout-queue';
+import type { RolloutQueue } from './rollout-queue';
 import { redactSecrets, restoreRedacted, type DeclaredSecrets } from './secret-redaction';
 
 /** The AdminService methods (ts-proto adds a string index signature to the server type). */
@@ -131,26 +131,26 @@ function operations(fleet: FleetController, rollouts: RolloutQueue): AdminApi {
         rolloutId: await rollouts.update(withStoredSecrets(fleet, req.spec), req.strategy),
       }),
     },
-    getRollout: { run: (req) => toProto(fleet.getRolloutRecord(req.rolloutId), fleet) },
+    getRollout: { run: (req) => fleet.rolloutView(fleet.getRolloutRecord(req.rolloutId)) },
     listRollouts: {
       run: (req) => ({
-        rollouts: fleet.listRolloutRecords(req.pipeline || undefined).map((r) => toProto(r, fleet)),
+        rollouts: fleet.listRolloutRecords(req.pipeline || undefined).map((r) => fleet.rolloutView(r)),
       }),
     },
     pauseRollout: {
       action: 'PauseRollout',
       target: byRollout,
-      run: (req) => rollouts.request(req.rolloutId, 'PAUSE'),
+      run: (req) => fleet.requestRollout(req.rolloutId, 'PAUSE'),
     },
     resumeRollout: {
       action: 'ResumeRollout',
       target: byRollout,
-      run: (req) => rollouts.request(req.rolloutId, 'RESUME'),
+      run: (req) => fleet.requestRollout(req.rolloutId, 'RESUME'),
     },
     abortRollout: {
       action: 'AbortRollout',
       target: byRollout,
-      run: (req) => rollouts.request(req.rolloutId, 'ABORT'),
+      run: (req) => fleet.requestRollout(req.rolloutId, 'ABORT'),
     },
   };
 }

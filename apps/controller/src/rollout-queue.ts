@@ -1,23 +1,19 @@
-import { randomUUID } from 'node:crypto';
 import { Queue, Worker, type Job } from 'bullmq';
 import IORedis from 'ioredis';
 import { FleetNames } from '@eos/fleet-names';
 import {
   ControlError,
-  DEFAULT_STRATEGY,
-  checkStrategy,
-  failedPrecondition,
-  isFinishedRollout,
   redactUrl,
   runRollout,
   type FleetController,
   type RolloutRecord,
-  type RolloutStrategyValues,
 } from '@eos/control-plane';
-import { Rollout_State, type PipelineSpec, type Rollout, type RolloutStrategy } from '@eos/proto';
+import type { PipelineSpec, RolloutStrategy } from '@eos/proto';
 
 /**
- * Rollouts as BullMQ jobs on Redis. The job only carries the rollout id; the rollout record in
+ * Rollouts as BullMQ jobs on Redis: the binding only. What a rollout is and the rules for
+ * starting and steering one live in the fleet (libs/control-plane rollout-control.ts); the job
+ * runs `runRollout`. The job only carries the rollout id; the rollout record in
  * controller state (Kafka) is the truth, so a job re-run after a controller restart, a stalled
  * lock or a Redis restart resumes where the record says and never hands a task off twice.
  */
@@ -109,55 +105,22 @@ export class RolloutQueue {
 
   /** UpdatePipeline: validates, registers the new version, stores the rollout and enqueues its job. */
   async update(spec: PipelineSpec | undefined, strategy: RolloutStrategy | undefined): Promise<string> {
-    // A bad request is refused as such, whether Redis is up or not.
-    checkStrategy(strategy);
-    this.fleet.checkUpdate(spec);
-    if (this.queueConn.status !== 'ready') {
-      throw new ControlError(
-        'UNAVAILABLE',
-        `the rollout queue (Redis at ${redactUrl(this.redisUrl)}) is unavailable: rollouts cannot start now; running pipelines are not affected`,
-      );
-    }
-    if (spec?.name && this.fleet.activeRollouts().some((r) => r.pipeline === spec.name)) {
-      throw failedPrecondition(`pipeline ${spec.name} has a rollout in progress; one at a time`);
-    }
-    const { pipeline, fromVersion, toVersion } = await this.fleet.beginUpdate(spec);
-    const now = Date.now();
-    const rec: RolloutRecord = {
-      id: `ro-${randomUUID().slice(0, 8)}`,
-      pipeline,
-      fromVersion,
-      toVersion,
-      state: 'PENDING',
-      strategy: strategyOf(strategy),
-      moved: [],
-      step: 0,
-      gates: [],
-      reason: '',
-      createdAtMs: now,
-      updatedAtMs: now,
-    };
-    await this.fleet.saveRollout(rec);
+    // A bad request is refused as such, whether Redis is up or not: the fleet validates first.
+    const rec = await this.fleet.startRollout(spec, strategy, () => {
+      if (this.queueConn.status !== 'ready')
+        throw new ControlError(
+          'UNAVAILABLE',
+          `the rollout queue (Redis at ${redactUrl(this.redisUrl)}) is unavailable: rollouts cannot start now; running pipelines are not affected`,
+        );
+    });
     try {
       await this.enqueue(rec.id);
     } catch (err) {
       // Kept in state: the resync loop enqueues it when Redis answers again.
       this.log(`rollout ${rec.id} stored; its job waits for Redis: ${(err as Error).message}`);
     }
-    this.log(`rollout ${rec.id}: ${pipeline} v${fromVersion} -> v${toVersion} enqueued`);
+    this.log(`rollout ${rec.id}: ${rec.pipeline} v${rec.fromVersion} -> v${rec.toVersion} enqueued`);
     return rec.id;
-  }
-
-  /** Pause, resume or abort: recorded durably; the job applies it within one poll (mid-gate too). */
-  async request(id: string, what: 'PAUSE' | 'RESUME' | 'ABORT'): Promise<Rollout> {
-    const r = this.fleet.getRolloutRecord(id);
-    if (isFinishedRollout(r.state)) throw failedPrecondition(`rollout ${id} is ${r.state} already`);
-    if (what === 'RESUME' && r.state !== 'PAUSED' && r.requested !== 'PAUSE')
-      throw failedPrecondition(`rollout ${id} is not paused (${r.state})`);
-    if (what === 'PAUSE' && r.state === 'PAUSED') return toProto(r, this.fleet);
-    if (r.state === 'ROLLING_BACK') throw failedPrecondition(`rollout ${id} is rolling back already`);
-    const rec = await this.fleet.updateRollout(id, (cur) => ({ ...cur, requested: what }));
-    return toProto(rec, this.fleet);
   }
 
   async close(): Promise<void> {
@@ -169,51 +132,6 @@ export class RolloutQueue {
   }
 }
 
-function strategyOf(s: RolloutStrategy | undefined): RolloutStrategyValues {
-  return {
-    canaryTasks: s?.canaryTasks || DEFAULT_STRATEGY.canaryTasks,
-    stepTasks: s?.stepTasks || DEFAULT_STRATEGY.stepTasks,
-    gateCommits: s?.gateCommits || DEFAULT_STRATEGY.gateCommits,
-    maxFailedRecords: s?.maxFailedRecords ?? DEFAULT_STRATEGY.maxFailedRecords,
-    gateTimeoutMs: s?.gateTimeoutMs || DEFAULT_STRATEGY.gateTimeoutMs,
-  };
-}
-
 function progressOf(r: RolloutRecord) {
   return { state: r.state, step: r.step, moved: r.moved, gates: r.gates.length };
-}
-
-/** The proto view of a rollout record, with which tasks run which version now. */
-export function toProto(r: RolloutRecord, fleet: FleetController): Rollout {
-  const onNew: number[] = [];
-  const onOld: number[] = [];
-  let tasks: number[] = [];
-  try {
-    tasks = fleet.taskIndexes(r.pipeline);
-  } catch {
-    tasks = [];
-  }
-  for (const t of tasks)
-    (fleet.taskHealth(r.pipeline, t).specVersion === r.toVersion ? onNew : onOld).push(t);
-  return {
-    rolloutId: r.id,
-    pipeline: r.pipeline,
-    fromSpecVersion: r.fromVersion,
-    toSpecVersion: r.toVersion,
-    state: Rollout_State[r.state],
-    tasksOnOld: onOld,
-    tasksOnNew: onNew,
-    currentStep: r.step,
-    gates: r.gates.map((g) => ({
-      step: g.step,
-      taskIndexes: g.tasks,
-      passed: g.passed,
-      reason: g.reason,
-      atMs: g.atMs,
-    })),
-    reason: r.reason,
-    strategy: r.strategy,
-    createdAtMs: r.createdAtMs,
-    updatedAtMs: r.updatedAtMs,
-  };
 }

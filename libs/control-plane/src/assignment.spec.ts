@@ -1,4 +1,8 @@
-import { movedTasks, placeTasks, type PlacementTask, type PlacementWorker } from './assignment';
+import { placeTasks, type Placement, type PlacementTask, type PlacementWorker } from './assignment';
+
+/** Tasks whose owner changes between two placements (what a placement costs in moves). */
+const movedTasks = (before: ReadonlyMap<string, string | undefined>, after: Placement): string[] =>
+  [...after].filter(([k, w]) => (before.get(k) ?? undefined) !== w).map(([k]) => k);
 
 const w = (id: string, capacity = 10, transforms = ['suffix@1'], eligible = true): PlacementWorker => ({
   id,

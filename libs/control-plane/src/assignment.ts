@@ -206,8 +206,3 @@ class LoadHeap {
 }
 
 const less = (x: HeapEntry, y: HeapEntry) => x.load < y.load || (x.load === y.load && x.id < y.id);
-
-/** Tasks whose owner changes between two placements. */
-export function movedTasks(before: ReadonlyMap<string, string | undefined>, after: Placement): string[] {
-  return [...after].filter(([k, w]) => (before.get(k) ?? undefined) !== w).map(([k]) => k);
-}

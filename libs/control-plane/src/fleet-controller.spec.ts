@@ -2,8 +2,13 @@ import { DeliveryGuarantee, PipelineState, TaskState } from '@eos/proto';
 import { BUILTIN_TRANSFORMS, TransformRegistry } from '@eos/transforms';
 import { StateStoreFatalError } from './errors';
 import { FleetController } from './fleet-controller';
+import type { FleetState } from './fleet-state';
 import type { StateChange } from './ports';
+import type { Reconciler } from './reconciler';
 import { Channel, MemoryState, MemoryTopics } from './testing';
+
+/** The facade's parts a test drives directly: the loop's tick, and the model. */
+const internals = (f: FleetController) => f as unknown as { reconciler: Reconciler; state: FleetState };
 
 const hello = (workerId: string, capacity = 8) => ({
   workerId,
@@ -211,7 +216,7 @@ describe('FleetController', () => {
       now: () => clock,
     });
     await fleet.start();
-    const tick = () => (fleet as unknown as { tick(): Promise<void> }).tick();
+    const tick = () => internals(fleet).reconciler.tick();
     const s1 = await fleet.hello(hello('gone'), new Channel());
     const s2 = await fleet.hello(hello('alive'), new Channel());
     const states = () => Object.fromEntries(fleet.listWorkers().map((w) => [w.workerId, w.state]));
@@ -304,12 +309,12 @@ describe('FleetController', () => {
     flaky.failing = true;
     const ch = new Channel();
     await fleet.hello(hello('w1'), ch);
-    await until(() => (fleet as unknown as { retryReconcileAt?: number }).retryReconcileAt !== undefined);
+    await until(() => internals(fleet).reconciler.retryPending);
     expect(ch.assigned()).toEqual([]);
     expect((await fleet.pipelineStatus('p')).tasks.map((t) => t.ownerWorkerId)).toEqual(['', '']);
     flaky.failing = false;
     clock += 1_500;
-    await (fleet as unknown as { tick(): Promise<void> }).tick();
+    await internals(fleet).reconciler.tick();
     expect(ch.assigned().sort()).toEqual(['p/0', 'p/1']);
   });
 
@@ -407,18 +412,14 @@ describe('FleetController', () => {
       epoch,
       offsets: [],
       records,
-      bytes: 0,
       deadLettered: 0,
-      durationMs: 1,
       committedAtMs: clock,
     });
     for (let s = 0; s < 120; s++) {
       for (let i = 0; i < 100; i++) fleet.commits('w1', [report(2)]);
       clock += 1_000;
     }
-    const recent = (fleet as unknown as { tasks: Map<string, { recent: unknown[] }> }).tasks.get(
-      'p/0',
-    )!.recent;
+    const recent = internals(fleet).state.tasks.get('p/0')!.recent;
     expect(recent.length).toBeLessThanOrEqual(61);
     const st = (await fleet.pipelineStatus('p')).tasks[0]!;
     expect(st.commitsPerSecond).toBeCloseTo(100, -1);
@@ -578,7 +579,7 @@ describe('FleetController', () => {
       const s2 = await fleet.hello(hello('w2'), c2);
       await fleet.createPipeline(spec);
       expect([c1.assigned().length, c2.assigned().length]).toEqual([2, 2]);
-      const tick = () => (fleet as unknown as { tick(): Promise<void> }).tick();
+      const tick = () => internals(fleet).reconciler.tick();
       const beat = () => {
         fleet.heartbeat('w1', s1);
         fleet.heartbeat('w2', s2);
@@ -641,20 +642,12 @@ describe('FleetController', () => {
     const ch2 = new Channel();
     const s2 = await fleet.hello({ ...hello('w1'), running: [{ task, epoch, specVersion: 1 }] }, ch2);
     const status = async () => (await fleet.pipelineStatus('p')).tasks[0];
-    fleet.commits(
-      'w1',
-      [{ task, epoch, offsets: [], records: 5, bytes: 5, durationMs: 1, deadLettered: 0, committedAtMs: 1 }],
-      s1,
-    );
+    fleet.commits('w1', [{ task, epoch, offsets: [], records: 5, deadLettered: 0, committedAtMs: 1 }], s1);
     await fleet.released('w1', { task, epoch, offsets: [] }, s1);
     await fleet.lost('w1', { task, epoch, reason: 0, message: 'stale' }, s1);
     expect(await status()).toMatchObject({ ownerWorkerId: 'w1', epoch });
     expect(fleet.metricsSnapshot().recordsCommitted).toBe(0);
-    fleet.commits(
-      'w1',
-      [{ task, epoch, offsets: [], records: 5, bytes: 5, durationMs: 1, deadLettered: 0, committedAtMs: 1 }],
-      s2,
-    );
+    fleet.commits('w1', [{ task, epoch, offsets: [], records: 5, deadLettered: 0, committedAtMs: 1 }], s2);
     expect(fleet.metricsSnapshot().recordsCommitted).toBe(5);
     await fleet.released('w1', { task, epoch, offsets: [] }, s2);
     await until(() => ch2.assigned().length === 1); // released for real, then placed again

@@ -1,5 +1,5 @@
 /** Control-plane logic: placement, spec validation, naming, errors. No I/O. */
-export { movedTasks, placeTasks } from './assignment';
+export { placeTasks } from './assignment';
 export type { Placement, PlacementTask, PlacementWorker } from './assignment';
 export { taskPartitions, validateSpec } from './validation';
 export type { SpecInput, ValidSpec } from './validation';
@@ -26,6 +26,8 @@ export type { ControlErrorCode } from './errors';
 export { redactSecrets, redactUrl } from './redact';
 export { FleetController } from './fleet-controller';
 export type { FleetControllerOptions, FleetEvents } from './fleet-controller';
+export type { CommitReport } from './worker-sessions';
+export type { RolloutRequest } from './rollout-control';
 export type {
   AssignmentRecord,
   AuditEntry,
@@ -34,12 +36,15 @@ export type {
   RolloutStrategyValues,
   PipelineRecord,
   PipelineStateName,
+  RolloutFleetPort,
   StateChange,
   StatePort,
   StoredState,
+  TaskGateHealth,
   TopicsPort,
   WorkerChannel,
 } from './ports';
-export { DEFAULT_STRATEGY, runRollout } from './rollout-runner';
+export { runRollout } from './rollout-runner';
+export { DEFAULT_STRATEGY } from './rollout-control';
 export type { RolloutRunnerOptions } from './rollout-runner';
 export { isFinishedRollout } from './ports';

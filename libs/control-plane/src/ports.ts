@@ -142,3 +142,37 @@ export interface WorkerChannel {
   send(message: ControllerMessage): void;
   close(): void;
 }
+
+/** What a rollout's health gate needs to know about one task. */
+export interface TaskGateHealth {
+  /** The spec version the task is to run. */
+  specVersion: number;
+  /** Owned, processing, and not waiting to restart on another version. */
+  running: boolean;
+  /** Commits under its current assignment. */
+  commits: number;
+  /** Records dead-lettered under its current assignment. */
+  deadLettered: number;
+  owner: string;
+}
+
+/**
+ * The fleet as the rollout job (`runRollout`) sees it: its rollout record, the pipeline's tasks,
+ * and the moves of a task between spec versions. `FleetController` implements it; the job's spec
+ * uses an in-memory fake.
+ */
+export interface RolloutFleetPort {
+  getRolloutRecord(id: string): RolloutRecord;
+  /** Changes the record from its current value (never overwrites a concurrent change). */
+  updateRollout(id: string, change: (current: RolloutRecord) => RolloutRecord): Promise<RolloutRecord>;
+  taskIndexes(pipeline: string): number[];
+  /** Moves one task to a spec version (no-op when it runs that version already). */
+  setTaskVersion(pipeline: string, index: number, version: number): Promise<void>;
+  taskHealth(pipeline: string, index: number): TaskGateHealth;
+  /** Input lag per task index. */
+  taskLags(pipeline: string): Promise<Map<number, number>>;
+  /** The new version becomes the pipeline's spec. */
+  completeUpdate(pipeline: string, toVersion: number): Promise<void>;
+  /** The new version is forgotten (every task is back on the old one). */
+  cancelUpdate(pipeline: string, toVersion: number): Promise<void>;
+}

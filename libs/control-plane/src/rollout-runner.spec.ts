@@ -1,10 +1,9 @@
 /** The rollout job against an in-memory fleet: steps, gates, and operator requests mid-gate. */
-import type { FleetController } from './fleet-controller';
-import type { RolloutRecord } from './ports';
+import type { RolloutFleetPort, RolloutRecord } from './ports';
 import { runRollout } from './rollout-runner';
 
 /** The slice of FleetController the job uses, in memory; tasks commit when `commit()` says so. */
-class FakeFleet {
+class FakeFleet implements RolloutFleetPort {
   record: RolloutRecord;
   versions = [1, 1, 1];
   commits = [0, 0, 0];
@@ -69,7 +68,7 @@ const until = async (what: string, f: () => boolean, ms = 5_000) => {
   }
 };
 
-const run = (fleet: FakeFleet) => runRollout(fleet as unknown as FleetController, 'ro-1', { pollMs: 5 });
+const run = (fleet: FakeFleet) => runRollout(fleet, 'ro-1', { pollMs: 5 });
 
 it('moves tasks step by step, each behind a gate of commits on the new version', async () => {
   const fleet = new FakeFleet();

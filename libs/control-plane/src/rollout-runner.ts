@@ -1,13 +1,4 @@
-import type { FleetController } from './fleet-controller';
-import { isFinishedRollout, type RolloutRecord, type RolloutStrategyValues } from './ports';
-
-export const DEFAULT_STRATEGY: RolloutStrategyValues = {
-  canaryTasks: 1,
-  stepTasks: 2,
-  gateCommits: 3,
-  maxFailedRecords: 0,
-  gateTimeoutMs: 60_000,
-};
+import { isFinishedRollout, type RolloutFleetPort, type RolloutRecord } from './ports';
 
 export interface RolloutRunnerOptions {
   /** Progress for the queue's job record. */
@@ -28,10 +19,11 @@ export interface RolloutRunnerOptions {
  * health gate (every moved task commits `gateCommits` times on the new version with at most
  * `maxFailedRecords` dead letters, within `gateTimeoutMs`). A failed gate or an abort moves every
  * moved task back. The record in controller state is the truth: tasks are recorded as moved
- * before they move, so a restarted job never hands a task off twice.
+ * before they move, so a restarted job never hands a task off twice. Resolves with the record as
+ * this run left it (finished, or as found when another run finished it).
  */
 export async function runRollout(
-  fleet: FleetController,
+  fleet: RolloutFleetPort,
   id: string,
   o: RolloutRunnerOptions = {},
 ): Promise<RolloutRecord> {
@@ -43,7 +35,10 @@ export async function runRollout(
     r = await fleet.updateRollout(id, (cur) => ({ ...cur, ...patch }));
     await o.progress?.(r);
   };
-  /** Applies operator requests; true when the rollout must roll back (abort). */
+  /**
+   * Applies operator requests and waits while the rollout is paused. Resolves 'abort' when the
+   * rollout must roll back, 'go' when it may go on.
+   */
   const checkRequests = async (): Promise<'abort' | 'go'> => {
     for (;;) {
       const cur = fleet.getRolloutRecord(id);
