@@ -1,10 +1,10 @@
-import * as fs from 'node:fs';
 import * as http from 'node:http';
-import * as path from 'node:path';
 import { ControlError, redactSecrets, type ControlErrorCode, type FleetController } from '@eos/control-plane';
-import * as pb from '@eos/proto';
 import type { Registry } from 'prom-client';
 import { invoke, type AdminApi } from './admin-api';
+import { ROUTES, decodeRequest } from './http-routes';
+import { sendJson as send } from './send-json';
+import { serveStatic } from './static-files';
 import { guardedHandler } from './guarded-handler';
 import { reportInternalError } from './internal-error';
 import { SseHub, type SseHubOptions } from './sse-hub';
@@ -23,196 +23,6 @@ export const HTTP_STATUS: Record<ControlErrorCode, number> = {
   UNAVAILABLE: 503,
   INTERNAL: 500,
 };
-
-interface MessageType<T> {
-  fromJSON(o: unknown): T;
-  toJSON(m: T): unknown;
-}
-
-interface Route {
-  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
-  path: RegExp;
-  op: keyof AdminApi;
-  /** Builds the proto-JSON request from path parameters, query and body. */
-  request: (params: string[], query: URLSearchParams, body: Record<string, unknown>) => unknown;
-  req: MessageType<unknown>;
-  res: MessageType<unknown>;
-}
-
-const t = <T>(m: MessageType<T>) => m as MessageType<unknown>;
-const name = (p: string[]) => ({ name: p[0] });
-
-/** JSON endpoints mirroring AdminService (same operations, validation and errors). */
-export const ROUTES: Route[] = [
-  {
-    method: 'GET',
-    path: /^\/api\/pipelines$/,
-    op: 'listPipelines',
-    request: () => ({}),
-    req: t(pb.ListPipelinesRequest),
-    res: t(pb.ListPipelinesResponse),
-  },
-  {
-    method: 'POST',
-    path: /^\/api\/pipelines$/,
-    op: 'createPipeline',
-    request: (_p, _q, b) => b,
-    req: t(pb.CreatePipelineRequest),
-    res: t(pb.CreatePipelineResponse),
-  },
-  {
-    method: 'GET',
-    path: /^\/api\/pipelines\/([^/]+)$/,
-    op: 'getPipeline',
-    request: name,
-    req: t(pb.GetPipelineRequest),
-    res: t(pb.GetPipelineResponse),
-  },
-  {
-    method: 'PUT',
-    path: /^\/api\/pipelines\/([^/]+)$/,
-    op: 'updatePipeline',
-    request: (_p, _q, b) => b,
-    req: t(pb.UpdatePipelineRequest),
-    res: t(pb.UpdatePipelineResponse),
-  },
-  {
-    method: 'DELETE',
-    path: /^\/api\/pipelines\/([^/]+)$/,
-    op: 'deletePipeline',
-    request: name,
-    req: t(pb.PipelineNameRequest),
-    res: t(pb.DeletePipelineResponse),
-  },
-  {
-    method: 'GET',
-    path: /^\/api\/pipelines\/([^/]+)\/status$/,
-    op: 'getPipelineStatus',
-    request: name,
-    req: t(pb.GetPipelineStatusRequest),
-    res: t(pb.GetPipelineStatusResponse),
-  },
-  {
-    method: 'POST',
-    path: /^\/api\/pipelines\/([^/]+)\/pause$/,
-    op: 'pausePipeline',
-    request: name,
-    req: t(pb.PipelineNameRequest),
-    res: t(pb.PipelineResponse),
-  },
-  {
-    method: 'POST',
-    path: /^\/api\/pipelines\/([^/]+)\/resume$/,
-    op: 'resumePipeline',
-    request: name,
-    req: t(pb.PipelineNameRequest),
-    res: t(pb.PipelineResponse),
-  },
-  {
-    method: 'POST',
-    path: /^\/api\/pipelines\/([^/]+)\/stop$/,
-    op: 'stopPipeline',
-    request: name,
-    req: t(pb.PipelineNameRequest),
-    res: t(pb.PipelineResponse),
-  },
-  {
-    method: 'GET',
-    path: /^\/api\/pipelines\/([^/]+)\/offsets$/,
-    op: 'getPipelineOffsets',
-    request: name,
-    req: t(pb.PipelineNameRequest),
-    res: t(pb.PipelineOffsetsResponse),
-  },
-  {
-    method: 'POST',
-    path: /^\/api\/pipelines\/([^/]+)\/offsets\/reset$/,
-    op: 'resetPipelineOffsets',
-    request: (p, _q, b) => ({ ...b, name: p[0] }),
-    req: t(pb.ResetPipelineOffsetsRequest),
-    res: t(pb.PipelineOffsetsResponse),
-  },
-  {
-    method: 'GET',
-    path: /^\/api\/workers$/,
-    op: 'listWorkers',
-    request: () => ({}),
-    req: t(pb.ListWorkersRequest),
-    res: t(pb.ListWorkersResponse),
-  },
-  {
-    method: 'GET',
-    path: /^\/api\/workers\/([^/]+)$/,
-    op: 'getWorker',
-    request: (p) => ({ workerId: p[0] }),
-    req: t(pb.GetWorkerRequest),
-    res: t(pb.GetWorkerResponse),
-  },
-  {
-    method: 'POST',
-    path: /^\/api\/workers\/([^/]+)\/drain$/,
-    op: 'drainWorker',
-    request: (p, _q, b) => ({ ...b, workerId: p[0] }),
-    req: t(pb.DrainWorkerRequest),
-    res: t(pb.DrainWorkerResponse),
-  },
-  {
-    method: 'POST',
-    path: /^\/api\/workers\/([^/]+)\/undrain$/,
-    op: 'undrainWorker',
-    request: (p) => ({ workerId: p[0] }),
-    req: t(pb.UndrainWorkerRequest),
-    res: t(pb.DrainWorkerResponse),
-  },
-  {
-    method: 'GET',
-    path: /^\/api\/rollouts$/,
-    op: 'listRollouts',
-    request: (_p, q) => ({ pipeline: q.get('pipeline') ?? '' }),
-    req: t(pb.ListRolloutsRequest),
-    res: t(pb.ListRolloutsResponse),
-  },
-  {
-    method: 'GET',
-    path: /^\/api\/rollouts\/([^/]+)$/,
-    op: 'getRollout',
-    request: (p) => ({ rolloutId: p[0] }),
-    req: t(pb.RolloutRequest),
-    res: t(pb.Rollout),
-  },
-  {
-    method: 'POST',
-    path: /^\/api\/rollouts\/([^/]+)\/pause$/,
-    op: 'pauseRollout',
-    request: (p) => ({ rolloutId: p[0] }),
-    req: t(pb.RolloutRequest),
-    res: t(pb.Rollout),
-  },
-  {
-    method: 'POST',
-    path: /^\/api\/rollouts\/([^/]+)\/resume$/,
-    op: 'resumeRollout',
-    request: (p) => ({ rolloutId: p[0] }),
-    req: t(pb.RolloutRequest),
-    res: t(pb.Rollout),
-  },
-  {
-    method: 'POST',
-    path: /^\/api\/rollouts\/([^/]+)\/abort$/,
-    op: 'abortRollout',
-    request: (p) => ({ rolloutId: p[0] }),
-    req: t(pb.RolloutRequest),
-    res: t(pb.Rollout),
-  },
-  {
-    method: 'GET',
-    path: /^\/api\/audit$/,
-    op: 'listAuditRecords',
-    request: (_p, q) => ({ limit: Number(q.get('limit') ?? 0) }),
-    req: t(pb.ListAuditRecordsRequest),
-    res: t(pb.ListAuditRecordsResponse),
-  },
-];
 
 export interface HttpApiOptions {
   fleet: FleetController;
@@ -268,55 +78,6 @@ function readBody(req: http.IncomingMessage): Promise<Record<string, unknown>> {
       }
     });
     req.on('error', reject);
-  });
-}
-
-function send(res: http.ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(body));
-}
-
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.json': 'application/json',
-  '.map': 'application/json',
-};
-
-/**
- * The admin UI's static files. Hashed assets are cached for good; any other path that is not a
- * file gets index.html (the UI routes on the hash, so this only matters for bookmarks).
- */
-function serveStatic(
-  dir: string | undefined,
-  urlPath: string,
-  decodedPath: string,
-  res: http.ServerResponse,
-): void {
-  if (!dir)
-    return send(res, 404, {
-      code: 'NOT_FOUND',
-      message: 'the admin UI is not built here (npm run build builds dist/apps/admin-ui)',
-    });
-  const root = path.resolve(dir);
-  let file = path.resolve(root, '.' + path.posix.normalize(decodedPath));
-  if (file !== root && !file.startsWith(root + path.sep))
-    return send(res, 404, { code: 'NOT_FOUND', message: `no file ${urlPath}` });
-  fs.stat(file, (err, st) => {
-    if (err || !st.isFile()) file = path.join(root, 'index.html');
-    fs.readFile(file, (readErr, data) => {
-      if (readErr) return send(res, 404, { code: 'NOT_FOUND', message: `no file ${urlPath}` });
-      const immutable = file.includes(`${path.sep}assets${path.sep}`);
-      res.writeHead(200, {
-        'content-type': CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream',
-        'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
-      });
-      res.end(data);
-    });
   });
 }
 
@@ -436,20 +197,4 @@ export function createHttpServer(o: HttpApiOptions): http.Server {
   server.maxHeadersCount = HTTP_LIMITS.maxHeadersCount;
   server.on('close', () => sse.close());
   return server;
-}
-
-/**
- * proto3 JSON -> the request message. ts-proto's fromJSON throws on values it cannot map (an
- * unknown enum name, a Struct nested past the stack): that is the caller's mistake, a 400.
- */
-function decodeRequest(route: Route, json: unknown): unknown {
-  try {
-    return route.req.fromJSON(json);
-  } catch (err) {
-    throw new ControlError(
-      'INVALID_ARGUMENT',
-      `body: does not match the request message (${(err as Error).message})`,
-      'body',
-    );
-  }
 }
