@@ -17,6 +17,7 @@ import type {
 import { AuditLog } from './audit-log';
 import { notFound } from './errors';
 import type { FleetContext } from './fleet-context';
+import { metricsSnapshot, type FleetMetricsSnapshot } from './fleet-metrics';
 import { resolveFleetOptions, type FleetControllerOptions, type ResolvedFleetOptions } from './fleet-options';
 import { FleetState, taskKey, type WorkerRecord } from './fleet-state';
 import { PipelineOffsets } from './offsets';
@@ -253,30 +254,8 @@ export class FleetController extends EventEmitter<FleetEvents> implements Rollou
   }
 
   /** Counts for the controller's /metrics. */
-  metricsSnapshot(): {
-    epoch: number;
-    workers: Record<string, number>;
-    tasks: Record<string, number>;
-    pipelines: Record<string, number>;
-    recordsCommitted: number;
-    activeRollouts: number;
-    heartbeats: number;
-  } {
-    const count = <T>(xs: Iterable<T>, key: (x: T) => string) => {
-      const out: Record<string, number> = {};
-      for (const x of xs) out[key(x)] = (out[key(x)] ?? 0) + 1;
-      return out;
-    };
-    const { workers, tasks, pipelines } = this.state;
-    return {
-      epoch: this.state.epoch,
-      workers: count(workers.values(), (w) => w.state),
-      tasks: count(tasks.values(), (t) => (t.owner ? t.state : 'UNASSIGNED')),
-      pipelines: count(pipelines.values(), (p) => p.state),
-      recordsCommitted: [...tasks.values()].reduce((a, t) => a + t.recordsTotal, 0),
-      activeRollouts: this.rollouts.active().length,
-      heartbeats: this.sessions.heartbeatsTotal,
-    };
+  metricsSnapshot(): FleetMetricsSnapshot {
+    return metricsSnapshot(this.state, this.rollouts.active().length, this.sessions.heartbeatsTotal);
   }
 
   // ---- rollouts (operator requests: rollout-control.ts; the job: rollout-runner.ts) ----
