@@ -10,6 +10,7 @@ import { adminService } from './admin-service';
 import { createHttpServer } from './http-api';
 import { controllerMetrics } from './metrics';
 import type * as http from 'node:http';
+import type { HealthImplementation } from 'grpc-health-check';
 import type { ControllerConfig } from './config';
 import { createControllerSecurity } from './auth/controller-security';
 import { WorkerClaims } from './auth/worker-claims';
@@ -55,6 +56,7 @@ export function createControllerApp(config: ControllerConfig): ControllerApp {
   let fleet: FleetController | undefined;
   let rollouts: RolloutQueue | undefined;
   let httpServer: http.Server | undefined;
+  let health: HealthImplementation | undefined;
   let httpPort = 0;
   let port = 0;
   let stopped = false;
@@ -128,7 +130,7 @@ export function createControllerApp(config: ControllerConfig): ControllerApp {
         ? new WorkerClaims((id) => f.listWorkers().some((w) => w.workerId === id))
         : undefined;
       server.addService(withSafeDeserializers(WorkerServiceService), workerService(fleet, log, claims));
-      addHealthAndReflection(server);
+      health = addHealthAndReflection(server);
       port = await bindServer(server, config.host, config.grpcPort, security.grpcCredentials);
       log(
         `gRPC on ${config.host}:${port}; HTTP on ${httpPort}; ${security.summary}${config.uiDir ? ' (admin UI)' : ''}; state from ${config.stateTopic} (epoch ${fleet.currentEpoch()}) in ${Date.now() - t0} ms`,
@@ -137,6 +139,8 @@ export function createControllerApp(config: ControllerConfig): ControllerApp {
     async stop() {
       if (stopped) return;
       stopped = true;
+      // First: health checkers (load balancers, orchestrators) stop sending calls while the rest closes.
+      health?.setStatus('', 'NOT_SERVING');
       httpServer?.closeAllConnections();
       await new Promise<void>((r) => (httpServer ? httpServer.close(() => r()) : r()));
       await rollouts?.close();
