@@ -1,0 +1,128 @@
+/**
+ * eos-fleet patches kafkajs 2.2.4 at install (`patches/kafkajs+2.2.4.patch`, applied by
+ * patch-package in `postinstall`): a native CRC32C, a linear `groupMessagesPerPartition`, varints
+ * written in place, and record/batch encoders sized up front. These tests pin that the patch is
+ * installed and that kafkajs still writes the bytes the pristine 2.2.4 wrote.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
+
+const kafkajs = createRequire(require.resolve('kafkajs'));
+const crc32C = kafkajs('./src/protocol/recordBatch/crc32C') as ((b: Buffer) => number) & {
+  pureJs: (b: Buffer) => number;
+  isNative: boolean;
+};
+const Encoder = kafkajs('./src/protocol/encoder') as new () => {
+  writeVarInt(v: number): unknown;
+  writeUVarInt(v: number): unknown;
+  writeVarLong(v: number | bigint): unknown;
+  buffer: Buffer;
+};
+const Decoder = kafkajs('./src/protocol/decoder') as new (b: Buffer) => {
+  readVarInt(): number;
+  readVarLong(): { toString(): string };
+};
+const group = kafkajs('./src/producer/groupMessagesPerPartition') as (a: {
+  topic: string;
+  partitionMetadata: unknown[];
+  messages: { partition: number; i: number }[];
+  partitioner: (a: { message: { partition: number } }) => number;
+}) => Record<string, { partition: number; i: number }[]>;
+const produceV3 = kafkajs('./src/protocol/requests/produce/v3/request') as (a: Record<string, unknown>) => {
+  encode: () => Promise<{ buffer: Buffer }>;
+};
+
+describe('kafkajs as eos-fleet patches it', () => {
+  it('is installed with the native CRC32C (npm ci ran patch-package)', () => {
+    expect(crc32C.isNative).toBe(true);
+  });
+
+  it('computes the CRC32C check value and agrees with the pure-JS one on every size', () => {
+    expect(crc32C(Buffer.from('123456789'))).toBe(0xe3069283);
+    for (const size of [0, 1, 7, 8, 63, 64, 65, 1000, 4096, 100_003]) {
+      const b = randomBytes(size);
+      expect(crc32C(b)).toBe(crc32C.pureJs(b));
+      expect(crc32C(b)).toBeGreaterThanOrEqual(0); // unsigned, as the batch header writes it
+    }
+  });
+
+  it('writes the zigzag varints and varlongs of the Kafka protocol, and reads them back', () => {
+    const zigzag = (v: bigint) => (v << 1n) ^ (v >> 63n);
+    const uvarint = (u: bigint) => {
+      const out: number[] = [];
+      let x = BigInt.asUintN(64, u);
+      while (x >= 0x80n) {
+        out.push(Number((x & 0x7fn) | 0x80n));
+        x >>= 7n;
+      }
+      out.push(Number(x));
+      return Buffer.from(out);
+    };
+    const ints = [0, 1, -1, 63, -64, 64, -65, 300, -300, 2 ** 20, 2 ** 31 - 1, -(2 ** 31)];
+    for (const v of ints) {
+      const e = new Encoder();
+      e.writeVarInt(v);
+      expect(e.buffer).toEqual(uvarint(zigzag(BigInt(v)) & 0xffffffffn));
+      expect(new Decoder(e.buffer).readVarInt()).toBe(v);
+    }
+    for (const v of [...ints, 2 ** 31, -(2 ** 31) - 1, 2 ** 40 + 3, -(2 ** 45), Number.MAX_SAFE_INTEGER]) {
+      const e = new Encoder();
+      e.writeVarLong(v);
+      expect(e.buffer).toEqual(uvarint(zigzag(BigInt(v))));
+      expect(new Decoder(e.buffer).readVarLong().toString()).toBe(String(v));
+    }
+  });
+
+  it('groups messages per partition keeping their order', () => {
+    const messages = Array.from({ length: 1000 }, (_, i) => ({ partition: (i * 7) % 5, i }));
+    const g = group({
+      topic: 't',
+      partitionMetadata: [{}],
+      messages,
+      partitioner: ({ message }) => message.partition,
+    });
+    expect(Object.keys(g).sort()).toEqual(['0', '1', '2', '3', '4']);
+    for (const [p, ms] of Object.entries(g)) {
+      expect(ms.every((m) => m.partition === Number(p))).toBe(true);
+      expect(ms.map((m) => m.i)).toEqual(messages.filter((m) => m.partition === Number(p)).map((m) => m.i));
+    }
+    expect(group({ topic: 't', partitionMetadata: [], messages, partitioner: () => 0 })).toEqual({});
+  });
+
+  it('encodes a produce request byte for byte as the pristine kafkajs 2.2.4 did', async () => {
+    // Null, string and Buffer keys and values, empty and 2 KB values, repeated and binary headers.
+    const messages = Array.from({ length: 300 }, (_, i) => ({
+      partition: i % 3,
+      key: i % 5 === 0 ? null : i % 2 ? Buffer.from(`k${i}`) : `k${i}`,
+      value: i % 7 === 0 ? null : i % 3 ? Buffer.alloc(i * 7, i % 256) : 'v'.repeat(i),
+      timestamp: String(1_765_000_000_000 + ((i * 997) % 5000)),
+      headers:
+        i % 4 === 0
+          ? undefined
+          : { 'eos.a': String(i), 'eos.multi': ['x', `y${i}`], bin: Buffer.from([i % 256, 1, 2]) },
+    }));
+    const grouped = group({
+      topic: 't',
+      partitionMetadata: [{}, {}, {}],
+      messages: messages as never,
+      partitioner: ({ message }) => message.partition,
+    });
+    const partitions = Object.entries(grouped).map(([p, m]) => ({
+      partition: Number(p),
+      firstSequence: 5,
+      messages: m,
+    }));
+    const request = produceV3({
+      acks: -1,
+      timeout: 30_000,
+      transactionalId: 'eos.p.0',
+      topicData: [{ topic: 't', partitions }],
+    });
+    const bytes = (await request.encode()).buffer;
+    // Computed with the unpatched kafkajs 2.2.4 from npm on the same input.
+    expect(bytes.length).toBe(207_884);
+    expect(createHash('sha256').update(bytes).digest('hex')).toBe(
+      '6f6a3f1566649ba1958194e313043748671f8665cb8a52425694ebadf80689be',
+    );
+  });
+});
