@@ -7,7 +7,7 @@
  * One "transaction" is what EosTask hands kafkajs per produce request: N records of 1 KB with a
  * key and the two eos headers, over 4 partitions, grouped per partition
  * (`groupMessagesPerPartition`), then encoded as one Produce request (records, record batches
- * with their CRC32C, the request). The two builds must produce the same bytes (checked every
+ * with their CRC32C, the request with its header and size prefix, as it goes on the wire). The two builds must produce the same bytes (checked every
  * round); the figures are CPU µs per record, median of the rounds, and their ratio.
  *
  * DIR is an unpacked pristine kafkajs 2.2.4 (`npm pack kafkajs@2.2.4` and untar it); without
@@ -40,6 +40,7 @@ interface Build {
     partitioner: (a: { message: { partition: number } }) => number;
   }) => Record<string, unknown[]>;
   request: (a: Record<string, unknown>) => { encode: () => Promise<{ buffer: Buffer }> };
+  wrap: (a: { correlationId: number; clientId: string; request: unknown }) => Promise<{ buffer: Buffer }>;
 }
 
 function load(name: string, dir: string): Build {
@@ -48,6 +49,7 @@ function load(name: string, dir: string): Build {
     name,
     group: req('./src/producer/groupMessagesPerPartition'),
     request: req('./src/protocol/requests/produce/v3/request'),
+    wrap: req('./src/protocol/request'),
   };
 }
 
@@ -92,7 +94,7 @@ async function encodeOnce(b: Build, messages: unknown[]): Promise<Buffer> {
     transactionalId: 'eos.bench.0',
     topicData: [{ topic: 'out', partitions }],
   });
-  return (await req.encode()).buffer;
+  return (await b.wrap({ correlationId: 1, clientId: 'eos-worker-bench', request: req })).buffer;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;

@@ -29,8 +29,17 @@ const group = kafkajs('./src/producer/groupMessagesPerPartition') as (a: {
   partitioner: (a: { message: { partition: number } }) => number;
 }) => Record<string, { partition: number; i: number }[]>;
 const produceV3 = kafkajs('./src/protocol/requests/produce/v3/request') as (a: Record<string, unknown>) => {
-  encode: () => Promise<{ buffer: Buffer }>;
+  encode: () => Promise<{ buffer: Buffer; size(): number }>;
 };
+const wrapRequest = kafkajs('./src/protocol/request') as (a: {
+  correlationId: number;
+  clientId: string | null;
+  request: ReturnType<typeof produceV3>;
+}) => Promise<{ buffer: Buffer }>;
+const RecordV0 = kafkajs('./src/protocol/recordBatch/record/v0') as (a: Record<string, unknown>) => {
+  buffer: Buffer;
+};
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 describe('kafkajs as eos-fleet patches it', () => {
   it('is installed with the native CRC32C (npm ci ran patch-package)', () => {
@@ -89,18 +98,20 @@ describe('kafkajs as eos-fleet patches it', () => {
     expect(group({ topic: 't', partitionMetadata: [], messages, partitioner: () => 0 })).toEqual({});
   });
 
+  // Null, string and Buffer keys and values, empty and 2 KB values, repeated and binary headers.
+  const messages = Array.from({ length: 300 }, (_, i) => ({
+    partition: i % 3,
+    key: i % 5 === 0 ? null : i % 2 ? Buffer.from(`k${i}`) : `k${i}`,
+    value: i % 7 === 0 ? null : i % 3 ? Buffer.alloc(i * 7, i % 256) : 'v'.repeat(i),
+    timestamp: String(1_765_000_000_000 + ((i * 997) % 5000)),
+    headers:
+      i % 4 === 0
+        ? undefined
+        : { 'eos.a': String(i), 'eos.multi': ['x', `y${i}`], bin: Buffer.from([i % 256, 1, 2]) },
+  }));
+  // The hashes below were computed with the unpatched kafkajs 2.2.4 from npm on the same input.
+
   it('encodes a produce request byte for byte as the pristine kafkajs 2.2.4 did', async () => {
-    // Null, string and Buffer keys and values, empty and 2 KB values, repeated and binary headers.
-    const messages = Array.from({ length: 300 }, (_, i) => ({
-      partition: i % 3,
-      key: i % 5 === 0 ? null : i % 2 ? Buffer.from(`k${i}`) : `k${i}`,
-      value: i % 7 === 0 ? null : i % 3 ? Buffer.alloc(i * 7, i % 256) : 'v'.repeat(i),
-      timestamp: String(1_765_000_000_000 + ((i * 997) % 5000)),
-      headers:
-        i % 4 === 0
-          ? undefined
-          : { 'eos.a': String(i), 'eos.multi': ['x', `y${i}`], bin: Buffer.from([i % 256, 1, 2]) },
-    }));
     const grouped = group({
       topic: 't',
       partitionMetadata: [{}, {}, {}],
@@ -119,10 +130,39 @@ describe('kafkajs as eos-fleet patches it', () => {
       topicData: [{ topic: 't', partitions }],
     });
     const bytes = (await request.encode()).buffer;
-    // Computed with the unpatched kafkajs 2.2.4 from npm on the same input.
     expect(bytes.length).toBe(207_884);
-    expect(createHash('sha256').update(bytes).digest('hex')).toBe(
-      '6f6a3f1566649ba1958194e313043748671f8665cb8a52425694ebadf80689be',
+    expect(sha(bytes)).toBe('6f6a3f1566649ba1958194e313043748671f8665cb8a52425694ebadf80689be');
+    // With the request header and size prefix, as it goes on the wire.
+    const wire = await wrapRequest({ correlationId: 77, clientId: 'eos-worker-w1', request });
+    expect(wire.buffer.length).toBe(207_911);
+    expect(sha(wire.buffer)).toBe('d949f09502803adf2e8e056f09b28424aa630b8c86b0fc4be9a4d262df914ecf');
+  });
+
+  it('encodes single records (the compressed path) and an empty partition as the pristine kafkajs did', async () => {
+    const records = Buffer.concat(
+      messages.map(
+        (m, i) =>
+          RecordV0({
+            key: m.key,
+            value: m.value,
+            headers: m.headers,
+            offsetDelta: i,
+            timestampDelta: i * 3 - 400,
+          }).buffer,
+      ),
     );
+    expect(sha(records)).toBe('e55cf21b01fe2ff9f24a72a321e996f2525c8f60451e8a20e56eabc17df078ae');
+    const now = jest.spyOn(Date, 'now').mockReturnValue(1_765_000_000_000);
+    try {
+      const request = produceV3({
+        acks: 1,
+        timeout: 1000,
+        topicData: [{ topic: 't2', partitions: [{ partition: 0, messages: [] }] }],
+      });
+      const wire = await wrapRequest({ correlationId: 78, clientId: null, request });
+      expect(sha(wire.buffer)).toBe('5fdccbadbc782bef5b13858f83c91c1ceb5c74ec07c2ce217b08916e10e6b6c1');
+    } finally {
+      now.mockRestore();
+    }
   });
 });
