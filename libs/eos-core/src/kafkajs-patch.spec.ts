@@ -38,6 +38,8 @@ const wrapRequest = kafkajs('./src/protocol/request') as (a: {
 }) => Promise<{ buffer: Buffer }>;
 const RecordV0 = kafkajs('./src/protocol/recordBatch/record/v0') as (a: Record<string, unknown>) => {
   buffer: Buffer;
+  buf: Buffer;
+  size(): number;
 };
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
@@ -163,6 +165,19 @@ describe('kafkajs as eos-fleet patches it', () => {
       expect(sha(wire.buffer)).toBe('5fdccbadbc782bef5b13858f83c91c1ceb5c74ec07c2ce217b08916e10e6b6c1');
     } finally {
       now.mockRestore();
+    }
+  });
+
+  it('sizes a record encoder exactly, so it never grows (copying itself) while written', () => {
+    for (const [i, m] of messages.entries()) {
+      const e = RecordV0({
+        key: m.key,
+        value: m.value,
+        headers: m.headers,
+        offsetDelta: i,
+        timestampDelta: 0,
+      });
+      expect(e.buf.length).toBe(e.size());
     }
   });
 });
