@@ -41,7 +41,11 @@ const RecordV0 = kafkajs('./src/protocol/recordBatch/record/v0') as (a: Record<s
   buf: Buffer;
   size(): number;
 };
-const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+const DecoderClass = kafkajs('./src/protocol/decoder') as new (b: Buffer) => unknown;
+const decodeBatch = kafkajs('./src/protocol/recordBatch/v0/decoder') as (d: unknown) => Promise<{
+  records: Record<string, unknown>[];
+}>;
+const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 
 describe('kafkajs as eos-fleet patches it', () => {
   it('is installed with the native CRC32C (npm ci ran patch-package)', () => {
@@ -178,6 +182,55 @@ describe('kafkajs as eos-fleet patches it', () => {
         timestampDelta: 0,
       });
       expect(e.buf.length).toBe(e.size());
+    }
+  });
+
+  it('decodes records (offsets, timestamps, keys, values, headers) as the pristine kafkajs 2.2.4 did', async () => {
+    const now = jest.spyOn(Date, 'now').mockReturnValue(1_765_000_000_000);
+    try {
+      // Timestamp deltas small (the number path) and over 2^27 (the Long path); repeated header
+      // names, and names Object.prototype has.
+      const input = Array.from({ length: 300 }, (_, i) => ({
+        key: i % 5 === 0 ? null : `k${i}`,
+        value: i % 7 === 0 ? null : Buffer.alloc(i % 50, i),
+        timestamp: String(1_765_000_000_000 + ((i * 997) % 5000) - (i % 3 ? 0 : 200_000_000)),
+        headers:
+          i % 4 === 0
+            ? undefined
+            : { a: String(i), m: ['x', `y${i}`], toString: 't', ['__proto__']: 'p', constructor: ['c'] },
+      }));
+      const request = produceV3({
+        acks: -1,
+        timeout: 1,
+        transactionalId: 'x',
+        topicData: [{ topic: 't', partitions: [{ partition: 0, messages: input }] }],
+      });
+      // The record set starts after the request's fields up to the partition's record set size.
+      const batch = Buffer.from(
+        (await request.encode()).buffer.subarray(2 + 1 + 2 + 4 + 4 + 2 + 1 + 4 + 4 + 4),
+      );
+      batch.writeInt32BE(0, 0);
+      batch.writeInt32BE(123_456_789, 4); // the batch's first offset
+      const { records } = await decodeBatch(new DecoderClass(batch));
+      expect(records[3]).toMatchObject({
+        offset: '123456792',
+        timestamp: String(1_765_000_000_000 + 2991 - 200_000_000),
+      });
+      const canonical = JSON.stringify(
+        records.map((r) => [
+          r.offset,
+          r.timestamp,
+          r.key,
+          r.value,
+          r.headers,
+          r.attributes,
+          r.isControlRecord,
+          r.magicByte,
+        ]),
+      );
+      expect(sha(canonical)).toBe('9e143e8bf451860f302bbc5ddfda1aa29573bdc46cc6ffd656ec578c9b969d52');
+    } finally {
+      now.mockRestore();
     }
   });
 });
