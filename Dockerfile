@@ -2,6 +2,8 @@
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+# postinstall applies patches/ (kafkajs: native CRC32C and a cheaper produce path)
+COPY patches patches
 COPY apps apps
 COPY libs libs
 COPY tools tools
@@ -12,6 +14,8 @@ FROM node:20-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
 COPY package.json package-lock.json ./
+# postinstall applies patches/ (kafkajs: native CRC32C and a cheaper produce path)
+COPY patches patches
 COPY apps apps
 COPY libs libs
 COPY tools/package.json tools/package.json

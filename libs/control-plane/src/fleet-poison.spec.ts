@@ -59,18 +59,22 @@ describe('FleetController: failing and poison tasks', () => {
     expect(c.assigns()).toHaveLength(1); // not reassigned before the backoff
   });
 
-  it('a task whose worker keeps dying goes careful, and the record in flight is quarantined after 2 deaths there', async () => {
+  it('a task whose worker keeps dying goes careful at the second death, and the record in flight is quarantined after 2 deaths there', async () => {
     await start();
     const c = new Channel();
     await fleet.hello(hello(1), c);
     await until(() => c.assigns().length === 1);
     expect(c.assigns().at(-1)?.careful).toBe(false);
-    // The process restarts (new pid): the task died with it. Record unknown: careful mode.
+    // The process restarts (new pid): the task died with it. One death is no evidence: full speed.
     await fleet.hello(hello(2), c);
     await until(() => c.assigns().length === 2);
+    expect(c.assigns().at(-1)).toMatchObject({ careful: false, quarantined: [] });
+    // It dies again before committing anything: careful mode, record unknown yet.
+    await fleet.hello(hello(3), c);
+    await until(() => c.assigns().length === 3);
     let a = c.assigns().at(-1) as Assign;
     expect(a).toMatchObject({ careful: true, quarantined: [] });
-    for (const pid of [3, 4]) {
+    for (const pid of [4, 5]) {
       fleet.inFlight('w1', { task, epoch: a.epoch, partition: 0, offset: 7, done: false });
       const n = c.assigns().length;
       await fleet.hello(hello(pid), c);
@@ -82,7 +86,7 @@ describe('FleetController: failing and poison tasks', () => {
         partition: 0,
         offset: 7,
         reason:
-          'quarantined by the controller: crashed or hung its worker 2 times (last: worker w1 restarted (pid 3 -> 4))',
+          'quarantined by the controller: crashed or hung its worker 2 times (last: worker w1 restarted (pid 4 -> 5))',
         atMs: now,
       },
     ]);

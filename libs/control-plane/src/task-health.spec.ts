@@ -1,6 +1,8 @@
 import { TaskHealth } from './task-health';
 
-const opts = { failedBackoffMs: 2_000, failedBackoffMaxMs: 60_000, quarantineAfter: 2, carefulRecords: 10 };
+const base = { failedBackoffMs: 2_000, failedBackoffMaxMs: 60_000, quarantineAfter: 2, carefulRecords: 10 };
+/** Careful from the first death: the quarantine bookkeeping, on its own. */
+const opts = { ...base, carefulAfterDeaths: 1 };
 
 describe('TaskHealth', () => {
   it('backs a failing task off exponentially, capped, and resets on progress', () => {
@@ -68,6 +70,38 @@ describe('TaskHealth', () => {
     h.committed('p/0', 6, [{ partition: 0, offset: 6 }]);
     expect(h.careful('p/0')).toBe(true);
     h.committed('p/0', 4, [{ partition: 0, offset: 10 }]);
+    expect(h.careful('p/0')).toBe(false);
+  });
+
+  it('moves a task at full speed after one death, and turns careful at the second without progress between', () => {
+    const h = new TaskHealth(base);
+    expect(h.ownerDied('p/0', 1, 'w1 killed')).toBeUndefined();
+    expect(h.careful('p/0')).toBe(false);
+    h.committed('p/0', 9, [{ partition: 0, offset: 9 }]); // not yet carefulRecords (10)
+    h.ownerDied('p/0', 2, 'w2 killed');
+    expect(h.careful('p/0')).toBe(true);
+    // From here on as with carefulAfterDeaths 1: two deaths pinned at one record quarantine it.
+    h.inFlight('p/0', 3, 0, 9);
+    expect(h.ownerDied('p/0', 3, 'x')).toBeUndefined();
+    h.inFlight('p/0', 4, 0, 9);
+    expect(h.ownerDied('p/0', 4, 'x')).toMatchObject({ partition: 0, offset: 9 });
+  });
+
+  it('clears a suspect task after carefulRecords of progress, so unrelated deaths never make it careful', () => {
+    const h = new TaskHealth(base);
+    for (let epoch = 1; epoch <= 5; epoch++) {
+      h.ownerDied('p/0', epoch, 'killed');
+      expect(h.careful('p/0')).toBe(false);
+      h.committed('p/0', 4, [{ partition: 0, offset: epoch * 10 }]);
+      h.committed('p/0', 6, [{ partition: 0, offset: epoch * 10 + 6 }]);
+    }
+    // After careful mode ends, the count starts again.
+    h.ownerDied('p/0', 6, 'killed');
+    h.ownerDied('p/0', 7, 'killed');
+    expect(h.careful('p/0')).toBe(true);
+    h.committed('p/0', 10, [{ partition: 0, offset: 100 }]);
+    expect(h.careful('p/0')).toBe(false);
+    h.ownerDied('p/0', 8, 'killed');
     expect(h.careful('p/0')).toBe(false);
   });
 });

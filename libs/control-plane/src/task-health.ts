@@ -3,15 +3,21 @@
  * their worker, and the poison-record quarantine for tasks whose worker dies under them.
  *
  * A worker that crashes or hangs (its watchdog ends it) cannot say which record did it. So the
- * controller learns it in two steps (docs/architecture.md, "Poison records"):
- * 1. the task's owner died: the task goes to its next owner in *careful mode*, where the worker
- *    announces each record (RecordInFlight, flushed to the socket) before calling the transform;
- * 2. an owner in careful mode died: the last record it announced is the one in flight. After
+ * controller learns it in steps (docs/architecture.md, "Poison records"):
+ * 1. the task's owner died once: most deaths are not a record's doing (a node lost, a SIGKILL, an
+ *    OOM of a neighbour), so the task moves at full speed. It becomes *suspect* until it commits
+ *    `carefulRecords` records without another death;
+ * 2. a suspect task's owner died again (`carefulAfterDeaths` deaths without that progress): the
+ *    task goes to its next owner in *careful mode*, where the worker announces each record
+ *    (RecordInFlight, acknowledged by the controller) before calling the transform;
+ * 3. an owner in careful mode died: the last record it announced is the one in flight. After
  *    `quarantineAfter` deaths at the same record, that record is quarantined: the next owner
  *    dead-letters it without calling the transform. Careful mode ends after `carefulRecords`
  *    committed records.
- * Deaths do not delay reassignment (a failover must stay fast); careful mode bounds the loop to
- * 1 + `quarantineAfter` deaths per poison record.
+ * Careful mode costs a controller round trip per record, so it waits for the second death: with
+ * it after every death, each failover's first commit waited for thousands of round trips (5-11 s
+ * after a SIGKILL in tools/bench/failover.ts). Deaths do not delay reassignment either. A poison
+ * record costs `carefulAfterDeaths` + `quarantineAfter` deaths (4 by default).
  *
  * Costs: O(1) per message; memory per task O(distinct records it died at since its last progress).
  */
@@ -23,8 +29,13 @@ export interface TaskHealthOptions {
   failedBackoffMaxMs: number;
   /** Deaths of a task's owner at the same input record before the record is quarantined. */
   quarantineAfter: number;
-  /** Records a task commits in careful mode before it leaves it. */
+  /**
+   * Records a task commits in careful mode before it leaves it; also the progress (records
+   * committed without a death) that clears a suspect task.
+   */
   carefulRecords: number;
+  /** Deaths of a task's owner, without `carefulRecords` of progress between them, before careful mode. @default 2 */
+  carefulAfterDeaths?: number;
 }
 
 /** A quarantine decision: the record and why. */
@@ -40,6 +51,10 @@ interface Health {
   retryAt: number;
   careful: boolean;
   carefulLeft: number;
+  /** Owner deaths since the task last made `carefulRecords` of progress. */
+  deaths: number;
+  /** Records committed since the last death. */
+  progress: number;
   inFlight?: { epoch: number; partition: number; offset: number };
   deathsAt: Map<string, number>;
 }
@@ -60,7 +75,16 @@ export class TaskHealth {
   private get(key: string): Health {
     let h = this.byTask.get(key);
     if (!h) {
-      h = { failures: 0, lastError: '', retryAt: 0, careful: false, carefulLeft: 0, deathsAt: new Map() };
+      h = {
+        failures: 0,
+        lastError: '',
+        retryAt: 0,
+        careful: false,
+        carefulLeft: 0,
+        deaths: 0,
+        progress: 0,
+        deathsAt: new Map(),
+      };
       this.byTask.set(key, h);
     }
     return h;
@@ -111,8 +135,12 @@ export class TaskHealth {
     const f = h.inFlight;
     h.inFlight = undefined;
     const wasCareful = h.careful;
-    h.careful = true;
-    h.carefulLeft = this.o.carefulRecords;
+    h.deaths++;
+    h.progress = 0;
+    if (wasCareful || h.deaths >= (this.o.carefulAfterDeaths ?? 2)) {
+      h.careful = true;
+      h.carefulLeft = this.o.carefulRecords;
+    }
     if (!wasCareful || !f || f.epoch !== epoch) return undefined;
     const at = `${f.partition}@${f.offset}`;
     const deaths = (h.deathsAt.get(at) ?? 0) + 1;
@@ -146,7 +174,11 @@ export class TaskHealth {
       if (h.carefulLeft <= 0) {
         h.careful = false;
         h.deathsAt.clear();
+        h.deaths = 0;
       }
+    } else if (h.deaths > 0) {
+      h.progress += records;
+      if (h.progress >= this.o.carefulRecords) h.deaths = 0;
     }
   }
 

@@ -1,0 +1,236 @@
+/**
+ * eos-fleet patches kafkajs 2.2.4 at install (`patches/kafkajs+2.2.4.patch`, applied by
+ * patch-package in `postinstall`): a native CRC32C, a linear `groupMessagesPerPartition`, varints
+ * written in place, and record/batch encoders sized up front. These tests pin that the patch is
+ * installed and that kafkajs still writes the bytes the pristine 2.2.4 wrote.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
+
+const kafkajs = createRequire(require.resolve('kafkajs'));
+const crc32C = kafkajs('./src/protocol/recordBatch/crc32C') as ((b: Buffer) => number) & {
+  pureJs: (b: Buffer) => number;
+  isNative: boolean;
+};
+const Encoder = kafkajs('./src/protocol/encoder') as new () => {
+  writeVarInt(v: number): unknown;
+  writeUVarInt(v: number): unknown;
+  writeVarLong(v: number | bigint): unknown;
+  buffer: Buffer;
+};
+const Decoder = kafkajs('./src/protocol/decoder') as new (b: Buffer) => {
+  readVarInt(): number;
+  readVarLong(): { toString(): string };
+};
+const group = kafkajs('./src/producer/groupMessagesPerPartition') as (a: {
+  topic: string;
+  partitionMetadata: unknown[];
+  messages: { partition: number; i: number }[];
+  partitioner: (a: { message: { partition: number } }) => number;
+}) => Record<string, { partition: number; i: number }[]>;
+const produceV3 = kafkajs('./src/protocol/requests/produce/v3/request') as (a: Record<string, unknown>) => {
+  encode: () => Promise<{ buffer: Buffer; size(): number }>;
+};
+const wrapRequest = kafkajs('./src/protocol/request') as (a: {
+  correlationId: number;
+  clientId: string | null;
+  request: ReturnType<typeof produceV3>;
+}) => Promise<{ buffer: Buffer }>;
+const RecordV0 = kafkajs('./src/protocol/recordBatch/record/v0') as (a: Record<string, unknown>) => {
+  buffer: Buffer;
+  buf: Buffer;
+  size(): number;
+};
+const DecoderClass = kafkajs('./src/protocol/decoder') as new (b: Buffer) => unknown;
+const decodeBatch = kafkajs('./src/protocol/recordBatch/v0/decoder') as (d: unknown) => Promise<{
+  records: Record<string, unknown>[];
+}>;
+const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
+
+describe('kafkajs as eos-fleet patches it', () => {
+  it('is installed with the native CRC32C (npm ci ran patch-package)', () => {
+    expect(crc32C.isNative).toBe(true);
+  });
+
+  it('computes the CRC32C check value and agrees with the pure-JS one on every size', () => {
+    expect(crc32C(Buffer.from('123456789'))).toBe(0xe3069283);
+    for (const size of [0, 1, 7, 8, 63, 64, 65, 1000, 4096, 100_003]) {
+      const b = randomBytes(size);
+      expect(crc32C(b)).toBe(crc32C.pureJs(b));
+      expect(crc32C(b)).toBeGreaterThanOrEqual(0); // unsigned, as the batch header writes it
+    }
+  });
+
+  it('writes the zigzag varints and varlongs of the Kafka protocol, and reads them back', () => {
+    const zigzag = (v: bigint) => (v << 1n) ^ (v >> 63n);
+    const uvarint = (u: bigint) => {
+      const out: number[] = [];
+      let x = BigInt.asUintN(64, u);
+      while (x >= 0x80n) {
+        out.push(Number((x & 0x7fn) | 0x80n));
+        x >>= 7n;
+      }
+      out.push(Number(x));
+      return Buffer.from(out);
+    };
+    const ints = [0, 1, -1, 63, -64, 64, -65, 300, -300, 2 ** 20, 2 ** 31 - 1, -(2 ** 31)];
+    for (const v of ints) {
+      const e = new Encoder();
+      e.writeVarInt(v);
+      expect(e.buffer).toEqual(uvarint(zigzag(BigInt(v)) & 0xffffffffn));
+      expect(new Decoder(e.buffer).readVarInt()).toBe(v);
+    }
+    for (const v of [...ints, 2 ** 31, -(2 ** 31) - 1, 2 ** 40 + 3, -(2 ** 45), Number.MAX_SAFE_INTEGER]) {
+      const e = new Encoder();
+      e.writeVarLong(v);
+      expect(e.buffer).toEqual(uvarint(zigzag(BigInt(v))));
+      expect(new Decoder(e.buffer).readVarLong().toString()).toBe(String(v));
+    }
+  });
+
+  it('groups messages per partition keeping their order', () => {
+    const messages = Array.from({ length: 1000 }, (_, i) => ({ partition: (i * 7) % 5, i }));
+    const g = group({
+      topic: 't',
+      partitionMetadata: [{}],
+      messages,
+      partitioner: ({ message }) => message.partition,
+    });
+    expect(Object.keys(g).sort()).toEqual(['0', '1', '2', '3', '4']);
+    for (const [p, ms] of Object.entries(g)) {
+      expect(ms.every((m) => m.partition === Number(p))).toBe(true);
+      expect(ms.map((m) => m.i)).toEqual(messages.filter((m) => m.partition === Number(p)).map((m) => m.i));
+    }
+    expect(group({ topic: 't', partitionMetadata: [], messages, partitioner: () => 0 })).toEqual({});
+  });
+
+  // Null, string and Buffer keys and values, empty and 2 KB values, repeated and binary headers.
+  const messages = Array.from({ length: 300 }, (_, i) => ({
+    partition: i % 3,
+    key: i % 5 === 0 ? null : i % 2 ? Buffer.from(`k${i}`) : `k${i}`,
+    value: i % 7 === 0 ? null : i % 3 ? Buffer.alloc(i * 7, i % 256) : 'v'.repeat(i),
+    timestamp: String(1_765_000_000_000 + ((i * 997) % 5000)),
+    headers:
+      i % 4 === 0
+        ? undefined
+        : { 'eos.a': String(i), 'eos.multi': ['x', `y${i}`], bin: Buffer.from([i % 256, 1, 2]) },
+  }));
+  // The hashes below were computed with the unpatched kafkajs 2.2.4 from npm on the same input.
+
+  it('encodes a produce request byte for byte as the pristine kafkajs 2.2.4 did', async () => {
+    const grouped = group({
+      topic: 't',
+      partitionMetadata: [{}, {}, {}],
+      messages: messages as never,
+      partitioner: ({ message }) => message.partition,
+    });
+    const partitions = Object.entries(grouped).map(([p, m]) => ({
+      partition: Number(p),
+      firstSequence: 5,
+      messages: m,
+    }));
+    const request = produceV3({
+      acks: -1,
+      timeout: 30_000,
+      transactionalId: 'eos.p.0',
+      topicData: [{ topic: 't', partitions }],
+    });
+    const bytes = (await request.encode()).buffer;
+    expect(bytes.length).toBe(207_884);
+    expect(sha(bytes)).toBe('6f6a3f1566649ba1958194e313043748671f8665cb8a52425694ebadf80689be');
+    // With the request header and size prefix, as it goes on the wire.
+    const wire = await wrapRequest({ correlationId: 77, clientId: 'eos-worker-w1', request });
+    expect(wire.buffer.length).toBe(207_911);
+    expect(sha(wire.buffer)).toBe('d949f09502803adf2e8e056f09b28424aa630b8c86b0fc4be9a4d262df914ecf');
+  });
+
+  it('encodes single records (the compressed path) and an empty partition as the pristine kafkajs did', async () => {
+    const records = Buffer.concat(
+      messages.map(
+        (m, i) =>
+          RecordV0({
+            key: m.key,
+            value: m.value,
+            headers: m.headers,
+            offsetDelta: i,
+            timestampDelta: i * 3 - 400,
+          }).buffer,
+      ),
+    );
+    expect(sha(records)).toBe('e55cf21b01fe2ff9f24a72a321e996f2525c8f60451e8a20e56eabc17df078ae');
+    const now = jest.spyOn(Date, 'now').mockReturnValue(1_765_000_000_000);
+    try {
+      const request = produceV3({
+        acks: 1,
+        timeout: 1000,
+        topicData: [{ topic: 't2', partitions: [{ partition: 0, messages: [] }] }],
+      });
+      const wire = await wrapRequest({ correlationId: 78, clientId: null, request });
+      expect(sha(wire.buffer)).toBe('5fdccbadbc782bef5b13858f83c91c1ceb5c74ec07c2ce217b08916e10e6b6c1');
+    } finally {
+      now.mockRestore();
+    }
+  });
+
+  it('sizes a record encoder exactly, so it never grows (copying itself) while written', () => {
+    for (const [i, m] of messages.entries()) {
+      const e = RecordV0({
+        key: m.key,
+        value: m.value,
+        headers: m.headers,
+        offsetDelta: i,
+        timestampDelta: 0,
+      });
+      expect(e.buf.length).toBe(e.size());
+    }
+  });
+
+  it('decodes records (offsets, timestamps, keys, values, headers) as the pristine kafkajs 2.2.4 did', async () => {
+    const now = jest.spyOn(Date, 'now').mockReturnValue(1_765_000_000_000);
+    try {
+      // Timestamp deltas small (the number path) and over 2^27 (the Long path); repeated header
+      // names, and names Object.prototype has.
+      const input = Array.from({ length: 300 }, (_, i) => ({
+        key: i % 5 === 0 ? null : `k${i}`,
+        value: i % 7 === 0 ? null : Buffer.alloc(i % 50, i),
+        timestamp: String(1_765_000_000_000 + ((i * 997) % 5000) - (i % 3 ? 0 : 200_000_000)),
+        headers:
+          i % 4 === 0
+            ? undefined
+            : { a: String(i), m: ['x', `y${i}`], toString: 't', ['__proto__']: 'p', constructor: ['c'] },
+      }));
+      const request = produceV3({
+        acks: -1,
+        timeout: 1,
+        transactionalId: 'x',
+        topicData: [{ topic: 't', partitions: [{ partition: 0, messages: input }] }],
+      });
+      // The record set starts after the request's fields up to the partition's record set size.
+      const batch = Buffer.from(
+        (await request.encode()).buffer.subarray(2 + 1 + 2 + 4 + 4 + 2 + 1 + 4 + 4 + 4),
+      );
+      batch.writeInt32BE(0, 0);
+      batch.writeInt32BE(123_456_789, 4); // the batch's first offset
+      const { records } = await decodeBatch(new DecoderClass(batch));
+      expect(records[3]).toMatchObject({
+        offset: '123456792',
+        timestamp: String(1_765_000_000_000 + 2991 - 200_000_000),
+      });
+      const canonical = JSON.stringify(
+        records.map((r) => [
+          r.offset,
+          r.timestamp,
+          r.key,
+          r.value,
+          r.headers,
+          r.attributes,
+          r.isControlRecord,
+          r.magicByte,
+        ]),
+      );
+      expect(sha(canonical)).toBe('9e143e8bf451860f302bbc5ddfda1aa29573bdc46cc6ffd656ec578c9b969d52');
+    } finally {
+      now.mockRestore();
+    }
+  });
+});
