@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { describeAuthorizationFailure, type TaskPhase } from './authorization';
-import { BatchTransform } from './batch-transform';
+import { BatchTransform, type TransformedBatch } from './batch-transform';
 import { commitStrategyFor, type BatchWrite, type BatchWriter, type CommitStrategy } from './commit-strategy';
 import { resolveTaskOptions, type EosTaskOptions, type ResolvedTaskOptions } from './eos-task-options';
 import { classifyError, describeError } from './errors';
@@ -282,7 +282,7 @@ export class EosTask extends EventEmitter<TaskEvents> {
     this.phase = 'produce';
     const write: BatchWrite = await (this.producer as BatchWriter).begin(this.consumer as ConsumerPort);
     let produced = false;
-    let result;
+    let result: TransformedBatch;
     try {
       result = await this.transform.run(batch.records, () => this.throwIfFastStop());
       this.throwIfFastStop();
