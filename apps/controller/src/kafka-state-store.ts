@@ -1,6 +1,11 @@
 import { Kafka, type Admin, type Producer, type Transaction } from 'kafkajs';
 import { StateStoreFatalError } from '@eos/control-plane';
-import { isFencedError } from '@eos/eos-core';
+import {
+  connectTransactionalProducer,
+  isFencedError,
+  isRetriableKafkaError,
+  transactionRetry,
+} from '@eos/eos-core';
 import type {
   AssignmentRecord,
   AuditEntry,
@@ -42,7 +47,7 @@ export class KafkaStateStore implements StatePort {
         return await this.loadOnce();
       } catch (err) {
         await this.close().catch(() => undefined);
-        if (!isRetriable(err) || Date.now() > deadline) throw err;
+        if (!isRetriableKafkaError(err) || Date.now() > deadline) throw err;
         console.log(`[controller] state load attempt ${attempt}: ${(err as Error).message}; retrying`);
         await new Promise((r) => setTimeout(r, Math.min(2_000, 100 * 2 ** attempt)));
       }
@@ -66,21 +71,13 @@ export class KafkaStateStore implements StatePort {
     }
     await waitForLeaders(this.admin, this.topic);
     // Fence any other controller first: its open transaction is aborted, so what we read is final.
-    this.producer = this.kafka.producer({
+    this.producer = await connectTransactionalProducer(this.kafka, {
       transactionalId: this.transactionalId,
-      idempotent: true,
-      maxInFlightRequests: 1,
       transactionTimeout: 30_000,
-      // A transaction right after the previous commit meets CONCURRENT_TRANSACTIONS until the
-      // coordinator has written the markers (a few ms); kafkajs's default first retry waits 300 ms,
-      // which every back-to-back write paid (the Java producer retries that case after 20 ms).
-      // Same patience overall (about a minute) before a write fails.
-      retry: { initialRetryTime: 20, retries: 12, maxRetryTime: 30_000 },
+      // Back-to-back writes meet CONCURRENT_TRANSACTIONS (see transactionRetry); about a minute
+      // of patience overall before a write fails.
+      retry: transactionRetry({ retries: 12, maxRetryTime: 30_000 }),
     });
-    await this.producer.connect();
-    // kafkajs fences only on the first transaction(): run the transactional InitProducerId now.
-    const init = await this.producer.transaction();
-    await init.abort();
     const state: StoredState = {
       epoch: 0,
       pipelines: new Map(),
@@ -179,16 +176,3 @@ const AUDIT_LOADED = 1_000;
 
 const fatal = (what: string, cause: unknown) =>
   new StateStoreFatalError(`${what}: ${(cause as Error).message}`, { cause });
-
-/** A kafkajs error (or the one it wraps) that says trying again may work. */
-export function isRetriable(err: unknown): boolean {
-  for (
-    let e = err as { retriable?: unknown; originalError?: unknown; cause?: unknown } | undefined, i = 0;
-    e && i < 5;
-    i++
-  ) {
-    if (e.retriable === true) return true;
-    e = (e.originalError ?? e.cause) as typeof e;
-  }
-  return false;
-}

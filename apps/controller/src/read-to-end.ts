@@ -1,5 +1,5 @@
 import type { Admin, Kafka } from 'kafkajs';
-import { AssignedFetcher, createFetcherCluster } from '@eos/eos-core';
+import { startAssignedFetcher, type AssignedFetcher } from '@eos/eos-core';
 
 /**
  * Reads a topic from the beginning to its current end, read_committed, calling `onRecord` in
@@ -25,29 +25,28 @@ export async function readTopicToEnd(
     finish = resolve;
     fail = reject;
   });
-  const fetcher = new AssignedFetcher(createFetcherCluster(kafka), {
-    topic,
-    partitions: [...ends.keys()],
-    startOffsets: new Map(pos),
-    maxWaitMs: 100,
-    maxBytesPerPartition: 1 << 20,
-    onFetched(partition, messages, nextOffset) {
-      const end = ends.get(partition) ?? 0;
-      for (const m of messages) {
-        if (Number(m.offset) >= end) break;
-        onRecord(m.key?.toString() ?? '', m.value === null ? null : m.value.toString());
-      }
-      if (nextOffset > (pos.get(partition) ?? 0)) pos.set(partition, nextOffset);
-      if (done()) finish();
-    },
-    onError: fail,
-  });
   const timer = setTimeout(() => fail(new Error(`timed out reading ${topic} to its end`)), timeoutMs);
+  let fetcher: AssignedFetcher | undefined;
   try {
-    await fetcher.start();
+    // Positions follow `nextOffset`, which counts transaction markers (see startAssignedFetcher).
+    fetcher = await startAssignedFetcher(kafka, {
+      topic,
+      partitions: [...ends.keys()],
+      startOffsets: new Map(pos),
+      onFetched(partition, messages, nextOffset) {
+        const end = ends.get(partition) ?? 0;
+        for (const m of messages) {
+          if (Number(m.offset) >= end) break;
+          onRecord(m.key?.toString() ?? '', m.value === null ? null : m.value.toString());
+        }
+        if (nextOffset > (pos.get(partition) ?? 0)) pos.set(partition, nextOffset);
+        if (done()) finish();
+      },
+      onError: fail,
+    });
     await finished;
   } finally {
     clearTimeout(timer);
-    await fetcher.close().catch(() => undefined);
+    await fetcher?.close().catch(() => undefined);
   }
 }

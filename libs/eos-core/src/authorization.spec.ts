@@ -1,10 +1,13 @@
+import { FleetNames } from '@eos/fleet-names';
 import { describeAuthorizationFailure, type AuthorizationContext } from './authorization';
+
+const names = new FleetNames();
 
 const ctx = (phase: AuthorizationContext['phase']): AuthorizationContext => ({
   pipeline: 'p1',
   taskIndex: 3,
-  transactionalId: 'eos.p1.3',
-  consumerGroup: 'eos.p1',
+  transactionalId: names.transactionalId('p1', 3),
+  consumerGroup: names.pipelineGroup('p1'),
   inputTopic: 'in',
   outputTopic: 'out',
   deadLetterTopic: 'p1.dlq',

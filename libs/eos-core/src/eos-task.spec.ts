@@ -1,9 +1,13 @@
+import { FleetNames, atLeastOnceGroupOf } from '@eos/fleet-names';
 import { PoisonRecordError, RetriableTransformError, type TransformFn } from '@eos/transforms';
 import { EosTask, type CommitInfo, type EosTaskOptions } from './index';
 import { classifyError, FencedError, TaskFatalError } from './errors';
 import { FakeKafka } from './testing';
 
 const identity: TransformFn = (r) => ({ value: r.value });
+const names = new FleetNames();
+/** The pipeline's offsets group. */
+const GROUP = names.pipelineGroup('p');
 
 function setup(overrides: Partial<EosTaskOptions> = {}, partitions = 2) {
   const kafka = new FakeKafka();
@@ -17,8 +21,8 @@ function setup(overrides: Partial<EosTaskOptions> = {}, partitions = 2) {
     partitions: Array.from({ length: partitions }, (_, i) => i),
     outputTopic: 'out',
     deadLetterTopic: 'dlq',
-    transactionalId: 'eos.p.0',
-    consumerGroup: 'eos.p',
+    transactionalId: names.transactionalId('p', 0),
+    consumerGroup: GROUP,
     transform: identity,
     transformId: 'identity@1',
     kafka,
@@ -72,7 +76,7 @@ describe('EosTask on the fake port', () => {
         .filter((r) => r.partition === 0)
         .map((r) => r.value?.toString()),
     ).toEqual(['p0-0', 'p0-1', 'p0-2', 'p0-3', 'p0-4']);
-    expect(kafka.groups.get('eos.p')?.get('in')).toEqual(
+    expect(kafka.groups.get(GROUP)?.get('in')).toEqual(
       new Map([
         [0, 5],
         [1, 3],
@@ -152,7 +156,7 @@ describe('EosTask on the fake port', () => {
     expect(failed[0]).toBe(
       'pipeline p: record in/0@0 (partition 0, offset 0) is poison for transform identity@1 (transform-error: nope) and the pipeline has no dead-letter topic',
     );
-    expect(kafka.groups.get('eos.p')).toBeUndefined();
+    expect(kafka.groups.get(GROUP)).toBeUndefined();
   });
 
   it.each(['send', 'sendOffsets'] as const)(
@@ -193,7 +197,7 @@ describe('EosTask on the fake port', () => {
     produceN(kafka, 0, 10);
     kafka.failNext('commit', new Error('Request timed out'), true); // it landed, the answer was lost
     await task.start();
-    await until(() => kafka.groups.get('eos.p')?.get('in')?.get(0) === 10);
+    await until(() => kafka.groups.get(GROUP)?.get('in')?.get(0) === 10);
     produceN(kafka, 0, 2, 10);
     await until(() => kafka.read('out').length >= 12);
     await new Promise((r) => setTimeout(r, 30));
@@ -255,7 +259,7 @@ describe('EosTask on the fake port', () => {
     const outcome = await stopping;
     expect(outcome).toMatchObject({ kind: 'stopped', graceful: true });
     expect(kafka.read('out')).toHaveLength(3);
-    expect(kafka.groups.get('eos.p')?.get('in')?.get(0)).toBe(3);
+    expect(kafka.groups.get(GROUP)?.get('in')?.get(0)).toBe(3);
   });
 
   it('fast stop aborts the transaction in flight', async () => {
@@ -274,7 +278,7 @@ describe('EosTask on the fake port', () => {
     await expect(stopping).resolves.toMatchObject({ kind: 'stopped', graceful: false });
     expect(kafka.read('out')).toHaveLength(0);
     expect(aborted).toEqual(['fast stop']);
-    expect(kafka.groups.get('eos.p')).toBeUndefined();
+    expect(kafka.groups.get(GROUP)).toBeUndefined();
   });
 
   it('rejects invalid options naming the option', () => {
@@ -283,6 +287,40 @@ describe('EosTask on the fake port', () => {
     expect(() => setup({ outputTopic: 'in' })).toThrow(/inputTopic and outputTopic must differ/);
     expect(() => setup({ batching: { maxRecords: 0 } })).toThrow(/batching.maxRecords must be >= 1/);
     void kafka;
+  });
+});
+
+describe('EosTask at-least-once', () => {
+  const aloGroup = atLeastOnceGroupOf(GROUP, 0);
+
+  it('produces without transactions and commits to a group of its own', async () => {
+    const { kafka, task, commits } = track(setup({ mode: 'at-least-once' }, 1));
+    produceN(kafka, 0, 5);
+    await task.start();
+    await until(() => kafka.groups.get(aloGroup)?.get('in')?.get(0) === 5, 'offsets committed');
+    expect(values(kafka, 'out')).toEqual(['p0-0', 'p0-1', 'p0-2', 'p0-3', 'p0-4']);
+    expect(commits.reduce((n, c) => n + c.records, 0)).toBe(5);
+    expect(kafka.stats).toMatchObject({ inits: 0, commits: 0, aborts: 0 });
+    expect(kafka.groups.get(GROUP)).toBeUndefined();
+  });
+
+  it('starts from its own group, and repeats a batch whose offset commit failed', async () => {
+    const { kafka, task, aborted } = track(setup({ mode: 'at-least-once' }, 1));
+    produceN(kafka, 0, 3);
+    kafka.failNext('commit');
+    await task.start();
+    await until(() => kafka.groups.get(aloGroup)?.get('in')?.get(0) === 3, 'offsets committed');
+    expect(aborted).toEqual(['commit outcome unknown: injected commit failure']);
+    // Written once before the failed commit, once more after the rewind: at least once.
+    expect(values(kafka, 'out')).toEqual(['p0-0', 'p0-1', 'p0-2', 'p0-0', 'p0-1', 'p0-2']);
+    await task.stop();
+
+    const next = track(setup({ mode: 'at-least-once' }, 1));
+    next.kafka.groups.set(aloGroup, new Map([['in', new Map([[0, 2]])]]));
+    next.kafka.produce('in', 0, [{ value: 'a' }, { value: 'b' }, { value: 'c' }]);
+    await next.task.start();
+    await until(() => next.kafka.read('out').length === 1);
+    expect(values(next.kafka, 'out')).toEqual(['c']);
   });
 });
 

@@ -1,152 +1,13 @@
-import { atLeastOnceGroupOf } from '@eos/fleet-names';
 import { EventEmitter } from 'node:events';
-import {
-  isRetriableTransformError,
-  type InputRecord,
-  type OutputRecord,
-  type TransformContext,
-  type TransformFn,
-  type TransformResult,
-} from '@eos/transforms';
 import { describeAuthorizationFailure, type TaskPhase } from './authorization';
-import { classifyError, describeError, InvalidTaskOptionsError, TaskFatalError } from './errors';
-import {
-  InvalidTransformResultError,
-  poisonWithoutDeadLetterTopic,
-  recordRef,
-  transformOutputs,
-  type PoisonReason,
-  type QuarantinedRecord,
-} from './poison';
-import { singleBatchBytes } from './produce-chunks';
-import { TransformAttempts, TransformRetryError, TransformTimeoutError } from './transform-attempts';
-import type {
-  ConsumerPort,
-  KafkaPort,
-  OffsetMap,
-  ProduceRecord,
-  TransactionalProducerPort,
-  TransactionPort,
-} from './kafka-port';
-import { RecordBuffer, type BatchLimits, type TakenBatch } from './record-buffer';
-
-/** Everything one task needs. Only the Kafka port talks to the outside world. */
-export interface EosTaskOptions {
-  /** Pipeline name (headers, logs, the transform context). */
-  pipeline: string;
-  /** Task index within the pipeline. */
-  taskIndex: number;
-  inputTopic: string;
-  /** Input partitions this task owns. */
-  partitions: number[];
-  outputTopic: string;
-  /** Where records the transform rejects go; without one, a poison record fails the task. */
-  deadLetterTopic?: string;
-  /** The task's stable transactional id: the new owner's initTransactions fences the old one. */
-  transactionalId: string;
-  /** The pipeline's offsets group, written only through transactions. */
-  consumerGroup: string;
-  transform: TransformFn;
-  /** `name@version`, recorded in dead-letter headers. */
-  transformId: string;
-  kafka: KafkaPort;
-  /** Batch limits. @default { maxRecords: 5000, maxBytes: 4 MiB, lingerMs: 100 } */
-  batching?: Partial<BatchLimits>;
-  /** Broker-side transaction timeout. @default 30000 */
-  transactionTimeoutMs?: number;
-  /** Backoff after a failed transaction: doubles from `initialMs` up to `maxMs`. @default { initialMs: 100, maxMs: 5000 } */
-  retry?: { initialMs?: number; maxMs?: number };
-  /** Headers added to every output record (spec version, transform). */
-  outputHeaders?: Record<string, string>;
-  /** Start paused (assigned, consuming nothing). @default false */
-  startPaused?: boolean;
-  /**
-   * `exactly-once` (the product) or `at-least-once` (no transaction; outputs produced, then offsets
-   * committed; for measuring the cost of transactions). @default 'exactly-once'
-   */
-  mode?: 'exactly-once' | 'at-least-once';
-  /** A fast stop gives up waiting for a stuck transform after this long and drops the producer. @default 5000 */
-  fastStopTimeoutMs?: number;
-  /**
-   * Attempts one record gets when the transform throws RetriableTransformError or misses its
-   * deadline (each failed attempt aborts the batch and retries it after the `retry` backoff); then
-   * the record is dead-lettered with reason `retries-exhausted`. 1..100. @default 5
-   */
-  transformMaxAttempts?: number;
-  /**
-   * Deadline of one transform call that returns a promise: one that has not settled by then is a
-   * failed attempt (see `transformMaxAttempts`). A synchronous transform that never returns blocks
-   * the event loop; the worker's watchdog handles that. @default 10000
-   */
-  transformTimeoutMs?: number;
-  /** Records to dead-letter without calling the transform (the controller's quarantine). */
-  quarantined?: readonly QuarantinedRecord[];
-  /** Told around every transform call (the worker's watchdog and careful mode). */
-  probe?: TransformProbe;
-}
-
-/**
- * Told around every transform call. `announce` may return a promise, awaited before the call
- * (careful mode: the record is announced to the controller before it can take the process down);
- * `before` runs synchronously right before the call and `after` as soon as it returns (an async
- * transform may still be running then): the watchdog's window.
- */
-export interface TransformProbe {
-  announce?(record: InputRecord): void | Promise<void>;
-  before?(record: InputRecord): void;
-  after?(): void;
-  /** The call's outcome is known: returned, threw, or (async) settled or missed its deadline. */
-  settled?(record: InputRecord): void;
-}
-
-export type TaskState =
-  'created' | 'starting' | 'running' | 'paused' | 'recovering' | 'stopping' | 'stopped' | 'fenced' | 'failed';
-
-/** A committed transaction. */
-export interface CommitInfo {
-  /** partition -> next offset, for the partitions this transaction moved. */
-  offsets: OffsetMap;
-  records: number;
-  bytes: number;
-  deadLettered: number;
-  outputs: number;
-  durationMs: number;
-  committedAt: number;
-}
-
-export interface TaskEvents {
-  state: [TaskState];
-  /** Initialized and positioned at the committed offsets. */
-  started: [{ offsets: OffsetMap }];
-  committed: [CommitInfo];
-  aborted: [{ reason: string; records: number }];
-  /**
-   * A retriable error; the loop backs off `backoffMs` and starts over from the committed offsets.
-   * For a transform failure, the record and the attempt (of `maxAttempts`).
-   */
-  retrying: [
-    {
-      error: string;
-      backoffMs: number;
-      record?: { partition: number; offset: string };
-      attempt?: number;
-      maxAttempts?: number;
-    },
-  ];
-  /** A record went to the dead-letter topic (emitted when its transaction commits). */
-  deadLettered: [{ partition: number; offset: string; reason: PoisonReason; error: string }];
-  fenced: [{ error: string }];
-  failed: [{ error: string }];
-  stopped: [{ graceful: boolean; offsets: OffsetMap }];
-}
-
-/** How the task ended. */
-export type TaskOutcome =
-  | { kind: 'stopped'; graceful: boolean; offsets: OffsetMap }
-  | { kind: 'fenced'; error: string }
-  | { kind: 'failed'; error: string };
-
-const DEFAULT_BATCHING: BatchLimits = { maxRecords: 5000, maxBytes: 4 << 20, lingerMs: 100 };
+import { BatchTransform, type TransformedBatch } from './batch-transform';
+import { commitStrategyFor, type BatchWrite, type BatchWriter, type CommitStrategy } from './commit-strategy';
+import { resolveTaskOptions, type EosTaskOptions, type ResolvedTaskOptions } from './eos-task-options';
+import { classifyError, describeError } from './errors';
+import type { ConsumerPort, OffsetMap } from './kafka-port';
+import { RecordBuffer, type TakenBatch } from './record-buffer';
+import type { TaskEvents, TaskOutcome, TaskState } from './task-events';
+import { TransformRetryError } from './transform-attempts';
 
 class StopRequested extends Error {
   override readonly name = 'StopRequested';
@@ -157,6 +18,13 @@ class StopRequested extends Error {
  * read the committed offsets, consume the task's partitions read_committed, and per batch begin ->
  * produce outputs and dead letters -> sendOffsets -> commit.
  *
+ * The consumer's records wait in a {@link RecordBuffer} (record-buffer.ts) until a batch is taken;
+ * {@link BatchTransform} (batch-transform.ts) runs the transform over it; the
+ * {@link CommitStrategy} (commit-strategy.ts) writes and commits it, in one transaction or, in the
+ * at-least-once mode, as a plain produce then an offset commit. This class holds the lifecycle
+ * (start, pause, stop), rewinds to the committed offsets after a retriable error, and reports
+ * through events (task-events.ts).
+ *
  * ```ts
  * const task = new EosTask({ ...options });
  * task.on('committed', (c) => report(c));
@@ -165,28 +33,20 @@ class StopRequested extends Error {
  * ```
  */
 export class EosTask extends EventEmitter<TaskEvents> {
-  private readonly o: Required<
-    Pick<EosTaskOptions, 'transactionTimeoutMs' | 'fastStopTimeoutMs' | 'transformTimeoutMs'>
-  > &
-    EosTaskOptions;
-  private readonly attempts: TransformAttempts;
-  private readonly quarantine: Map<string, QuarantinedRecord>;
-  /** `max.message.bytes` of the output and dead-letter topics, when the port knows it. */
-  private readonly maxMessageBytes = new Map<string, number>();
+  private readonly o: ResolvedTaskOptions;
+  /** Exactly-once or at-least-once: how a batch becomes durable. */
+  private readonly strategy: CommitStrategy;
+  private readonly transform: BatchTransform;
   private phase: TaskPhase = 'init';
-  private readonly limits: BatchLimits;
-  private readonly retryInitial: number;
-  private readonly retryMax: number;
   private readonly buffer: RecordBuffer;
   private _state: TaskState = 'created';
-  private producer: TransactionalProducerPort | undefined;
+  private producer: BatchWriter | undefined;
   private producerDirty = false;
   /** The producer was (re)created since the offsets were last read: initTransactions settled every earlier transaction. */
   private producerFresh = false;
   private consumer: ConsumerPort | undefined;
   private consumerBroken: Error | undefined;
   private committed: OffsetMap = new Map();
-  private outputPartitions = 0;
   private stopRequested = false;
   private graceful = true;
   private paused: boolean;
@@ -198,20 +58,11 @@ export class EosTask extends EventEmitter<TaskEvents> {
 
   constructor(options: EosTaskOptions) {
     super();
-    validate(options);
-    this.o = {
-      transactionTimeoutMs: 30_000,
-      fastStopTimeoutMs: 5_000,
-      ...options,
-      transformTimeoutMs: options.transformTimeoutMs ?? 10_000,
-    };
-    this.attempts = new TransformAttempts(options.transformMaxAttempts ?? 5);
-    this.quarantine = new Map((options.quarantined ?? []).map((q) => [`${q.partition}@${q.offset}`, q]));
-    this.limits = { ...DEFAULT_BATCHING, ...stripUndefined(options.batching ?? {}) };
-    this.retryInitial = options.retry?.initialMs ?? 100;
-    this.retryMax = options.retry?.maxMs ?? 5_000;
+    this.o = resolveTaskOptions(options);
+    this.strategy = commitStrategyFor(this.o);
+    this.transform = new BatchTransform(this.o);
     this.paused = options.startPaused ?? false;
-    this.buffer = new RecordBuffer(this.limits, (high) => {
+    this.buffer = new RecordBuffer(this.o.limits, (high) => {
       this.backpressured = high;
       this.applyConsumerPause();
     });
@@ -295,12 +146,12 @@ export class EosTask extends EventEmitter<TaskEvents> {
   }
 
   private async runLoop(): Promise<TaskOutcome> {
-    let backoff = this.retryInitial;
+    let backoff = this.o.retryInitialMs;
     this.setState('starting');
     while (!this.stopRequested) {
       try {
         await this.ensureStarted();
-        backoff = this.retryInitial;
+        backoff = this.o.retryInitialMs;
         await this.processBatches();
       } catch (err) {
         if (err instanceof StopRequested) break;
@@ -332,7 +183,7 @@ export class EosTask extends EventEmitter<TaskEvents> {
             : { error: message, backoffMs: backoff },
         );
         await this.sleep(backoff);
-        backoff = Math.min(backoff * 2, this.retryMax);
+        backoff = Math.min(backoff * 2, this.o.retryMaxMs);
       }
     }
     await this.teardown();
@@ -346,32 +197,27 @@ export class EosTask extends EventEmitter<TaskEvents> {
   private async ensureStarted(): Promise<void> {
     if (!this.producer) {
       this.phase = 'init';
-      this.producer =
-        this.o.mode === 'at-least-once'
-          ? await this.o.kafka.plainProducer()
-          : await this.o.kafka.transactionalProducer({
-              transactionalId: this.o.transactionalId,
-              transactionTimeoutMs: this.o.transactionTimeoutMs,
-            });
+      this.producer = await this.strategy.connect();
       this.producerDirty = false;
       this.producerFresh = true;
     }
     if (this.stopRequested) throw new StopRequested();
     if (!this.consumer) {
       this.phase = 'read';
-      if (this.outputPartitions === 0) {
-        this.outputPartitions = await this.o.kafka.partitionCount(this.o.outputTopic);
+      const output = this.transform.output;
+      if (output.outputPartitions === 0) {
+        output.outputPartitions = await this.o.kafka.partitionCount(this.o.outputTopic);
         // Each output topic's max.message.bytes (DescribeConfigs), so a record too large for it is
         // dead-lettered instead of failing its batch.
         this.phase = 'configs';
         for (const topic of [this.o.outputTopic, this.o.deadLetterTopic]) {
           const max = topic ? await this.o.kafka.maxMessageBytes?.(topic) : undefined;
-          if (topic && max !== undefined) this.maxMessageBytes.set(topic, max);
+          if (topic && max !== undefined) output.maxMessageBytes.set(topic, max);
         }
         this.phase = 'read';
       }
       const committed = await this.o.kafka.committedOffsets(
-        this.offsetsGroup(),
+        this.strategy.offsetsGroup,
         this.o.inputTopic,
         this.o.partitions,
       );
@@ -392,8 +238,7 @@ export class EosTask extends EventEmitter<TaskEvents> {
         topic: this.o.inputTopic,
         partitions: this.o.partitions,
         startOffsets: committed,
-        // At-least-once commits through its consumer, to a (stable) group of the task's own.
-        commitGroupId: this.o.mode === 'at-least-once' ? this.offsetsGroup() : undefined,
+        commitGroupId: this.strategy.consumerCommitGroup,
         onItems: (items) => this.buffer.push(items),
         onBroken: (err) => {
           this.consumerBroken = err;
@@ -406,13 +251,6 @@ export class EosTask extends EventEmitter<TaskEvents> {
     }
     this.setState(this.paused ? 'paused' : 'running');
     this.resolveRunningOnce?.();
-  }
-
-  /** Where this task's committed offsets live: the pipeline group, or (at-least-once) a group of the task's own. */
-  private offsetsGroup(): string {
-    return this.o.mode === 'at-least-once'
-      ? atLeastOnceGroupOf(this.o.consumerGroup, this.o.taskIndex)
-      : this.o.consumerGroup;
   }
 
   private async processBatches(): Promise<void> {
@@ -438,64 +276,18 @@ export class EosTask extends EventEmitter<TaskEvents> {
     }
   }
 
+  /** One batch: transform, write, commit (through the strategy); an error aborts it and propagates. */
   private async runTransaction(batch: TakenBatch): Promise<void> {
-    const producer = this.producer as TransactionalProducerPort;
     const t0 = Date.now();
     this.phase = 'produce';
-    const tx: TransactionPort = await producer.begin();
-    let deadLettered = 0;
-    let outputs = 0;
+    const write: BatchWrite = await (this.producer as BatchWriter).begin(this.consumer as ConsumerPort);
     let produced = false;
-    const poisoned: { partition: number; offset: string; reason: PoisonReason; error: string }[] = [];
+    let result: TransformedBatch;
     try {
-      const toSend: ProduceRecord[] = [];
-      const ctx: TransformContext = { pipeline: this.o.pipeline, taskIndex: this.o.taskIndex };
-      const poison = (rec: InputRecord, reason: PoisonReason, error: string) => {
-        toSend.push(this.poison(rec, reason, error));
-        poisoned.push({ partition: rec.partition, offset: rec.offset, reason, error });
-        deadLettered++;
-      };
-      for (const rec of batch.records) {
-        this.throwIfFastStop();
-        const quarantined = this.quarantine.size
-          ? this.quarantine.get(`${rec.partition}@${rec.offset}`)
-          : undefined;
-        if (quarantined) {
-          poison(rec, 'quarantined', quarantined.reason);
-          continue;
-        }
-        let outs: OutputRecord[];
-        try {
-          let result = this.callTransform(rec, ctx);
-          // Only a promise is awaited: a synchronous transform costs no extra tick per record.
-          if (result && typeof (result as Promise<unknown>).then === 'function') result = await result;
-          outs = transformOutputs(result);
-        } catch (err) {
-          if (err instanceof InvalidTransformResultError) poison(rec, 'invalid-result', err.message);
-          else if (isRetriableTransformError(err)) {
-            const retry = this.attempts.failed(rec, err);
-            if (retry) throw retry;
-            poison(
-              rec,
-              'retries-exhausted',
-              `gave up after ${this.attempts.maxAttempts} attempts: ${describeError(err)}`,
-            );
-          } else poison(rec, 'transform-error', describeError(err));
-          continue;
-        }
-        const records = outs.map((out) => this.output(rec, out));
-        const big = records.find((r) => this.tooLarge(r));
-        if (big) {
-          poison(rec, 'too-large', this.tooLargeText(big));
-          continue;
-        }
-        for (const r of records) toSend.push(r);
-        outputs += records.length;
-      }
+      result = await this.transform.run(batch.records, () => this.throwIfFastStop());
       this.throwIfFastStop();
       produced = true;
-      await tx.send(toSend);
-      await tx.sendOffsets(this.o.consumerGroup, this.o.inputTopic, batch.nextOffsets);
+      await write.write(result.records, batch.nextOffsets);
       this.throwIfFastStop();
     } catch (err) {
       if (classifyError(err) === 'fenced') throw err;
@@ -503,7 +295,7 @@ export class EosTask extends EventEmitter<TaskEvents> {
       // the same producer could see the retried batch taken for a duplicate. Start over fresh.
       if (produced && !(err instanceof StopRequested)) this.producerDirty = true;
       try {
-        await tx.abort();
+        await write.abort();
       } catch (abortErr) {
         if (classifyError(abortErr) === 'fenced') throw abortErr;
         this.producerDirty = true; // an abort that did not land: start over with a fresh producer
@@ -513,9 +305,7 @@ export class EosTask extends EventEmitter<TaskEvents> {
       throw err;
     }
     try {
-      if (this.o.mode === 'at-least-once')
-        await (this.consumer as ConsumerPort).commitOffsets(batch.nextOffsets);
-      await tx.commit();
+      await write.commit(batch.nextOffsets);
     } catch (err) {
       if (classifyError(err) === 'fenced') throw err;
       // Outcome unknown: a delayed EndTxn could land on the next transaction (KAFKA-17754), so the
@@ -528,14 +318,14 @@ export class EosTask extends EventEmitter<TaskEvents> {
       throw err;
     }
     for (const [p, off] of batch.nextOffsets) this.committed.set(p, off);
-    this.attempts.committed(this.committed);
-    for (const d of poisoned) this.emit('deadLettered', d);
+    this.transform.committed(this.committed);
+    for (const d of result.deadLettered) this.emit('deadLettered', d);
     this.emit('committed', {
       offsets: batch.nextOffsets,
       records: batch.records.length,
       bytes: batch.bytes,
-      deadLettered,
-      outputs,
+      deadLettered: result.deadLettered.length,
+      outputs: result.outputs,
       durationMs: Date.now() - t0,
       committedAt: Date.now(),
     });
@@ -544,100 +334,6 @@ export class EosTask extends EventEmitter<TaskEvents> {
   /** A fast stop abandons the transaction in flight at the next step. */
   private throwIfFastStop(): void {
     if (this.stopRequested && !this.graceful) throw new StopRequested();
-  }
-
-  private output(rec: InputRecord, out: OutputRecord): ProduceRecord {
-    const headers = this.o.outputHeaders ? { ...(out.headers ?? {}), ...this.o.outputHeaders } : out.headers;
-    return {
-      topic: this.o.outputTopic,
-      // Same partition as the input when the output has it: per-partition order carries over.
-      partition: rec.partition < this.outputPartitions ? rec.partition : undefined,
-      key: out.key === undefined ? rec.key : out.key,
-      value: out.value,
-      headers,
-    };
-  }
-
-  /**
-   * Calls the transform between the probe's `before` and `after`. Returns the result, or a promise
-   * of it (the caller awaits only a promise) that rejects with {@link TransformTimeoutError} past
-   * `transformTimeoutMs`.
-   */
-  private callTransform(rec: InputRecord, ctx: TransformContext): TransformResult | Promise<TransformResult> {
-    const probe = this.o.probe;
-    const run = (): TransformResult | Promise<TransformResult> => {
-      let result;
-      let threw = true;
-      probe?.before?.(rec);
-      try {
-        result = this.o.transform(rec, ctx);
-        threw = false;
-      } finally {
-        probe?.after?.();
-        if (threw) probe?.settled?.(rec);
-      }
-      if (!result || typeof (result as Promise<unknown>).then !== 'function') {
-        probe?.settled?.(rec);
-        return result;
-      }
-      const settling = this.withDeadline(result as Promise<TransformResult>, rec);
-      return probe?.settled ? settling.finally(() => probe.settled?.(rec)) : settling;
-    };
-    const wait = probe?.announce?.(rec);
-    return wait ? wait.then(run) : run();
-  }
-
-  private withDeadline(p: Promise<TransformResult>, rec: InputRecord): Promise<TransformResult> {
-    const ms = this.o.transformTimeoutMs;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            new TransformTimeoutError(
-              `transform ${this.o.transformId} did not settle within ${ms} ms on ${recordRef(rec)}`,
-            ),
-          ),
-        ms,
-      );
-    });
-    return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
-  }
-
-  private tooLarge(r: ProduceRecord): boolean {
-    const max = this.maxMessageBytes.get(r.topic);
-    return max !== undefined && singleBatchBytes(r) > max;
-  }
-
-  private tooLargeText(r: ProduceRecord): string {
-    return `an output record of about ${singleBatchBytes(r)} bytes exceeds max.message.bytes ${this.maxMessageBytes.get(r.topic)} of topic ${r.topic}`;
-  }
-
-  /** The dead letter for a poison record, or the error that fails the task without a dead-letter topic. */
-  private poison(rec: InputRecord, reason: PoisonReason, error: string): ProduceRecord {
-    if (!this.o.deadLetterTopic)
-      throw poisonWithoutDeadLetterTopic(this.o.pipeline, this.o.transformId, rec, reason, error);
-    const dl = this.deadLetter(rec, reason, error);
-    if (this.tooLarge(dl))
-      throw new TaskFatalError(
-        `pipeline ${this.o.pipeline}: record ${recordRef(rec)} is poison for transform ${this.o.transformId} (${reason}: ${error}) and its dead letter cannot be written: ${this.tooLargeText(dl)}`,
-      );
-    return dl;
-  }
-
-  private deadLetter(rec: InputRecord, reason: PoisonReason, error: string): ProduceRecord {
-    const headers: Record<string, Buffer | string> = {};
-    for (const [k, v] of Object.entries(rec.headers)) if (v !== undefined) headers[k] = v;
-    Object.assign(headers, {
-      'eos.source.topic': rec.topic,
-      'eos.source.partition': String(rec.partition),
-      'eos.source.offset': rec.offset,
-      'eos.error': error.slice(0, 1000),
-      'eos.reason': reason,
-      'eos.transform': this.o.transformId,
-      'eos.pipeline': this.o.pipeline,
-    });
-    return { topic: this.o.deadLetterTopic as string, key: rec.key, value: rec.value, headers };
   }
 
   private sleep(ms: number): Promise<void> {
@@ -669,42 +365,4 @@ export class EosTask extends EventEmitter<TaskEvents> {
   private async teardown(): Promise<void> {
     await Promise.all([this.closeConsumer(), this.closeProducer()]);
   }
-}
-
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
-
-function validate(o: EosTaskOptions): void {
-  const need = (cond: boolean, what: string) => {
-    if (!cond) throw new InvalidTaskOptionsError(`invalid task options: ${what}`);
-  };
-  need(typeof o.pipeline === 'string' && o.pipeline.length > 0, 'pipeline is required');
-  need(Number.isInteger(o.taskIndex) && o.taskIndex >= 0, 'taskIndex must be an integer >= 0');
-  need(!!o.inputTopic, 'inputTopic is required');
-  need(!!o.outputTopic, 'outputTopic is required');
-  need(o.inputTopic !== o.outputTopic, 'inputTopic and outputTopic must differ');
-  need(
-    Array.isArray(o.partitions) &&
-      o.partitions.length > 0 &&
-      o.partitions.every((p) => Number.isInteger(p) && p >= 0),
-    'partitions must be a non-empty list of partition numbers',
-  );
-  need(!!o.transactionalId, 'transactionalId is required');
-  need(!!o.consumerGroup, 'consumerGroup is required');
-  need(typeof o.transform === 'function', 'transform must be a function');
-  const b = o.batching ?? {};
-  need(b.maxRecords === undefined || b.maxRecords >= 1, 'batching.maxRecords must be >= 1');
-  need(b.maxBytes === undefined || b.maxBytes >= 1, 'batching.maxBytes must be >= 1');
-  need(b.lingerMs === undefined || b.lingerMs >= 0, 'batching.lingerMs must be >= 0');
-  const a = o.transformMaxAttempts;
-  need(
-    a === undefined || (Number.isInteger(a) && a >= 1 && a <= 100),
-    'transformMaxAttempts must be an integer 1..100',
-  );
-  const d = o.transformTimeoutMs;
-  need(
-    d === undefined || (Number.isInteger(d) && d >= 1 && d <= 3_600_000),
-    'transformTimeoutMs must be an integer 1..3600000',
-  );
 }

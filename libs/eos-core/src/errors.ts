@@ -52,6 +52,15 @@ export function isFencedError(err: unknown): boolean {
   return false;
 }
 
+/**
+ * True when the error, or one it wraps, is a kafkajs error that says trying again may work
+ * (`retriable: true`): kafkajs wraps the cause when it gives up after its own retries.
+ */
+export function isRetriableKafkaError(err: unknown): boolean {
+  for (const e of errorChain(err)) if (e['retriable'] === true) return true;
+  return false;
+}
+
 /** Broker answers that retrying the same batch cannot fix. */
 const FATAL_TYPES = new Set([
   'MESSAGE_TOO_LARGE',

@@ -1,5 +1,5 @@
 /**
- * The narrow Kafka port the EOS loop needs. `createKafkaJsPort` (kafkajs-port.ts) is the real one;
+ * The narrow Kafka port the EOS loop needs. `createKafkaJsPort` (kafkajs/kafkajs-port.ts) is the real one;
  * `FakeKafka` (testing.ts) is an in-memory one for unit tests.
  */
 import type { InputRecord } from '@eos/transforms';
@@ -30,6 +30,13 @@ export interface TransactionPort {
 export interface TransactionalProducerPort {
   begin(): Promise<TransactionPort>;
   /** Disconnects without aborting anything (the next owner's initTransactions resolves an open transaction). */
+  close(): Promise<void>;
+}
+
+/** A plain (idempotent, non-transactional) producer: what it sends is written at once. */
+export interface ProducerPort {
+  /** Produces records, acknowledged by all in-sync replicas (one batched request per call where it fits). */
+  send(records: ProduceRecord[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -68,11 +75,10 @@ export interface KafkaPort {
     transactionTimeoutMs: number;
   }): Promise<TransactionalProducerPort>;
   /**
-   * A non-transactional producer with the same shape, for the at-least-once mode (benchmarks):
-   * `send` produces at once; `sendOffsets`, commit and abort do nothing (the loop commits offsets
-   * through its consumer instead).
+   * A non-transactional producer, for the at-least-once mode (benchmarks): the loop commits its
+   * offsets through its consumer after the records are written.
    */
-  plainProducer(): Promise<TransactionalProducerPort>;
+  plainProducer(): Promise<ProducerPort>;
   /** Committed offsets of a group (next offset to read); partitions without one are absent. */
   committedOffsets(groupId: string, topic: string, partitions: number[]): Promise<OffsetMap>;
   /** Earliest available offset per partition (log start). */

@@ -3,6 +3,7 @@
  * transform returning garbage go to the dead-letter topic in the same transaction; the rest is
  * produced exactly once. Outputs are read with kcat, read_committed.
  */
+import { FleetNames } from '@eos/fleet-names';
 import type { Admin, Producer } from 'kafkajs';
 import { logLevel } from 'kafkajs';
 import type { TransformFn } from '@eos/transforms';
@@ -40,10 +41,17 @@ afterAll(async () => {
 });
 
 const suffixA = (v: string) => `${v}|a`;
+const names = new FleetNames();
 
 async function setup(transform: TransformFn, outputMaxBytes?: number) {
   const name = uniqueName('poison');
-  const p = { name, input: `${name}.in`, output: `${name}.out`, dlq: `${name}.dlq`, group: `eos.${name}` };
+  const p = {
+    name,
+    input: `${name}.in`,
+    output: `${name}.out`,
+    dlq: `${name}.dlq`,
+    group: names.pipelineGroup(name),
+  };
   await createTopic(admin, p.input, 2);
   await createTopic(admin, p.dlq, 1);
   if (outputMaxBytes === undefined) await createTopic(admin, p.output, 2);
@@ -66,7 +74,7 @@ async function setup(transform: TransformFn, outputMaxBytes?: number) {
     partitions: [0, 1],
     outputTopic: p.output,
     deadLetterTopic: p.dlq,
-    transactionalId: `eos.${name}.0`,
+    transactionalId: names.transactionalId(name, 0),
     consumerGroup: p.group,
     transform,
     transformId: 'test@1',

@@ -1,8 +1,13 @@
+import { FleetNames } from '@eos/fleet-names';
 import { RetriableTransformError, type InputRecord, type TransformFn } from '@eos/transforms';
 import { EosTask, type EosTaskOptions, type TaskEvents } from './index';
 import { classifyError } from './errors';
 import { transformOutputs } from './poison';
 import { FakeKafka } from './testing';
+
+const names = new FleetNames();
+/** The pipeline's offsets group. */
+const GROUP = names.pipelineGroup('p');
 
 function setup(overrides: Partial<EosTaskOptions> = {}, topics: { outMax?: number } = {}) {
   const kafka = new FakeKafka();
@@ -16,8 +21,8 @@ function setup(overrides: Partial<EosTaskOptions> = {}, topics: { outMax?: numbe
     partitions: [0],
     outputTopic: 'out',
     deadLetterTopic: 'dlq',
-    transactionalId: 'eos.p.0',
-    consumerGroup: 'eos.p',
+    transactionalId: names.transactionalId('p', 0),
+    consumerGroup: GROUP,
     transform: (r) => ({ value: r.value }),
     transformId: 't@1',
     kafka,
@@ -57,7 +62,7 @@ async function until(cond: () => boolean, what: string, ms = 5_000): Promise<voi
     await new Promise((r) => setTimeout(r, 2));
   }
 }
-const committedAt = (kafka: FakeKafka) => kafka.groups.get('eos.p')?.get('in')?.get(0);
+const committedAt = (kafka: FakeKafka) => kafka.groups.get(GROUP)?.get('in')?.get(0);
 
 describe('poison records', () => {
   it('dead-letters a record whose transform result is not an output record; the rest once', async () => {

@@ -11,6 +11,13 @@ export interface BatchLimits {
   lingerMs: number;
 }
 
+/** Batch limits unless the pipeline sets its own. */
+export const DEFAULT_BATCH_LIMITS: Readonly<BatchLimits> = {
+  maxRecords: 5000,
+  maxBytes: 4 << 20,
+  lingerMs: 100,
+};
+
 /** What one transaction processes. */
 export interface TakenBatch {
   records: InputRecord[];
@@ -35,10 +42,6 @@ export class RecordBuffer {
     private readonly limits: BatchLimits,
     private readonly onBackpressure: (paused: boolean) => void = () => undefined,
   ) {}
-
-  get records(): number {
-    return this.recordCount;
-  }
 
   push(items: ConsumedItem[]): void {
     for (const it of items) {

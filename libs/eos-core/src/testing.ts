@@ -1,7 +1,8 @@
 /**
  * An in-memory Kafka behind the port, for unit tests: topics, read_committed visibility (records
  * appear when their transaction commits), group offsets written by transactions, producer epochs
- * per transactional id (fencing), and fault injection.
+ * per transactional id (fencing), and fault injection. The at-least-once mode's plain producer
+ * writes at once and its consumers commit to their `commitGroupId`.
  */
 import type { InputRecord } from '@eos/transforms';
 import type {
@@ -11,6 +12,7 @@ import type {
   KafkaPort,
   OffsetMap,
   ProduceRecord,
+  ProducerPort,
   TransactionalProducerPort,
   TransactionPort,
 } from './kafka-port';
@@ -129,18 +131,7 @@ export class FakeKafka implements KafkaPort {
         return {
           send: (records) =>
             run('send', () => {
-              for (const r of records) {
-                const max = this.maxBytes.get(r.topic);
-                if (max !== undefined && singleBatchBytes(r) > max)
-                  throw Object.assign(
-                    new Error(
-                      'The request included a message larger than the max message size the server will accept',
-                    ),
-                    {
-                      type: 'MESSAGE_TOO_LARGE',
-                    },
-                  );
-              }
+              this.checkSizes(records);
               pending.push(...records);
             }),
           sendOffsets: (group, topic, o) =>
@@ -150,27 +141,8 @@ export class FakeKafka implements KafkaPort {
               if (done) throw new Error('transaction already ended');
               done = true;
               this.stats.commits++;
-              for (const r of pending) {
-                const parts = this.topics.get(r.topic);
-                if (!parts) throw new Error(`topic ${r.topic} does not exist`);
-                const p =
-                  r.partition ??
-                  (r.key ? Buffer.from(String(r.key)).reduce((a, b) => a + b, 0) % parts.length : 0);
-                const log = this.partition(r.topic, p);
-                log.push({
-                  offset: log.length,
-                  key: toBuf(r.key),
-                  value: toBuf(r.value),
-                  headers: { ...(r.headers ?? {}) },
-                });
-              }
-              for (const o of offsets) {
-                let g = this.groups.get(o.group);
-                if (!g) this.groups.set(o.group, (g = new Map<string, OffsetMap>()));
-                let t = g.get(o.topic);
-                if (!t) g.set(o.topic, (t = new Map<number, number>()));
-                for (const [p, off] of o.offsets) t.set(p, off);
-              }
+              this.append(pending);
+              for (const o of offsets) this.commitToGroup(o.group, o.topic, o.offsets);
               this.notify();
             }),
           abort: () =>
@@ -184,8 +156,55 @@ export class FakeKafka implements KafkaPort {
     };
   }
 
-  async plainProducer(): Promise<TransactionalProducerPort> {
-    throw new Error('FakeKafka has no at-least-once producer');
+  /** Writes at once, no transaction (the at-least-once mode); `send` faults apply. */
+  async plainProducer(): Promise<ProducerPort> {
+    return {
+      send: async (records) => {
+        const f = this.takeFault('send');
+        if (f && !f.afterEffect) throw f.error;
+        this.checkSizes(records);
+        this.append(records);
+        this.notify();
+        if (f) throw f.error;
+      },
+      close: async () => undefined,
+    };
+  }
+
+  private checkSizes(records: ProduceRecord[]): void {
+    for (const r of records) {
+      const max = this.maxBytes.get(r.topic);
+      if (max !== undefined && singleBatchBytes(r) > max)
+        throw Object.assign(
+          new Error('The request included a message larger than the max message size the server will accept'),
+          { type: 'MESSAGE_TOO_LARGE' },
+        );
+    }
+  }
+
+  /** Appends records as committed (visible to consumers). */
+  private append(records: ProduceRecord[]): void {
+    for (const r of records) {
+      const parts = this.topics.get(r.topic);
+      if (!parts) throw new Error(`topic ${r.topic} does not exist`);
+      const p =
+        r.partition ?? (r.key ? Buffer.from(String(r.key)).reduce((a, b) => a + b, 0) % parts.length : 0);
+      const log = this.partition(r.topic, p);
+      log.push({
+        offset: log.length,
+        key: toBuf(r.key),
+        value: toBuf(r.value),
+        headers: { ...(r.headers ?? {}) },
+      });
+    }
+  }
+
+  private commitToGroup(group: string, topic: string, offsets: OffsetMap): void {
+    let g = this.groups.get(group);
+    if (!g) this.groups.set(group, (g = new Map<string, OffsetMap>()));
+    let t = g.get(topic);
+    if (!t) g.set(topic, (t = new Map<number, number>()));
+    for (const [p, off] of offsets) t.set(p, off);
   }
 
   async committedOffsets(groupId: string, topic: string, partitions: number[]): Promise<OffsetMap> {
@@ -248,8 +267,14 @@ export class FakeKafka implements KafkaPort {
     this.listeners.add(schedule);
     schedule();
     return {
-      commitOffsets: async () => {
-        throw new Error('FakeKafka consumers commit only through transactions');
+      // The at-least-once mode: straight to the consumer's group, outside any transaction.
+      commitOffsets: async (offsets) => {
+        if (!o.commitGroupId)
+          throw new Error('commitOffsets needs the consumer created with a commitGroupId');
+        const f = this.takeFault('commit');
+        if (f && !f.afterEffect) throw f.error;
+        this.commitToGroup(o.commitGroupId, o.topic, offsets);
+        if (f) throw f.error;
       },
       pause: () => {
         paused = true;

@@ -7,23 +7,18 @@ export { KafkaConfigError, KafkaStartupError } from './errors';
 export type { KafkaStartupFailure } from './errors';
 export { parseJaasConfig, parseJavaProperties } from './java-properties';
 export type { JaasConfig } from './java-properties';
-export {
-  SASL_MECHANISMS,
-  SECURITY_PROTOCOLS,
-  SUPPORTED_PROPERTIES,
-  describeKafkaClientConfig,
-  kafkaClientEnvSchema,
-  loadKafkaClientConfig,
-} from './kafka-client-config';
+export { SASL_MECHANISMS, SECURITY_PROTOCOLS, kafkaClientEnvSchema } from './kafka-settings';
 export type {
   KafkaClientConfig,
   KafkaClientEnv,
   KafkaSaslConfig,
   KafkaTlsConfig,
-  LoadKafkaClientConfigOptions,
   SaslMechanism,
   SecurityProtocol,
-} from './kafka-client-config';
+} from './kafka-settings';
+export { SUPPORTED_PROPERTIES } from './client-properties';
+export { describeKafkaClientConfig, loadKafkaClientConfig } from './kafka-client-config';
+export type { LoadKafkaClientConfigOptions } from './kafka-client-config';
 export { kafkaJsConnection } from './kafkajs-connection';
 export type { KafkaJsConnectionOptions } from './kafkajs-connection';
 export { explainKafkaError, preflightKafka } from './kafka-preflight';

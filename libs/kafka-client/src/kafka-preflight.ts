@@ -87,6 +87,8 @@ async function preflightOnce(
     retry: { retries: 4, initialRetryTime: 300, maxRetryTime: 1_000 },
   });
   const where = Array.isArray(connection.brokers) ? connection.brokers.join(',') : 'the brokers';
+  const explain = (err: unknown, resource?: string) =>
+    explainKafkaError(err, { role: o.role, where, connection, logged, ...(resource ? { resource } : {}) });
   const admin = kafka.admin();
   let result: KafkaPreflightResult;
   try {
@@ -95,20 +97,14 @@ async function preflightOnce(
       const cluster = await admin.describeCluster();
       result = { clusterId: cluster.clusterId, brokers: cluster.brokers.length };
     } catch (err) {
-      throw explainKafkaError(err, { role: o.role, where, connection, logged });
+      throw explain(err);
     }
     if (o.groupId) {
       try {
         // kafkajs throws the group's error (GROUP_AUTHORIZATION_FAILED) from DescribeGroups.
         await admin.describeGroups([o.groupId]);
       } catch (err) {
-        throw explainKafkaError(err, {
-          role: o.role,
-          where,
-          connection,
-          logged,
-          resource: `group ${o.groupId}`,
-        });
+        throw explain(err, `group ${o.groupId}`);
       }
     }
   } finally {
@@ -125,17 +121,12 @@ async function preflightOnce(
     });
     try {
       await producer.connect();
-      // The transactional InitProducerId runs on the first transaction() (see kafkajs-port.ts).
+      // The transactional InitProducerId runs on the first transaction() (see eos-core's
+      // kafkajs/transactions.ts, which this lib cannot import: kafka-client depends on no lib).
       const tx = await producer.transaction();
       await tx.abort().catch(() => undefined); // empty: nothing to abort; a fence by a sibling probe is fine
     } catch (err) {
-      throw explainKafkaError(err, {
-        role: o.role,
-        where,
-        connection,
-        logged,
-        resource: `transactional id ${o.transactionalId}`,
-      });
+      throw explain(err, `transactional id ${o.transactionalId}`);
     } finally {
       await producer.disconnect().catch(() => undefined);
     }

@@ -1,7 +1,7 @@
 /** Turns resolved {@link KafkaClientConfig} into the connection part of a kafkajs `KafkaConfig`. */
 import type { KafkaConfig, SASLOptions } from 'kafkajs';
 import type * as tls from 'node:tls';
-import type { KafkaClientConfig } from './kafka-client-config';
+import type { KafkaClientConfig } from './kafka-settings';
 import { clientCredentialsTokenProvider, type ClientCredentialsOptions } from './oauth-token-provider';
 
 export interface KafkaJsConnectionOptions {

@@ -12,7 +12,8 @@
  */
 import { createRequire } from 'node:module';
 import type { Kafka } from 'kafkajs';
-import type { OffsetMap } from './kafka-port';
+import type { OffsetMap } from '../kafka-port';
+import { topicOffsets } from './transactions';
 
 const requireKafkaJs = createRequire(require.resolve('kafkajs'));
 const Batch = requireKafkaJs('./src/consumer/batch') as new (
@@ -181,12 +182,7 @@ export class AssignedFetcher {
       groupId,
       groupGenerationId: -1,
       memberId: '',
-      topics: [
-        {
-          topic: this.o.topic,
-          partitions: [...offsets].map(([partition, offset]) => ({ partition, offset: String(offset) })),
-        },
-      ],
+      topics: [topicOffsets(this.o.topic, offsets)],
     });
   }
 

@@ -1,0 +1,107 @@
+/**
+ * The port's producers on kafkajs: a transactional one (transactions.ts starts and fences it) and
+ * a plain one for the at-least-once mode. Both send a batch's records in as few requests as the
+ * chunk limits allow (see produce-chunks.ts), within each topic's `max.message.bytes` once known.
+ */
+import type { Kafka, Producer, Transaction } from 'kafkajs';
+import type {
+  OffsetMap,
+  ProduceRecord,
+  ProducerPort,
+  TransactionalProducerPort,
+  TransactionPort,
+} from '../kafka-port';
+import { chunkLimitsFor, chunkRecords, type TopicMessages } from '../produce-chunks';
+import { connectTransactionalProducer, sendOffsetsToTransaction, transactionRetry } from './transactions';
+
+/** `max.message.bytes` per topic, as the port learned it: produce batches stay within it. */
+export type TopicMaxBytes = ReadonlyMap<string, number>;
+
+/** A transactional producer after initTransactions: every earlier owner of the id is fenced. */
+export async function kafkaJsTransactionalProducer(
+  kafka: Kafka,
+  o: { transactionalId: string; transactionTimeoutMs: number },
+  topicMax: TopicMaxBytes,
+): Promise<TransactionalProducerPort> {
+  const producer = await connectTransactionalProducer(kafka, {
+    transactionalId: o.transactionalId,
+    transactionTimeout: o.transactionTimeoutMs,
+    allowAutoTopicCreation: false,
+    // About 4 s of patience overall.
+    retry: transactionRetry({ retries: 8, maxRetryTime: 2_000 }),
+  });
+  return new KafkaJsProducer(producer, topicMax);
+}
+
+/** An idempotent, non-transactional producer. */
+export async function kafkaJsPlainProducer(kafka: Kafka, topicMax: TopicMaxBytes): Promise<ProducerPort> {
+  const producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+  });
+  await producer.connect();
+  return {
+    send: (records) =>
+      sendInChunks(records, (topicMessages) => producer.sendBatch({ acks: -1, topicMessages }), topicMax),
+    close: () => producer.disconnect(),
+  };
+}
+
+class KafkaJsProducer implements TransactionalProducerPort {
+  constructor(
+    private readonly producer: Producer,
+    private readonly topicMax: TopicMaxBytes,
+  ) {}
+
+  async begin(): Promise<TransactionPort> {
+    const tx = await this.producer.transaction();
+    return new KafkaJsTransaction(tx, this.topicMax);
+  }
+
+  async close(): Promise<void> {
+    await this.producer.disconnect();
+  }
+}
+
+class KafkaJsTransaction implements TransactionPort {
+  constructor(
+    private readonly tx: Transaction,
+    private readonly topicMax: TopicMaxBytes,
+  ) {}
+
+  async send(records: ProduceRecord[]): Promise<void> {
+    await sendInChunks(
+      records,
+      (topicMessages) => this.tx.sendBatch({ acks: -1, topicMessages }),
+      this.topicMax,
+    );
+  }
+
+  sendOffsets(groupId: string, topic: string, offsets: OffsetMap): Promise<void> {
+    return sendOffsetsToTransaction(this.tx, groupId, topic, offsets);
+  }
+
+  commit(): Promise<void> {
+    return this.tx.commit();
+  }
+
+  abort(): Promise<void> {
+    return this.tx.abort();
+  }
+}
+
+/** Sends records in as few requests as the chunk limits allow (see `chunkRecords`), one after another, in order. */
+async function sendInChunks(
+  records: ProduceRecord[],
+  sendBatch: (tm: TopicMessages) => Promise<unknown>,
+  topicMax: TopicMaxBytes,
+): Promise<void> {
+  const maxes = new Set<number>();
+  if (topicMax.size)
+    for (const r of records) {
+      const m = topicMax.get(r.topic);
+      if (m !== undefined) maxes.add(m);
+    }
+  for (const chunk of chunkRecords(records, chunkLimitsFor(maxes))) await sendBatch(chunk);
+}

@@ -1,0 +1,71 @@
+/**
+ * What kafkajs 2.2.4 needs to run Kafka transactions the way the fleet relies on, in one place:
+ * fencing when a producer starts, a short first retry of CONCURRENT_TRANSACTIONS, and the
+ * `sendOffsets` payload. Used by the worker's port (kafkajs-port.ts) and by the controller's
+ * state store, whose writes are transactions too.
+ */
+import type { Kafka, Producer, ProducerConfig, RetryOptions, Transaction } from 'kafkajs';
+import type { OffsetMap } from '../kafka-port';
+
+/** A transactional producer's settings; `idempotent` and one request in flight are implied. */
+export type TransactionalProducerConfig = ProducerConfig & { transactionalId: string };
+
+/**
+ * Retry settings for a transactional producer. The first send after a commit often meets
+ * CONCURRENT_TRANSACTIONS: the coordinator is still writing the previous transaction's markers (a
+ * few ms). kafkajs's default first retry waits 300 ms, which every back-to-back transaction paid;
+ * the Java producer retries that case after 20 ms, and so does this. `retries` and `maxRetryTime`
+ * set the patience overall.
+ */
+export function transactionRetry(patience: { retries: number; maxRetryTime: number }): RetryOptions {
+  return { retries: patience.retries, initialRetryTime: 20, maxRetryTime: patience.maxRetryTime };
+}
+
+/**
+ * Creates and connects a transactional producer and runs the transactional InitProducerId (Java's
+ * `initTransactions`) before returning it, so every earlier owner of the transactional id is
+ * fenced, and its open transaction completed, before the caller reads anything. kafkajs's
+ * connect() runs InitProducerId WITHOUT the transactional id (it fences no one); the transactional
+ * one runs on the first transaction(), so an empty transaction, aborted locally, forces it here.
+ * A producer that fails to start is disconnected.
+ */
+export async function connectTransactionalProducer(
+  kafka: Kafka,
+  config: TransactionalProducerConfig,
+): Promise<Producer> {
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, ...config });
+  try {
+    await producer.connect();
+    const init = await producer.transaction();
+    await init.abort();
+  } catch (err) {
+    await producer.disconnect().catch(() => undefined);
+    throw err;
+  }
+  return producer;
+}
+
+/** One topic's offsets as kafkajs sends them (offsets as strings), for sendOffsets and OffsetCommit. */
+export function topicOffsets(
+  topic: string,
+  offsets: OffsetMap,
+): { topic: string; partitions: { partition: number; offset: string }[] } {
+  return {
+    topic,
+    partitions: [...offsets].map(([partition, offset]) => ({ partition, offset: String(offset) })),
+  };
+}
+
+/**
+ * Adds a group's offsets (next offset to read, per partition) to the transaction
+ * (`sendOffsetsToTransaction`); with no offsets it sends nothing.
+ */
+export async function sendOffsetsToTransaction(
+  tx: Transaction,
+  groupId: string,
+  topic: string,
+  offsets: OffsetMap,
+): Promise<void> {
+  if (offsets.size === 0) return;
+  await tx.sendOffsets({ consumerGroupId: groupId, topics: [topicOffsets(topic, offsets)] });
+}

@@ -1,0 +1,50 @@
+/** What an {@link EosTask} tells its owner: its state, its events, how it ended. */
+import type { OffsetMap } from './kafka-port';
+import type { PoisonReason } from './poison';
+
+export type TaskState =
+  'created' | 'starting' | 'running' | 'paused' | 'recovering' | 'stopping' | 'stopped' | 'fenced' | 'failed';
+
+/** A committed transaction. */
+export interface CommitInfo {
+  /** partition -> next offset, for the partitions this transaction moved. */
+  offsets: OffsetMap;
+  records: number;
+  bytes: number;
+  deadLettered: number;
+  outputs: number;
+  durationMs: number;
+  committedAt: number;
+}
+
+export interface TaskEvents {
+  state: [TaskState];
+  /** Initialized and positioned at the committed offsets. */
+  started: [{ offsets: OffsetMap }];
+  committed: [CommitInfo];
+  aborted: [{ reason: string; records: number }];
+  /**
+   * A retriable error; the loop backs off `backoffMs` and starts over from the committed offsets.
+   * For a transform failure, the record and the attempt (of `maxAttempts`).
+   */
+  retrying: [
+    {
+      error: string;
+      backoffMs: number;
+      record?: { partition: number; offset: string };
+      attempt?: number;
+      maxAttempts?: number;
+    },
+  ];
+  /** A record went to the dead-letter topic (emitted when its transaction commits). */
+  deadLettered: [{ partition: number; offset: string; reason: PoisonReason; error: string }];
+  fenced: [{ error: string }];
+  failed: [{ error: string }];
+  stopped: [{ graceful: boolean; offsets: OffsetMap }];
+}
+
+/** How the task ended. */
+export type TaskOutcome =
+  | { kind: 'stopped'; graceful: boolean; offsets: OffsetMap }
+  | { kind: 'fenced'; error: string }
+  | { kind: 'failed'; error: string };
