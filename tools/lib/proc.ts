@@ -22,7 +22,7 @@ export interface ChildProcOptions {
   output?: 'pipe' | 'inherit';
   /** Output is appended here too. */
   logFile?: string;
-  /** How many characters of output `output` keeps (default 20,000). */
+  /** How many characters of output `output` keeps (default 20,000; 0: none). */
   keep?: number;
   /** Every chunk of output, as it comes. */
   onData?: (text: string, stream: 'stdout' | 'stderr') => void;
@@ -53,7 +53,7 @@ export class ChildProc {
     const on = (stream: 'stdout' | 'stderr') => (d: Buffer) => {
       const s = d.toString();
       log?.write(s);
-      this.output = (this.output + s).slice(-keep);
+      this.output = keep > 0 ? (this.output + s).slice(-keep) : '';
       o.onData?.(s, stream);
     };
     this.child.stdout?.on('data', on('stdout'));
