@@ -7,9 +7,11 @@
  */
 import { percentile } from '@eos/testing';
 import { runDrain } from './lib/drain';
+import { cliArgs } from '../lib/args';
 
-const args = process.argv.slice(2);
-const RUNS = args.includes('--runs') ? Number(args[args.indexOf('--runs') + 1]) : 3;
+const RUNS = cliArgs('npx tsx tools/bench/drain.ts [--runs N]   (default 3)', {
+  runs: { type: 'string' },
+}).number('runs', 3, { min: 1 });
 
 async function main(): Promise<void> {
   const { perTaskMs, wholeMs } = await runDrain({ runs: RUNS });

@@ -20,20 +20,26 @@ import * as current from '@eos/eos-core';
 import { identityV1 } from '@eos/transforms';
 import { startKafka, stopKafka } from '@eos/infra';
 import { createTopic, testBrokers } from '@eos/testing';
+import { cliArgs } from '../lib/args';
 
 /** What the benchmark needs from an eos-core build. */
 type EosCore = Pick<typeof current, 'EosTask' | 'createKafkaJsPort'>;
 
-const args = process.argv.slice(2);
-const quick = args.includes('--quick');
-const opt = (n: string, d: number) => {
-  const i = args.indexOf(n);
-  return i >= 0 ? Number(args[i + 1]) : d;
-};
-const RECORDS = opt('--records', quick ? 20_000 : 100_000);
-const compareIdx = args.indexOf('--compare');
-const COMPARE = compareIdx >= 0 ? args[compareIdx + 1] : undefined;
-const ROUNDS = opt('--rounds', quick ? 1 : 2);
+const args = cliArgs(
+  `npx tsx tools/bench/eos-loop.ts [--records N] [--rounds R] [--quick]
+npx tsx tools/bench/eos-loop.ts --compare <dir>/libs/eos-core/src/index.ts [--rounds R]
+  defaults: 100000 records (quick 20000), 2 rounds (quick 1)`,
+  {
+    quick: { type: 'boolean' },
+    records: { type: 'string' },
+    compare: { type: 'string' },
+    rounds: { type: 'string' },
+  },
+);
+const quick = args.flag('quick');
+const RECORDS = args.number('records', quick ? 20_000 : 100_000, { min: 1 });
+const COMPARE = args.string('compare');
+const ROUNDS = args.number('rounds', quick ? 1 : 2, { min: 1 });
 const PARTITIONS = 4;
 const VALUE = Buffer.alloc(1024, 'x');
 

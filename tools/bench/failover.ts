@@ -12,11 +12,14 @@ import { TaskState, WorkerState, type GetPipelineStatusResponse, type ListWorker
 import { benchStack } from './lib/fleet';
 import { startBenchLoad } from './lib/load';
 import { TestStack, percentile, until } from '@eos/testing';
+import { cliArgs } from '../lib/args';
 
-const args = process.argv.slice(2);
-const opt = (n: string, d: number) => (args.includes(n) ? Number(args[args.indexOf(n) + 1]) : d);
-const RUNS = opt('--runs', 5);
-const LEASE = opt('--lease-ms', 3000);
+const args = cliArgs('npx tsx tools/bench/failover.ts [--runs N] [--lease-ms MS]   (defaults 5, 3000)', {
+  runs: { type: 'string' },
+  'lease-ms': { type: 'string' },
+});
+const RUNS = args.number('runs', 5, { min: 1 });
+const LEASE = args.number('lease-ms', 3000, { min: 1 });
 
 async function main(): Promise<void> {
   const bench = await startBenchLoad({ prefix: 'failover', partitions: 6, perSend: 60, valueBytes: 100 });

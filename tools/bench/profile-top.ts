@@ -7,6 +7,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { cliArgs } from '../lib/args';
 
 interface ProfileNode {
   id: number;
@@ -20,14 +21,14 @@ interface Profile {
   timeDeltas: number[];
 }
 
-const args = process.argv.slice(2);
-const file = args.find((a) => !a.startsWith('--'));
-if (!file) {
-  console.error('usage: profile-top <file.cpuprofile> [--top N]');
+const USAGE = 'usage: profile-top <file.cpuprofile> [--top N]   (default 25)';
+const args = cliArgs(USAGE, { top: { type: 'string' } }, { positionals: true });
+const file = args.positionals[0];
+if (!file || args.positionals.length > 1) {
+  console.error(USAGE);
   process.exit(2);
 }
-const topIdx = args.indexOf('--top');
-const TOP = topIdx >= 0 ? Number(args[topIdx + 1]) : 25;
+const TOP = args.number('top', 25, { min: 1 });
 
 const prof = JSON.parse(fs.readFileSync(file, 'utf8')) as Profile;
 const byId = new Map(prof.nodes.map((n) => [n.id, n]));

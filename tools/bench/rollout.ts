@@ -10,9 +10,11 @@ import { Rollout_State, TaskState, type GetPipelineStatusResponse, type Rollout 
 import { benchStack } from './lib/fleet';
 import { startBenchLoad } from './lib/load';
 import { percentile, until } from '@eos/testing';
+import { cliArgs } from '../lib/args';
 
-const args = process.argv.slice(2);
-const RUNS = args.includes('--runs') ? Number(args[args.indexOf('--runs') + 1]) : 3;
+const RUNS = cliArgs('npx tsx tools/bench/rollout.ts [--runs N]   (default 3)', {
+  runs: { type: 'string' },
+}).number('runs', 3, { min: 1 });
 
 async function main(): Promise<void> {
   const bench = await startBenchLoad({ prefix: 'rollout', partitions: 6, perSend: 300, valueBytes: 1024 });

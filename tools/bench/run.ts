@@ -22,11 +22,12 @@
  * CONTROLLER_HTTP_PORT (as the apps read them). A broker or Redis that does not answer there is
  * started locally and stopped at the end. Needs `npm run build` (done first when dist/ is missing).
  */
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { REPO_ROOT } from '@eos/infra';
+import { cliArgs } from '../lib/args';
+import { runSync } from '../lib/proc';
 import {
   Fleet,
   PARTITIONS,
@@ -50,11 +51,36 @@ import {
   type Topics,
 } from './lib';
 
-const args = process.argv.slice(2);
-const quick = args.includes('--quick');
-const only = args.includes('--only')
-  ? new Set((args[args.indexOf('--only') + 1] ?? '').split(','))
-  : undefined;
+const USAGE = `
+npm run bench [-- --quick] [--only ceiling,throughput,latency,failover,drain,scale] [--units 1,2,3]
+  [--rounds N] [--max-rate N] [--docs|--no-docs] [--report]
+
+  --quick          under 5 minutes (fewer records, shorter windows, one round)
+  --only LIST      these scenarios only
+  --units LIST     worker / instance counts of the throughput scenarios (default 1,2,3)
+  --rounds N       throughput rounds (default 2, quick 1)
+  --max-rate N     the latency scenario's max rate, without a throughput run
+  --docs           refresh docs/benchmarks.md and docs/bench/*.svg (a full run does)
+  --no-docs        do not (a full run)
+  --report         render tools/bench/results/bench.json again, without running
+
+Ports: KAFKA_BROKERS, REDIS_URL, CONTROLLER_GRPC_PORT, CONTROLLER_HTTP_PORT.
+`;
+const args = cliArgs(USAGE, {
+  quick: { type: 'boolean' },
+  only: { type: 'string' },
+  units: { type: 'string' },
+  rounds: { type: 'string' },
+  'max-rate': { type: 'string' },
+  docs: { type: 'boolean' },
+  'no-docs': { type: 'boolean' },
+  report: { type: 'boolean' },
+});
+/** The command line as given, for the report. */
+const argv = process.argv.slice(2);
+const quick = args.flag('quick');
+const onlyList = args.list('only');
+const only = onlyList ? new Set(onlyList) : undefined;
 const want = (s: string) => !only || only.has(s);
 
 const CFG = quick
@@ -79,8 +105,8 @@ const CFG = quick
       drainRuns: 3,
     };
 /** Throughput rounds: 2 in a full run (single runs swing by tens of percent on a shared machine). */
-const ROUNDS = args.includes('--rounds') ? Number(args[args.indexOf('--rounds') + 1]) : quick ? 1 : 2;
-if (args.includes('--units')) CFG.units = (args[args.indexOf('--units') + 1] ?? '').split(',').map(Number);
+const ROUNDS = args.number('rounds', quick ? 1 : 2, { min: 1 });
+CFG.units = args.list('units')?.map(Number) ?? CFG.units;
 /** The fleet's linger (BatchingOptions default) = the peer's commit.interval.ms. */
 const COMMIT_MS = 100;
 const LOADS = [0.1, 0.5, 0.8];
@@ -99,12 +125,12 @@ function ensureBuilt(): void {
   );
   if (have) return;
   log('building the controller and worker (npm run build)');
-  const res = spawnSync('npm', ['run', 'build'], { cwd: REPO_ROOT, stdio: 'inherit' });
+  const res = runSync('npm', ['run', 'build'], { cwd: REPO_ROOT, inherit: true });
   if (res.status !== 0) throw new Error('npm run build failed');
 }
 
 async function main(): Promise<void> {
-  if (args.includes('--report')) {
+  if (args.flag('report')) {
     // Tables, plots and the docs section again from the last results, without running anything.
     report(JSON.parse(fs.readFileSync(path.join(RESULTS, 'bench.json'), 'utf8')) as BenchResults);
     return;
@@ -129,7 +155,7 @@ async function main(): Promise<void> {
       valueBytes: 1024,
       brokers: env.brokers,
     },
-    command: `npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}`,
+    command: `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`,
     throughput: [],
     latency: [],
     failover: [],
@@ -184,8 +210,8 @@ async function main(): Promise<void> {
             });
         }
     // --max-rate N (with --only latency, for a look): the rates without a throughput run.
-    const max = args.includes('--max-rate')
-      ? { rate: Number(args[args.indexOf('--max-rate') + 1]), units: CFG.units[CFG.units.length - 1] ?? 1 }
+    const max = args.has('max-rate')
+      ? { rate: args.number('max-rate', 0), units: CFG.units[CFG.units.length - 1] ?? 1 }
       : ourMax(results);
     if (want('latency'))
       await attempt('latency', async () => {
@@ -236,10 +262,9 @@ async function main(): Promise<void> {
         }
         log('controller scale: npx tsx tools/bench/controller-scale.ts');
         fs.rmSync(SCALE_JSON, { force: true });
-        const res = spawnSync('npx', ['tsx', SCALE_SCRIPT, ...(quick ? ['--quick'] : [])], {
+        const res = runSync('npx', ['tsx', SCALE_SCRIPT, ...(quick ? ['--quick'] : [])], {
           cwd: REPO_ROOT,
-          stdio: 'inherit',
-          env: process.env,
+          inherit: true,
         });
         if (res.status !== 0) throw new Error(`controller-scale.ts exited ${res.status}`);
         if (!fs.existsSync(SCALE_JSON))
@@ -256,7 +281,7 @@ async function main(): Promise<void> {
 
 function report(r: BenchResults): void {
   // A full run refreshes the docs; a quick one only tools/bench/results/ (unless told otherwise).
-  const writeDocs = args.includes('--docs') || (!r.quick && !args.includes('--no-docs'));
+  const writeDocs = args.flag('docs') || (!r.quick && !args.flag('no-docs'));
   fs.mkdirSync(RESULTS, { recursive: true });
   fs.writeFileSync(path.join(RESULTS, 'bench.json'), JSON.stringify(r, null, 2));
   const svgDir = writeDocs ? path.join(REPO_ROOT, 'docs/bench') : RESULTS;

@@ -4,10 +4,10 @@
  * transactions, and `DumpLogSegments` over the broker's data files for producer ids, epochs and
  * transaction markers.
  */
-import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { kafkaClasspath, kafkaLogArgs, kafkaVersionFromEnv } from '@eos/infra';
+import { run } from '../lib/proc';
 
 /** The Kafka version whose tools run (the broker's: KAFKA_VERSION). */
 const VERSION = kafkaVersionFromEnv(process.env);
@@ -18,18 +18,13 @@ const DUMP_LOG_SEGMENTS =
     : 'kafka.tools.DumpLogSegments';
 
 /** Runs one of Kafka's command-line tools (a JVM) and resolves with its stdout. */
-export function kafkaTool(mainClass: string, args: string[], timeoutMs = 120_000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      'java',
-      ['-Xmx256m', ...kafkaLogArgs(VERSION, true), '-cp', kafkaClasspath(VERSION), mainClass, ...args],
-      { maxBuffer: 1 << 30, timeout: timeoutMs },
-      (err, stdout, stderr) => {
-        if (err) reject(new Error(`${mainClass} ${args.join(' ')} failed: ${err.message}\n${stderr}`));
-        else resolve(stdout);
-      },
-    );
-  });
+export async function kafkaTool(mainClass: string, args: string[], timeoutMs = 120_000): Promise<string> {
+  const r = await run(
+    'java',
+    ['-Xmx256m', ...kafkaLogArgs(VERSION, true), '-cp', kafkaClasspath(VERSION), mainClass, ...args],
+    { timeoutMs, what: `${mainClass} ${args.join(' ')}` },
+  );
+  return r.stdout;
 }
 
 /** `GetOffsetShell` lines `topic:partition:offset` -> partition -> offset. */

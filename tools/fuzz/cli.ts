@@ -12,22 +12,29 @@
 import * as path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { startKafka, startRedis, stopKafka, stopRedis } from '@eos/infra';
+import { cliArgs } from '../lib/args';
 import { runFuzz } from './fuzz-run';
 
-const argv = process.argv.slice(2);
-const opt = (name: string, d: number): number => {
-  const i = argv.indexOf(name);
-  if (i < 0) return d;
-  const v = Number(argv[i + 1]);
-  if (!Number.isFinite(v) || v < 0) throw new Error(`${name}: expected a number, got ${argv[i + 1]}`);
-  return v;
-};
+const USAGE = `
+npm run fuzz -- [--seed N] [--minutes M] [--kafka-port P] [--redis-port P]
+
+  --seed N        the seed (default 1)
+  --minutes M     fuzzing time (default 0.5, the CI run)
+  --kafka-port P  the broker (default 19192): used when one answers there, else started and stopped
+  --redis-port P  Redis (default 16389), the same way
+`;
 
 async function main(): Promise<number> {
-  const seed = opt('--seed', 1);
-  const minutes = opt('--minutes', 0.5);
-  const kafkaPort = opt('--kafka-port', 19192);
-  const redisPort = opt('--redis-port', 16389);
+  const args = cliArgs(USAGE, {
+    seed: { type: 'string' },
+    minutes: { type: 'string' },
+    'kafka-port': { type: 'string' },
+    'redis-port': { type: 'string' },
+  });
+  const seed = args.number('seed', 1, { min: 0 });
+  const minutes = args.number('minutes', 0.5, { min: 0 });
+  const kafkaPort = args.number('kafka-port', 19192, { min: 0 });
+  const redisPort = args.number('redis-port', 16389, { min: 0 });
   const repo = path.resolve(__dirname, '../..');
   const kafkaOptions = { port: kafkaPort };
   const redisOptions = { url: `redis://127.0.0.1:${redisPort}` };

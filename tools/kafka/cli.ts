@@ -1,22 +1,37 @@
 /**
- * `npm run kafka:<start|stop|status|logs>`: the local broker. Port: KAFKA_PORT (default 9092);
- * version: KAFKA_VERSION (default: kafka.version of tools/kafka/pom.xml, the newest 4.x; 3.9.1 works).
- * KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS sets the broker's group.initial.rebalance.delay.ms (default 0).
+ * `npm run kafka:<start|stop|status|logs>`: the local broker (USAGE below says which variables it reads).
  */
 import * as fs from 'node:fs';
 import {
   brokerVersion,
   kafkaAnswers,
   kafkaPaths,
+  kafkaPortFromEnv,
   kafkaVersionFromEnv,
   readLivePid,
   startKafka,
   stopKafka,
 } from '@eos/infra';
+import { cliArgs } from '../lib/args';
+
+const USAGE = `
+usage: npm run kafka:<start|stop|status|logs>   (tsx tools/kafka/cli.ts <start|stop|status|logs>)
+
+  start   start the local broker unless one answers on the port
+  stop    stop the broker this tool started (by its pid file)
+  status  whether a broker answers on the port, and its version
+  logs    the last 200 lines of its log
+
+Port: KAFKA_PORT; when KAFKA_PORT is not set, the port of the first KAFKA_BROKERS entry (what the
+apps and tests connect to); otherwise 9092. The KRaft controller listens on the port + 1.
+Version: KAFKA_VERSION (default: kafka.version of tools/kafka/pom.xml, the newest 4.x; 3.9.1 works).
+KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS sets the broker's group.initial.rebalance.delay.ms (default 0).
+`;
 
 async function main(): Promise<number> {
-  const cmd = process.argv[2];
-  const port = process.env['KAFKA_PORT'] ? Number(process.env['KAFKA_PORT']) : undefined;
+  const args = cliArgs(USAGE, {}, { positionals: true });
+  const cmd = args.positionals.length === 1 ? args.positionals[0] : undefined;
+  const port = kafkaPortFromEnv(process.env);
   const version = kafkaVersionFromEnv(process.env);
   const delay = process.env['KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS'];
   const opts = {
@@ -60,7 +75,7 @@ async function main(): Promise<number> {
       return 0;
     }
     default:
-      console.error('usage: kafka <start|stop|status|logs>');
+      console.error(USAGE.trim());
       return 2;
   }
 }

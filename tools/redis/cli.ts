@@ -1,9 +1,14 @@
 /** `npm run redis:<start|stop|status>`: the local Redis at REDIS_URL (default redis://127.0.0.1:6379). */
 import { startRedis, stopRedis, redisAnswers } from '@eos/infra';
+import { cliArgs } from '../lib/args';
+
+const USAGE =
+  'usage: npm run redis:<start|stop|status>   (the Redis at REDIS_URL, default redis://127.0.0.1:6379)';
 
 async function main(): Promise<number> {
   const url = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
-  switch (process.argv[2]) {
+  const { positionals } = cliArgs(USAGE, {}, { positionals: true });
+  switch (positionals.length === 1 ? positionals[0] : undefined) {
     case 'start': {
       const h = await startRedis({ url });
       console.log(
@@ -21,7 +26,7 @@ async function main(): Promise<number> {
       return up ? 0 : 1;
     }
     default:
-      console.error('usage: redis <start|stop|status>');
+      console.error(USAGE);
       return 2;
   }
 }

@@ -8,7 +8,6 @@
  * Authentication is on: bearer tokens in .data/stack/tokens.csv (made on the first run), one per
  * role and one per worker; `--no-auth` runs the controller without (loopback only).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import {
   isAlive,
@@ -20,21 +19,31 @@ import {
   stopPid,
   stopRedis,
 } from '@eos/infra';
+import { cliArgs } from '../lib/args';
+import { startApp, type ChildProc } from '../lib/proc';
 import { setupDemo } from './demo';
 import { ensureDevTokens } from './dev-tokens';
 
-const args = process.argv.slice(2);
-const flag = (name: string) => args.includes(name);
-const option = (name: string, dflt: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 && args[i + 1] ? (args[i + 1] as string) : dflt;
-};
+const USAGE = `
+npx tsx tools/stack/cli.ts [--workers N] [--no-demo] [--no-auth]
+
+  --workers N  worker processes (default 3)
+  --no-demo    no demo pipeline
+  --no-auth    the controller without bearer tokens (loopback only)
+
+The controller listens on CONTROLLER_GRPC_PORT (50051) and CONTROLLER_HTTP_PORT (8080).
+`;
 
 async function main(): Promise<void> {
-  const workers = Number(option('--workers', '3'));
+  const args = cliArgs(USAGE, {
+    workers: { type: 'string' },
+    'no-demo': { type: 'boolean' },
+    'no-auth': { type: 'boolean' },
+  });
+  const workers = args.number('workers', 3, { min: 1 });
   const grpcPort = Number(process.env['CONTROLLER_GRPC_PORT'] ?? 50051);
   const httpPort = Number(process.env['CONTROLLER_HTTP_PORT'] ?? 8080);
-  const children: ChildProcess[] = [];
+  const children: ChildProc[] = [];
   let kafkaStarted = false;
   let redisStarted = false;
   let stopping = false;
@@ -62,18 +71,15 @@ async function main(): Promise<void> {
     redisStarted = r.startedNow;
     console.log(`[stack] Redis ${r.url} ${r.startedNow ? 'started' : '(already running, reused)'}`);
 
-    const env = { ...process.env, KAFKA_BROKERS: k.brokers.join(','), REDIS_URL: r.url };
+    const env = { KAFKA_BROKERS: k.brokers.join(','), REDIS_URL: r.url };
     const workerIds = Array.from({ length: workers }, (_, i) => `worker-${i + 1}`);
-    const tokens = flag('--no-auth')
+    const tokens = args.flag('no-auth')
       ? undefined
       : ensureDevTokens(path.join(REPO_ROOT, '.data/stack'), workerIds);
     const launch = (name: string, script: string, extra: NodeJS.ProcessEnv) => {
-      const child = spawn(process.execPath, ['--enable-source-maps', path.join(REPO_ROOT, script)], {
-        env: { ...env, ...extra },
-        stdio: ['ignore', 'inherit', 'inherit'],
-      });
+      const child = startApp(name, script, { env: { ...env, ...extra }, output: 'inherit' });
       children.push(child);
-      child.on('exit', (code, signal) => {
+      child.child.on('exit', (code, signal) => {
         if (!stopping) console.log(`[stack] ${name} exited (${signal ?? code})`);
       });
       return child;
@@ -92,7 +98,7 @@ async function main(): Promise<void> {
         ...(tokens ? { WORKER_TOKEN: tokens.workers.get(id) } : {}),
       });
     }
-    if (!flag('--no-demo'))
+    if (!args.flag('no-demo'))
       await setupDemo({ brokers: k.brokers, grpcAddr: `127.0.0.1:${grpcPort}`, token: tokens?.admin });
     if (tokens)
       console.log(`[stack] authentication on: tokens in ${tokens.file} (admin, operator, viewer, one per worker). In a shell:

@@ -7,6 +7,7 @@ export {
   kafkaAnswers,
   kafkaClasspath,
   kafkaLogArgs,
+  kafkaPortFromEnv,
   kafkaVersionFromEnv,
   kafkaPaths,
   killKafka,

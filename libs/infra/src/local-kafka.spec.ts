@@ -5,6 +5,7 @@ import {
   defaultKafkaVersion,
   kafkaClasspath,
   kafkaLogArgs,
+  kafkaPortFromEnv,
   kafkaVersionFromEnv,
   newClusterId,
   parseFeatures,
@@ -111,5 +112,22 @@ describe('parseFeatures', () => {
       'metadata.version': '4.4-IV2',
       'transaction.version': '2',
     });
+  });
+});
+
+describe('kafkaPortFromEnv', () => {
+  it('takes KAFKA_PORT first', () => {
+    expect(kafkaPortFromEnv({ KAFKA_PORT: '9300', KAFKA_BROKERS: '127.0.0.1:9592' })).toBe(9300);
+  });
+
+  it("takes the first KAFKA_BROKERS entry's port when KAFKA_PORT is not set", () => {
+    expect(kafkaPortFromEnv({ KAFKA_BROKERS: '127.0.0.1:9592,127.0.0.1:9593' })).toBe(9592);
+    expect(kafkaPortFromEnv({ KAFKA_BROKERS: 'localhost:19092', KAFKA_PORT: '' })).toBe(19092);
+  });
+
+  it('is undefined when neither says (the default 9092) and rejects a KAFKA_PORT that is no port', () => {
+    expect(kafkaPortFromEnv({})).toBeUndefined();
+    expect(kafkaPortFromEnv({ KAFKA_BROKERS: 'broker' })).toBeUndefined();
+    expect(() => kafkaPortFromEnv({ KAFKA_PORT: 'x' })).toThrow(/KAFKA_PORT/);
   });
 });

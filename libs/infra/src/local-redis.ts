@@ -3,8 +3,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { readLivePid, spawnDetached, stopPid, tail, waitFor } from './processes';
-
-const REPO_ROOT = path.resolve(__dirname, '../../..');
+import { REPO_ROOT } from './repo-root';
 
 export interface LocalRedisOptions {
   /** @default 'redis://127.0.0.1:6379' */

@@ -1,7 +1,7 @@
 /** Where the benchmarks run: the broker, Redis and controller ports from the apps' own variables. */
-import { spawnSync } from 'node:child_process';
 import * as os from 'node:os';
 import { kafkaVersionFromEnv, startKafka, startRedis, stopKafka, stopRedis } from '@eos/infra';
+import { runSync } from '../../lib/proc';
 
 export interface BenchEnv {
   brokers: string[];
@@ -60,14 +60,14 @@ export async function startBenchInfra(env: BenchEnv = benchEnv()): Promise<Bench
 /** The machine, for the report: cores, memory, CPU model, Node and Java versions, load. */
 export function machineInfo(): Record<string, string | number> {
   // `java -version` writes to stderr.
-  const java = spawnSync('java', ['-version'], { encoding: 'utf8' });
+  const java = runSync('java', ['-version']);
   return {
     cpus: os.cpus().length,
     cpuModel: os.cpus()[0]?.model ?? 'unknown',
     memGiB: Math.round(os.totalmem() / 2 ** 30),
     os: `${os.type()} ${os.release()}`,
     node: process.version,
-    java: (java.stderr ?? '').split('\n')[0]?.trim() || 'unknown',
+    java: java.stderr.split('\n')[0]?.trim() || 'unknown',
     loadavg1m: Number(os.loadavg()[0]?.toFixed(2)),
   };
 }

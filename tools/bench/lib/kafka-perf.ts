@@ -3,8 +3,8 @@
  * of the `org.apache.kafka:kafka-tools` jar that tools/kafka/pom.xml fetches), run with the
  * broker's classpath.
  */
-import { spawn } from 'node:child_process';
 import { ensureKafkaJars, kafkaClasspath, kafkaLogArgs, kafkaVersionFromEnv } from '@eos/infra';
+import { run } from '../../lib/proc';
 
 const VERSION = kafkaVersionFromEnv(process.env);
 
@@ -34,15 +34,7 @@ function runJava(mainClass: string, args: string[]): { command: string; done: Pr
   ensureKafkaJars(VERSION);
   const argv = ['-Xmx512m', ...kafkaLogArgs(VERSION), '-cp', kafkaClasspath(VERSION), mainClass, ...args];
   const command = `java -cp 'tools/kafka/.cache/${VERSION}/libs/*' ${mainClass} ${args.join(' ')}`;
-  const child = spawn('java', argv, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  const done = new Promise<string>((resolve, reject) =>
-    child.on('exit', (code) =>
-      code === 0 ? resolve(out) : reject(new Error(`${command} exited ${code}:\n${out.slice(-2000)}`)),
-    ),
-  );
+  const done = run('java', argv, { what: command }).then((r) => r.output);
   return { command, done };
 }
 

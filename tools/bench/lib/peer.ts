@@ -2,12 +2,12 @@
  * The Kafka Streams peer (tools/bench/peer): N JVM instances of one application id, identity
  * topology, exactly_once_v2, the fleet's commit interval; everything else at the Streams defaults.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Admin } from 'kafkajs';
 import { REPO_ROOT } from '@eos/infra';
 import { until } from '@eos/testing';
+import { ChildProc, runSync } from '../../lib/proc';
 import { groupTotal, type Guarantee, type SystemUnderTest } from './fleet';
 import type { BenchEnv } from './infra';
 
@@ -25,8 +25,8 @@ export function ensurePeerBuilt(): void {
     });
   if (fresh) return;
   process.stderr.write('[bench] building the Kafka Streams peer (mvn -q -B package)...\n');
-  const res = spawnSync('mvn', ['-q', '-B', '-f', path.join(PEER_DIR, 'pom.xml'), 'package'], {
-    stdio: ['ignore', 'inherit', 'inherit'],
+  const res = runSync('mvn', ['-q', '-B', '-f', path.join(PEER_DIR, 'pom.xml'), 'package'], {
+    inherit: true,
   });
   if (res.status !== 0) throw new Error(`mvn package of tools/bench/peer failed (exit ${res.status})`);
 }
@@ -37,11 +37,9 @@ export const PEER_COMMAND =
 
 interface Instance {
   id: string;
-  child: ChildProcess;
-  output: string;
+  proc: ChildProc;
   state: string;
   partitions: number[];
-  exited: Promise<void>;
 }
 
 export class StreamsPeer implements SystemUnderTest {
@@ -67,7 +65,8 @@ export class StreamsPeer implements SystemUnderTest {
     const id = `i${++this.n}`;
     const stateDir = path.join(REPO_ROOT, '.data', 'peer-state', `${this.o.appId}-${id}`);
     fs.mkdirSync(stateDir, { recursive: true });
-    const child = spawn(
+    const proc = new ChildProc(
+      `peer ${id}`,
       'java',
       [
         '-Xms512m',
@@ -78,7 +77,6 @@ export class StreamsPeer implements SystemUnderTest {
       ],
       {
         env: {
-          ...process.env,
           PEER_BROKERS: this.env.brokers.join(','),
           PEER_INPUT: this.o.input,
           PEER_OUTPUT: this.o.output,
@@ -88,34 +86,23 @@ export class StreamsPeer implements SystemUnderTest {
           PEER_GUARANTEE: this.o.guarantee === 'exactly-once' ? 'exactly_once_v2' : 'at_least_once',
           PEER_STATE_DIR: stateDir,
         },
-        stdio: ['pipe', 'pipe', 'pipe'],
+        stdin: true,
+        keep: 100_000,
+        onData: (text) => {
+          if (process.env['BENCH_DEBUG']) process.stderr.write(`[peer ${id}] ${text}`);
+          for (const m of text.matchAll(/^peer state \S+ -> (\S+) \d+$/gm)) inst.state = m[1]!;
+          for (const m of text.matchAll(/^peer partitions \[([\d,]*)\] \d+$/gm))
+            inst.partitions = m[1] ? m[1].split(',').map(Number) : [];
+        },
       },
     );
-    const inst: Instance = {
-      id,
-      child,
-      output: '',
-      state: 'CREATED',
-      partitions: [],
-      exited: new Promise((r) => child.on('exit', () => r())),
-    };
-    const onData = (d: Buffer) => {
-      const text = d.toString();
-      inst.output = (inst.output + text).slice(-100_000);
-      if (process.env['BENCH_DEBUG']) process.stderr.write(`[peer ${id}] ${text}`);
-      for (const m of text.matchAll(/^peer state \S+ -> (\S+) \d+$/gm)) inst.state = m[1]!;
-      for (const m of text.matchAll(/^peer partitions \[([\d,]*)\] \d+$/gm))
-        inst.partitions = m[1] ? m[1].split(',').map(Number) : [];
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
+    // Output comes after this line runs: `inst` is there by then.
+    const inst: Instance = { id, proc, state: 'CREATED', partitions: [] };
     this.instances.set(id, inst);
   }
 
   private alive(): Instance[] {
-    return [...this.instances.values()].filter(
-      (i) => i.child.exitCode === null && i.child.signalCode === null,
-    );
+    return [...this.instances.values()].filter((i) => i.proc.running);
   }
 
   /** Every live instance RUNNING and the input partitions split among them, each once. */
@@ -126,7 +113,7 @@ export class StreamsPeer implements SystemUnderTest {
         const live = this.alive();
         if (live.length !== this.instances.size) {
           const dead = [...this.instances.values()].find((i) => !live.includes(i));
-          throw new Error(`peer ${dead?.id} exited:\n${dead?.output.slice(-3000)}`);
+          throw new Error(`peer ${dead?.id} exited:\n${dead?.proc.output.slice(-3000)}`);
         }
         const owned = live.flatMap((i) => i.partitions);
         return (
@@ -153,11 +140,11 @@ export class StreamsPeer implements SystemUnderTest {
       `peer ${word}`,
       () => {
         for (const [i, mark] of pending) {
-          const since = mark < 0 ? '' : i.output.slice(mark);
+          const since = mark < 0 ? '' : i.proc.output.slice(mark);
           if (since.includes(`peer ${word} `)) pending.delete(i);
           else if (mark < 0 || since.includes('peer error ')) {
-            pending.set(i, i.output.length);
-            i.child.stdin!.write(`${cmd}\n`);
+            pending.set(i, i.proc.output.length);
+            i.proc.write(cmd);
           }
         }
         return pending.size === 0;
@@ -176,7 +163,7 @@ export class StreamsPeer implements SystemUnderTest {
   }
 
   pids(): number[] {
-    return this.alive().map((i) => i.child.pid as number);
+    return this.alive().map((i) => i.proc.pid as number);
   }
 
   committed(admin: Admin): Promise<number> {
@@ -187,8 +174,8 @@ export class StreamsPeer implements SystemUnderTest {
     await this.waitStable();
     const victim = this.alive().sort((a, b) => b.partitions.length - a.partitions.length)[0]!;
     const killedAt = Date.now();
-    victim.child.kill('SIGKILL');
-    await victim.exited;
+    victim.proc.signal('SIGKILL');
+    await victim.proc.exited;
     this.instances.delete(victim.id);
     return { victim: victim.id, partitions: victim.partitions, killedAt };
   }
@@ -201,15 +188,7 @@ export class StreamsPeer implements SystemUnderTest {
   async stop(): Promise<void> {
     const all = [...this.instances.values()];
     // SIGTERM runs the shutdown hook (close); SIGKILL what is left after 10 s.
-    for (const i of all) i.child.kill('SIGTERM');
-    await Promise.all(
-      all.map((i) =>
-        Promise.race([i.exited, new Promise<void>((r) => setTimeout(r, 10_000))]).then(() => {
-          if (i.child.exitCode === null && i.child.signalCode === null) i.child.kill('SIGKILL');
-          return i.exited;
-        }),
-      ),
-    );
+    await Promise.all(all.map((i) => i.proc.stop(10_000)));
     this.instances.clear();
   }
 }

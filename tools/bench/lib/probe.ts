@@ -3,27 +3,28 @@
  * peer's Maven project (tools/bench/peer), a JVM each, driven over stdin/stdout. Values carry
  * their source partition and produce time; both systems copy them unchanged.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { REPO_ROOT } from '@eos/infra';
+import { ChildProc } from '../../lib/proc';
 import { ensurePeerBuilt } from './peer';
 
 const PEER_DIR = path.join(REPO_ROOT, 'tools/bench/peer');
 
 class ProbeProcess {
-  private readonly child: ChildProcess;
+  private readonly proc: ChildProc;
   private buf = '';
   private waiters: Array<{ prefix: string; resolve: (line: string) => void }> = [];
   /** Lines nobody waited for (but `sent` reports). */
   private readonly unclaimed: string[] = [];
-  private readonly exited: Promise<void>;
   /** Called with every line the probe prints. */
   onLine: (line: string) => void = () => undefined;
+  /** The end of its stderr, for error messages. */
   tail = '';
 
   constructor(args: string[]) {
     ensurePeerBuilt();
-    this.child = spawn(
+    this.proc = new ChildProc(
+      'probe',
       'java',
       [
         '-Xmx384m',
@@ -33,25 +34,30 @@ class ProbeProcess {
         'dev.eosfleet.peer.Probe',
         ...args,
       ],
-      { stdio: ['pipe', 'pipe', 'pipe'] },
+      {
+        stdin: true,
+        keep: 0,
+        onData: (text, stream) => (stream === 'stdout' ? this.stdout(text) : this.stderr(text)),
+      },
     );
-    this.exited = new Promise((r) => this.child.on('exit', () => r()));
-    this.child.stdout!.on('data', (d: Buffer) => {
-      this.buf += d.toString();
-      let i;
-      while ((i = this.buf.indexOf('\n')) >= 0) {
-        const line = this.buf.slice(0, i);
-        this.buf = this.buf.slice(i + 1);
-        this.onLine(line);
-        const w = this.waiters.findIndex((x) => line.startsWith(x.prefix));
-        if (w >= 0) this.waiters.splice(w, 1)[0]!.resolve(line);
-        else if (!line.startsWith('sent ')) this.unclaimed.push(line);
-      }
-    });
-    this.child.stderr!.on('data', (d: Buffer) => {
-      this.tail = (this.tail + d.toString()).slice(-4000);
-      if (process.env['BENCH_DEBUG']) process.stderr.write(`[probe] ${d.toString()}`);
-    });
+  }
+
+  private stdout(text: string): void {
+    this.buf += text;
+    let i;
+    while ((i = this.buf.indexOf('\n')) >= 0) {
+      const line = this.buf.slice(0, i);
+      this.buf = this.buf.slice(i + 1);
+      this.onLine(line);
+      const w = this.waiters.findIndex((x) => line.startsWith(x.prefix));
+      if (w >= 0) this.waiters.splice(w, 1)[0]!.resolve(line);
+      else if (!line.startsWith('sent ')) this.unclaimed.push(line);
+    }
+  }
+
+  private stderr(text: string): void {
+    this.tail = (this.tail + text).slice(-4000);
+    if (process.env['BENCH_DEBUG']) process.stderr.write(`[probe] ${text}`);
   }
 
   /**
@@ -75,19 +81,19 @@ class ProbeProcess {
           resolve(l);
         },
       });
-      if (command) this.child.stdin!.write(`${command}\n`);
+      if (command) this.proc.write(command);
     });
   }
 
   send(command: string): void {
-    this.child.stdin!.write(`${command}\n`);
+    this.proc.write(command);
   }
 
+  /** Closes its stdin (it stops), SIGKILL past 5 s. */
   async stop(): Promise<void> {
-    this.child.stdin!.end();
-    const t = setTimeout(() => this.child.kill('SIGKILL'), 5_000);
-    await this.exited;
-    clearTimeout(t);
+    this.proc.child.stdin?.end();
+    if (!(await this.proc.exitWithin(5_000))) this.proc.signal('SIGKILL');
+    await this.proc.exited;
   }
 }
 

@@ -1,10 +1,9 @@
 /** CPU time and resident memory of processes, from /proc (Linux). */
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import { runSync } from '../../lib/proc';
 
 let ticks: number | undefined;
-const clkTck = () =>
-  (ticks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100);
+const clkTck = () => (ticks ??= Number(runSync('getconf', ['CLK_TCK']).stdout.trim()) || 100);
 
 /** User + system CPU time of `pid` in ms; undefined when it is gone. */
 export function cpuMs(pid: number): number | undefined {

@@ -176,6 +176,11 @@ const fmtCell = (x: unknown): string =>
         : JSON.stringify(x);
 
 /** The Markdown report: headline ratios, then one table per scenario, with the commands. */
+/** A `###` section of the report: the title, then each block followed by a blank line. */
+function section(title: string, ...blocks: string[]): string[] {
+  return [`### ${title}`, '', ...blocks.flatMap((b) => [b, ''])];
+}
+
 export function renderMarkdown(r: BenchResults, svgDir: string): string {
   const m = r.machine;
   const out: string[] = [];
@@ -192,145 +197,138 @@ export function renderMarkdown(r: BenchResults, svgDir: string): string {
   if (r.ceiling) {
     const c = r.ceiling;
     out.push(
-      '### Broker ceiling (Kafka perf tools, 6 partitions, 1 KB, acks=all)',
-      '',
-      mdTable(
-        ['tool', 'records', 'records/s', 'MB/s', 'p99 ms'],
-        [
+      ...section(
+        'Broker ceiling (Kafka perf tools, 6 partitions, 1 KB, acks=all)',
+        mdTable(
+          ['tool', 'records', 'records/s', 'MB/s', 'p99 ms'],
           [
-            'kafka-producer-perf-test',
-            int(c.records),
-            int(c.producerRecordsPerSec),
-            dec(c.producerMBPerSec),
-            int(c.producerP99Ms),
+            [
+              'kafka-producer-perf-test',
+              int(c.records),
+              int(c.producerRecordsPerSec),
+              dec(c.producerMBPerSec),
+              int(c.producerP99Ms),
+            ],
+            [
+              'kafka-consumer-perf-test',
+              int(c.records),
+              int(c.consumerRecordsPerSec),
+              dec(c.consumerMBPerSec),
+              '',
+            ],
           ],
-          [
-            'kafka-consumer-perf-test',
-            int(c.records),
-            int(c.consumerRecordsPerSec),
-            dec(c.consumerMBPerSec),
-            '',
-          ],
-        ],
+        ),
+        c.commands.map((x) => `    ${x}`).join('\n'),
       ),
-      '',
-      ...c.commands.map((x) => `    ${x}`),
-      '',
     );
   }
   if (r.throughput.length) {
     out.push(
-      '### Throughput: identity, 6 partitions, 1 KB values (produce -> committed output)',
-      '',
-      mdTable(
-        [
-          'system',
-          'round',
-          'units',
-          'records',
-          'seconds',
-          'records/s',
-          'CPU ms / 1k records',
-          'peak RSS per unit MiB',
-          'input written (before) at records/s',
-        ],
-        r.throughput.map((x) => [
-          x.system,
-          x.round ?? 1,
-          x.units,
-          int(x.records),
-          dec(x.seconds, 2),
-          int(x.recordsPerSec),
-          dec(x.cpuMsPer1k),
-          x.peakRssMiB.join(', '),
-          int(x.fillRecordsPerSec),
-        ]),
+      ...section(
+        'Throughput: identity, 6 partitions, 1 KB values (produce -> committed output)',
+        mdTable(
+          [
+            'system',
+            'round',
+            'units',
+            'records',
+            'seconds',
+            'records/s',
+            'CPU ms / 1k records',
+            'peak RSS per unit MiB',
+            'input written (before) at records/s',
+          ],
+          r.throughput.map((x) => [
+            x.system,
+            x.round ?? 1,
+            x.units,
+            int(x.records),
+            dec(x.seconds, 2),
+            int(x.recordsPerSec),
+            dec(x.cpuMsPer1k),
+            x.peakRssMiB.join(', '),
+            int(x.fillRecordsPerSec),
+          ]),
+        ),
+        `![throughput vs workers](${svgDir}/throughput.svg)`,
       ),
-      '',
-      `![throughput vs workers](${svgDir}/throughput.svg)`,
-      '',
     );
   }
   if (r.latency.length) {
     out.push(
-      '### End-to-end latency at fixed input rates (share of our max exactly-once throughput)',
-      '',
-      mdTable(
-        [
-          'system',
-          'units',
-          'load',
-          'target rec/s',
-          'achieved rec/s',
-          'samples',
-          'not read',
-          'p50 ms',
-          'p99 ms',
-          'p999 ms',
-        ],
-        r.latency.map((x) => [
-          x.system,
-          x.units,
-          `${Math.round(x.load * 100)}%`,
-          int(x.targetRate),
-          int(x.achievedRate),
-          int(x.samples),
-          int(x.missing),
-          dec(x.p50Ms, 0),
-          dec(x.p99Ms, 0),
-          dec(x.p999Ms, 0),
-        ]),
+      ...section(
+        'End-to-end latency at fixed input rates (share of our max exactly-once throughput)',
+        mdTable(
+          [
+            'system',
+            'units',
+            'load',
+            'target rec/s',
+            'achieved rec/s',
+            'samples',
+            'not read',
+            'p50 ms',
+            'p99 ms',
+            'p999 ms',
+          ],
+          r.latency.map((x) => [
+            x.system,
+            x.units,
+            `${Math.round(x.load * 100)}%`,
+            int(x.targetRate),
+            int(x.achievedRate),
+            int(x.samples),
+            int(x.missing),
+            dec(x.p50Ms, 0),
+            dec(x.p99Ms, 0),
+            dec(x.p999Ms, 0),
+          ]),
+        ),
+        `![latency percentiles vs rate](${svgDir}/latency.svg)`,
       ),
-      '',
-      `![latency percentiles vs rate](${svgDir}/latency.svg)`,
-      '',
     );
   }
   if (r.failover.length) {
     out.push(
-      '### Failover: SIGKILL of the unit with the most partitions -> first output record (read_committed) produced after the kill, per moved partition',
-      '',
-      mdTable(
-        ['system', 'units', 'input rec/s', 'moved partitions', 'median ms', 'max ms', 'all ms'],
-        r.failover.map((x) => [
-          x.system,
-          x.units,
-          int(x.rate),
-          x.movedPartitionMs.length,
-          dec(median(x.movedPartitionMs), 0),
-          dec(x.maxMs, 0),
-          x.movedPartitionMs.join(', '),
-        ]),
+      ...section(
+        'Failover: SIGKILL of the unit with the most partitions -> first output record (read_committed) produced after the kill, per moved partition',
+        mdTable(
+          ['system', 'units', 'input rec/s', 'moved partitions', 'median ms', 'max ms', 'all ms'],
+          r.failover.map((x) => [
+            x.system,
+            x.units,
+            int(x.rate),
+            x.movedPartitionMs.length,
+            dec(median(x.movedPartitionMs), 0),
+            dec(x.maxMs, 0),
+            x.movedPartitionMs.join(', '),
+          ]),
+        ),
       ),
-      '',
     );
   }
   if (r.drain) {
     const d = r.drain;
+    const row = (measure: string, xs: number[]) => [
+      measure,
+      xs.length,
+      dec(median(xs), 0),
+      dec(Math.max(...xs), 0),
+    ];
     out.push(
-      '### Drain of a worker with 4 tasks under load (8 partitions, 2 workers)',
-      '',
-      mdTable(
-        ['measure', 'runs / tasks', 'median ms', 'max ms'],
-        [
+      ...section(
+        'Drain of a worker with 4 tasks under load (8 partitions, 2 workers)',
+        mdTable(
+          ['measure', 'runs / tasks', 'median ms', 'max ms'],
           [
-            'DrainWorker -> worker exit 0',
-            d.wholeMs.length,
-            dec(median(d.wholeMs), 0),
-            dec(Math.max(...d.wholeMs), 0),
+            row('DrainWorker -> worker exit 0', d.wholeMs),
+            row('per task: revoke -> committed and released', d.perTaskMs),
           ],
-          [
-            'per task: revoke -> committed and released',
-            d.perTaskMs.length,
-            dec(median(d.perTaskMs), 0),
-            dec(Math.max(...d.perTaskMs), 0),
-          ],
-        ],
+        ),
       ),
-      '',
     );
   }
-  out.push('### Controller scale (tools/bench/controller-scale.ts)', '', scaleSection(r.controllerScale), '');
+  out.push(...section('Controller scale (tools/bench/controller-scale.ts)', scaleSection(r.controllerScale)));
   if (r.errors.length) out.push('### Scenarios that failed', '', ...r.errors.map((e) => `- ${e}`), '');
   return out.join('\n');
 }
