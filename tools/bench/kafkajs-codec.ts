@@ -17,22 +17,25 @@
  * `--pristine` the script unpacks one into tools/bench/.cache/ with `npm pack` (needs the npm
  * registry once).
  */
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
-import { isDeepStrictEqual, parseArgs } from 'node:util';
+import { isDeepStrictEqual } from 'node:util';
+import { cliArgs } from '../lib/args';
+import { runSync } from '../lib/proc';
 
-const { values } = parseArgs({
-  options: {
-    records: { type: 'string', default: '4000' },
-    rounds: { type: 'string', default: '15' },
+const args = cliArgs(
+  `npx tsx tools/bench/kafkajs-codec.ts [--records N] [--rounds R] [--pristine DIR]
+  defaults: 4000 records, 15 rounds; DIR: an unpacked pristine kafkajs 2.2.4`,
+  {
+    records: { type: 'string' },
+    rounds: { type: 'string' },
     pristine: { type: 'string' },
   },
-  strict: true,
-});
-const RECORDS = Number(values.records);
-const ROUNDS = Number(values.rounds);
+);
+const RECORDS = args.number('records', 4000, { min: 1 });
+const ROUNDS = args.number('rounds', 15, { min: 1 });
+const PRISTINE = args.string('pristine');
 
 interface Build {
   name: string;
@@ -61,12 +64,17 @@ function load(name: string, dir: string): Build {
 }
 
 function pristineDir(): string {
-  if (values.pristine) return path.resolve(values.pristine);
+  if (PRISTINE) return path.resolve(PRISTINE);
   const cache = path.join(__dirname, '.cache', 'kafkajs-2.2.4');
   if (!fs.existsSync(path.join(cache, 'package', 'package.json'))) {
     fs.mkdirSync(cache, { recursive: true });
-    execFileSync('npm', ['pack', 'kafkajs@2.2.4', '--pack-destination', cache], { stdio: 'ignore' });
-    execFileSync('tar', ['-xzf', path.join(cache, 'kafkajs-2.2.4.tgz'), '-C', cache]);
+    for (const [cmd, argv] of [
+      ['npm', ['pack', 'kafkajs@2.2.4', '--pack-destination', cache]],
+      ['tar', ['-xzf', path.join(cache, 'kafkajs-2.2.4.tgz'), '-C', cache]],
+    ] as const) {
+      const res = runSync(cmd, [...argv]);
+      if (res.status !== 0) throw new Error(`${cmd} ${argv.join(' ')} failed: ${res.stderr.trim()}`);
+    }
   }
   return path.join(cache, 'package');
 }
