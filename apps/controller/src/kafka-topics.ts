@@ -1,5 +1,6 @@
 import type { Admin, Kafka } from 'kafkajs';
 import type { TopicsPort } from '@eos/control-plane';
+import { sendOffsetsToTransaction } from '@eos/eos-core';
 
 /** Topic administration and offsets through the kafkajs admin client. */
 export class KafkaTopics implements TopicsPort {
@@ -116,15 +117,7 @@ export class KafkaTopics implements TopicsPort {
     try {
       const tx = await producer.transaction();
       try {
-        await tx.sendOffsets({
-          consumerGroupId: groupId,
-          topics: [
-            {
-              topic,
-              partitions: [...offsets].map(([partition, offset]) => ({ partition, offset: String(offset) })),
-            },
-          ],
-        });
+        await sendOffsetsToTransaction(tx, groupId, topic, offsets);
       } catch (err) {
         await tx.abort().catch(() => undefined);
         throw err;
