@@ -4,7 +4,7 @@
  * tools/bench/results/bench.{json,md} and plots; a full run also refreshes the generated part of
  * docs/benchmarks.md and docs/bench/*.svg.
  *
- *   npm run bench [-- --quick] [--only ceiling,throughput,latency,failover,drain,scale] [--units 1,2,3]
+ *   npm run bench [-- --quick] [--only ceiling,throughput,latency,failover,drain,rollout,scale] [--units 1,2,3]
  *     [--rounds N] [--max-rate N] [--docs|--no-docs] [--report]
  *
  * `--rounds N` (default 2, quick 1) runs the throughput scenarios N times (order reversed every other round); the
@@ -15,8 +15,11 @@
  * producer and consumer perf tools); our fleet (identity, 6 tasks) exactly-once and at-least-once
  * with 1, 2 and 3 workers, and the Kafka Streams peer (tools/bench/peer, exactly_once_v2, same
  * commit interval) with 1, 2 and 3 instances; end-to-end latency at 10/50/80% of our max for both;
- * failover (SIGKILL) for both; drain of a worker with 4 tasks; controller scale
- * (tools/bench/controller-scale.ts, when present).
+ * failover (SIGKILL) for both; drain of a worker with 4 tasks and rollouts of 6 tasks (with the
+ * output pause of each moved task); controller scale (tools/bench/controller-scale.ts, when present).
+ * Failover, drain and rollout run on a second local broker with Kafka's default
+ * group.initial.rebalance.delay.ms (3000, as users' brokers have it; lib/infra.ts); the other
+ * scenarios on the first (tuned to 0, so Kafka Streams' first group join is not counted).
  *
  * Broker, Redis and controller ports: KAFKA_BROKERS, REDIS_URL, CONTROLLER_GRPC_PORT,
  * CONTROLLER_HTTP_PORT (as the apps read them). A broker or Redis that does not answer there is
@@ -43,6 +46,9 @@ import {
   runCeiling,
   runDrain,
   runFailover,
+  runRollout,
+  startDefaultGroupsBroker,
+  KAFKA_DEFAULT_GROUP_DELAY_MS,
   runLatency,
   runThroughput,
   startBenchInfra,
@@ -52,7 +58,7 @@ import {
 } from './lib';
 
 const USAGE = `
-npm run bench [-- --quick] [--only ceiling,throughput,latency,failover,drain,scale] [--units 1,2,3]
+npm run bench [-- --quick] [--only ceiling,throughput,latency,failover,drain,rollout,scale] [--units 1,2,3]
   [--rounds N] [--max-rate N] [--docs|--no-docs] [--report]
 
   --quick          under 5 minutes (fewer records, shorter windows, one round)
@@ -93,6 +99,7 @@ const CFG = quick
       graceMs: 4_000,
       failoverRuns: 1,
       drainRuns: 1,
+      rolloutRuns: 1,
     }
   : {
       records: 500_000,
@@ -103,6 +110,7 @@ const CFG = quick
       graceMs: 30_000,
       failoverRuns: 3,
       drainRuns: 3,
+      rolloutRuns: 2,
     };
 /** Throughput rounds: 2 in a full run (single runs swing by tens of percent on a shared machine). */
 const ROUNDS = args.number('rounds', quick ? 1 : 2, { min: 1 });
@@ -172,8 +180,8 @@ async function main(): Promise<void> {
   };
   const fleet = (guarantee: 'exactly-once' | 'at-least-once') => (t: Topics) =>
     new Fleet(env, { ...t, tasks: PARTITIONS, partitions: PARTITIONS, guarantee });
-  const peer = (t: Topics) =>
-    new StreamsPeer(env, {
+  const peerOn = (e: typeof env) => (t: Topics) =>
+    new StreamsPeer(e, {
       appId: `peer-${t.name}`,
       input: t.input,
       output: t.output,
@@ -181,6 +189,7 @@ async function main(): Promise<void> {
       commitMs: COMMIT_MS,
       guarantee: 'exactly-once',
     });
+  const peer = peerOn(env);
   try {
     if (want('ceiling'))
       await attempt('broker ceiling', async () => {
@@ -230,30 +239,63 @@ async function main(): Promise<void> {
           results.latency.push(...rs);
         }
       });
-    if (want('failover')) {
-      const rate = Math.max(500, Math.round((max?.rate ?? 5000) * 0.1));
-      for (const [label, make] of [
-        ['eos-fleet', fleet('exactly-once')],
-        ['Kafka Streams', peer],
-      ] as const)
-        await attempt(`failover ${label}`, async () => {
-          log(`failover ${label}: 3 units, ${rate} rec/s, ${CFG.failoverRuns} run(s)`);
-          results.failover.push(
-            await runFailover(admin, env.brokers, make, {
-              units: 3,
-              runs: CFG.failoverRuns,
-              rate,
-              timeoutMs: 180_000,
-              log,
-            }),
-          );
-        });
+    // Failover, drain and rollout: on a broker with Kafka's default group settings.
+    const handoffs = want('failover') || want('drain') || want('rollout');
+    const second = handoffs ? await startDefaultGroupsBroker(env) : undefined;
+    if (second) {
+      log(
+        `failover, drain and rollout on ${second.env.brokers.join(',')} (group.initial.rebalance.delay.ms=${KAFKA_DEFAULT_GROUP_DELAY_MS}${second.startedNow ? '' : ', already running: its settings are not checked'})`,
+      );
+      results.config['handoffBroker'] = {
+        brokers: second.env.brokers,
+        groupInitialRebalanceDelayMs: KAFKA_DEFAULT_GROUP_DELAY_MS,
+        startedNow: second.startedNow,
+      };
     }
-    if (want('drain'))
-      await attempt('drain', async () => {
-        log(`drain: ${CFG.drainRuns} run(s)`);
-        results.drain = await runDrain({ runs: CFG.drainRuns, log });
-      });
+    const hEnv = second?.env ?? env;
+    const hKafka = new Kafka({
+      clientId: 'bench-handoffs',
+      brokers: hEnv.brokers,
+      logLevel: logLevel.NOTHING,
+    });
+    const hAdmin = hKafka.admin();
+    const hFleet = (guarantee: 'exactly-once' | 'at-least-once') => (t: Topics) =>
+      new Fleet(hEnv, { ...t, tasks: PARTITIONS, partitions: PARTITIONS, guarantee });
+    try {
+      if (handoffs) await hAdmin.connect();
+      if (want('failover')) {
+        const rate = Math.max(500, Math.round((max?.rate ?? 5000) * 0.1));
+        for (const [label, make] of [
+          ['eos-fleet', hFleet('exactly-once')],
+          ['Kafka Streams', peerOn(hEnv)],
+        ] as const)
+          await attempt(`failover ${label}`, async () => {
+            log(`failover ${label}: 3 units, ${rate} rec/s, ${CFG.failoverRuns} run(s)`);
+            results.failover.push(
+              await runFailover(hAdmin, hEnv.brokers, make, {
+                units: 3,
+                runs: CFG.failoverRuns,
+                rate,
+                timeoutMs: 180_000,
+                log,
+              }),
+            );
+          });
+      }
+      if (want('drain'))
+        await attempt('drain', async () => {
+          log(`drain: ${CFG.drainRuns} run(s)`);
+          results.drain = await runDrain({ runs: CFG.drainRuns, log });
+        });
+      if (want('rollout'))
+        await attempt('rollout', async () => {
+          log(`rollout: ${CFG.rolloutRuns} run(s)`);
+          results.rollout = await runRollout({ runs: CFG.rolloutRuns, log });
+        });
+    } finally {
+      await hAdmin.disconnect().catch(() => undefined);
+      await second?.stop();
+    }
     if (want('scale'))
       await attempt('controller scale', async () => {
         if (!fs.existsSync(SCALE_SCRIPT)) {

@@ -1,18 +1,22 @@
 /**
  * Drain of a worker with 4 tasks under continuous load (8-partition identity pipeline on 2
- * workers): per task, revoke -> committed and released (as the worker logs it), and the whole
- * drain (DrainWorker -> process exit 0).
+ * workers): per task, revoke -> committed and released (as the worker logs it), the output pause
+ * of each moved task (the old owner's last commit -> the new owner's first, `pause.ts`), and the
+ * whole drain (DrainWorker -> process exit 0).
  */
 import { TaskState, type GetPipelineStatusResponse } from '@eos/proto';
 import { until, type TestStack } from '@eos/testing';
 import { benchStack } from './fleet';
 import { startBenchLoad } from './load';
+import { watchPauses } from './pause';
 
 export interface DrainResult {
   /** Per task: revoke -> committed and released, ms. */
   perTaskMs: number[];
   /** Per run: DrainWorker -> worker exit 0, ms. */
   wholeMs: number[];
+  /** Per moved task: the old owner's last commit -> the new owner's first commit, ms. */
+  pauseMs?: number[];
 }
 
 export async function runDrain(o: { runs: number; log?: (line: string) => void }): Promise<DrainResult> {
@@ -22,6 +26,7 @@ export async function runDrain(o: { runs: number; log?: (line: string) => void }
   const stack = benchStack(bench.env, { leaseMs: 3000 });
   const perTaskMs: number[] = [];
   const wholeMs: number[] = [];
+  const pauseMs: number[] = [];
   try {
     await stack.startController();
     let n = 0;
@@ -51,16 +56,24 @@ export async function runDrain(o: { runs: number; log?: (line: string) => void }
       const victim = s.tasks[0]!.ownerWorkerId;
       const proc = live.get(victim)!;
       const before = proc.output.length;
+      const status = () =>
+        stack.call<{ name: string }, GetPipelineStatusResponse>('getPipelineStatus', { name });
+      const pauses = watchPauses(status);
+      await pauses.ready;
       const t0 = Date.now();
       await stack.call('drainWorker', { workerId: victim });
       const code = await proc.exit();
       wholeMs.push(Date.now() - t0);
+      // Every moved task (4) commits on its new owner; the watch saw its handoff.
+      await until("the moved tasks' first commits", async () => pauses.count >= 4 || undefined);
+      const runPauses = await pauses.stop();
+      pauseMs.push(...runPauses);
       const times = [...proc.output.slice(before).matchAll(/task \S+ released in (\d+) ms/g)].map((m) =>
         Number(m[1]),
       );
       perTaskMs.push(...times);
       log(
-        `drain run ${r + 1}: drained ${victim} (exit ${code}) in ${wholeMs[wholeMs.length - 1]} ms; per task ${times.join(', ')} ms`,
+        `drain run ${r + 1}: drained ${victim} (exit ${code}) in ${wholeMs[wholeMs.length - 1]} ms; per task ${times.join(', ')} ms; output pause per moved task ${runPauses.join(', ')} ms`,
       );
       live.delete(victim);
       live.set(`w${++n}`, stack.startWorker(`w${n}`));
@@ -69,5 +82,5 @@ export async function runDrain(o: { runs: number; log?: (line: string) => void }
     await stack.stop();
     await bench.stop();
   }
-  return { perTaskMs, wholeMs };
+  return { perTaskMs, wholeMs, pauseMs };
 }

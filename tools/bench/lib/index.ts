@@ -3,7 +3,17 @@ export { runDrain } from './drain';
 export type { DrainResult } from './drain';
 export { Fleet, benchStack, groupTotal } from './fleet';
 export type { Guarantee, SystemUnderTest } from './fleet';
-export { benchEnv, machineInfo, startBenchInfra } from './infra';
+export {
+  KAFKA_DEFAULT_GROUP_DELAY_MS,
+  benchEnv,
+  machineInfo,
+  startBenchInfra,
+  startDefaultGroupsBroker,
+} from './infra';
+export { runRollout } from './rollout';
+export type { RolloutResult } from './rollout';
+export { watchPauses } from './pause';
+export type { PauseWatch } from './pause';
 export type { BenchEnv, BenchInfra } from './infra';
 export { consumerPerf, producerPerf } from './kafka-perf';
 export type { ConsumerPerfResult, ProducerPerfResult } from './kafka-perf';
@@ -15,17 +25,9 @@ export { ProcSampler, cpuMs, rssBytes } from './proc-stats';
 export { ProbeProducer, ProbeReader } from './probe';
 export type { WindowStats } from './probe';
 export { median, pct } from './stats';
-export {
-  PEER_EOS,
-  OURS_ALO,
-  OURS_EOS,
-  headline,
-  latencySvg,
-  ourMax,
-  renderMarkdown,
-  throughputSvg,
-} from './report';
+export { PEER_EOS, OURS_ALO, OURS_EOS, headline, ourMax, renderMarkdown } from './report';
 export type { BenchResults } from './report';
+export { latencySvg, throughputSvg } from './report-svg';
 export {
   PARTITIONS,
   VALUE_BYTES,

@@ -71,3 +71,34 @@ export function machineInfo(): Record<string, string | number> {
     loadavg1m: Number(os.loadavg()[0]?.toFixed(2)),
   };
 }
+
+/** Kafka's default `group.initial.rebalance.delay.ms`, which users' brokers have. */
+export const KAFKA_DEFAULT_GROUP_DELAY_MS = 3000;
+
+/**
+ * A second local broker with Kafka's default group settings, for the failover, drain and rollout
+ * scenarios (the tuned broker's delay of 0 would hide what a group join costs), on the first
+ * broker's port + 200. While it is up, KAFKA_BROKERS points at it (the stack and load helpers
+ * read it); `stop` restores it and stops the broker if it was started here.
+ */
+export async function startDefaultGroupsBroker(
+  env: BenchEnv,
+): Promise<{ env: BenchEnv; startedNow: boolean; stop(): Promise<void> }> {
+  const port = Number(env.brokers[0]?.split(':')[1] ?? 9092) + 200;
+  const k = await startKafka({
+    port,
+    version: kafkaVersionFromEnv(process.env),
+    groupInitialRebalanceDelayMs: KAFKA_DEFAULT_GROUP_DELAY_MS,
+  });
+  const before = process.env['KAFKA_BROKERS'];
+  process.env['KAFKA_BROKERS'] = `127.0.0.1:${port}`;
+  return {
+    env: { ...env, brokers: [`127.0.0.1:${port}`] },
+    startedNow: k.startedNow,
+    async stop() {
+      if (before === undefined) delete process.env['KAFKA_BROKERS'];
+      else process.env['KAFKA_BROKERS'] = before;
+      if (k.startedNow) await stopKafka({ port });
+    },
+  };
+}

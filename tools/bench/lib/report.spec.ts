@@ -1,4 +1,5 @@
-import { headline, renderMarkdown, throughputSvg, type BenchResults } from './report';
+import { headline, renderMarkdown, type BenchResults } from './report';
+import { throughputSvg } from './report-svg';
 
 const results: BenchResults = {
   at: '2026-11-27T15:00:00.000Z',

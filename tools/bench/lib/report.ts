@@ -1,8 +1,8 @@
 /** The results of `npm run bench` as Markdown tables and SVG plots. */
 import { dec, int, mdTable, ratio } from './markdown';
 import type { DrainResult } from './drain';
+import type { RolloutResult } from './rollout';
 import type { CeilingResult, FailoverResult, LatencyResult, ThroughputResult } from './scenarios';
-import { lineChart } from './svg';
 import { median } from './stats';
 
 export interface BenchResults {
@@ -17,6 +17,7 @@ export interface BenchResults {
   latency: LatencyResult[];
   failover: FailoverResult[];
   drain?: DrainResult;
+  rollout?: RolloutResult;
   /** tools/bench/results/controller-scale.json, as tools/bench/controller-scale.ts wrote it. */
   controllerScale?: unknown;
   errors: string[];
@@ -32,7 +33,8 @@ export function tputOf(r: BenchResults, system: string, units: number): number |
   return xs.length ? median(xs) : undefined;
 }
 
-const unitsOf = (r: BenchResults) => [...new Set(r.throughput.map((x) => x.units))].sort((a, b) => a - b);
+export const unitsOf = (r: BenchResults) =>
+  [...new Set(r.throughput.map((x) => x.units))].sort((a, b) => a - b);
 
 /** A system's best records/s over the unit counts (medians over rounds), and that unit count. */
 function best(r: BenchResults, system: string): { rate: number; units: number } | undefined {
@@ -92,6 +94,16 @@ export function headline(r: BenchResults): Array<[string, string]> {
     rows.push([
       'drain of a worker with 4 tasks: whole (median) / per task (median)',
       `${dec(median(r.drain.wholeMs), 0)} ms / ${dec(median(r.drain.perTaskMs), 0)} ms`,
+    ]);
+  if (r.drain?.pauseMs?.length)
+    rows.push([
+      "drain: output pause per moved task (old owner's last commit -> new owner's first), median / max",
+      `${dec(median(r.drain.pauseMs), 0)} ms / ${dec(Math.max(...r.drain.pauseMs), 0)} ms`,
+    ]);
+  if (r.rollout?.pauseMs.length)
+    rows.push([
+      'rollout: output pause per task (last commit on the old spec -> first on the new), median / max',
+      `${dec(median(r.rollout.pauseMs), 0)} ms / ${dec(Math.max(...r.rollout.pauseMs), 0)} ms`,
     ]);
   return rows;
 }
@@ -323,63 +335,49 @@ export function renderMarkdown(r: BenchResults, svgDir: string): string {
           [
             row('DrainWorker -> worker exit 0', d.wholeMs),
             row('per task: revoke -> committed and released', d.perTaskMs),
+            ...(d.pauseMs?.length
+              ? [
+                  row(
+                    "per moved task: output pause (old owner's last commit -> new owner's first)",
+                    d.pauseMs,
+                  ),
+                ]
+              : []),
           ],
         ),
       ),
     );
   }
+  if (r.rollout) {
+    const ro = r.rollout;
+    const row = (measure: string, xs: number[]) => [
+      measure,
+      xs.length,
+      dec(median(xs), 0),
+      xs.length ? dec(Math.max(...xs), 0) : '',
+    ];
+    out.push(
+      ...section(
+        'Rollouts of a 6-task pipeline under load (3 workers)',
+        mdTable(
+          ['measure', 'runs / tasks', 'median ms', 'max ms'],
+          [
+            row('one task per step: gate -> next gate', ro.handoffMs),
+            row('per task: output pause (last commit on the old spec -> first on the new)', ro.pauseMs),
+            row('default strategy: UpdatePipeline -> SUCCEEDED', ro.fullMs),
+          ],
+        ),
+      ),
+    );
+  }
+  const hb = r.config['handoffBroker'] as
+    { brokers?: string[]; groupInitialRebalanceDelayMs?: number } | undefined;
+  if (hb)
+    out.push(
+      `Failover, drain and rollout ran on a broker with group.initial.rebalance.delay.ms=${hb.groupInitialRebalanceDelayMs} (Kafka's default; ${hb.brokers?.join(',')}); the other scenarios on the tuned one.`,
+      '',
+    );
   out.push(...section('Controller scale (tools/bench/controller-scale.ts)', scaleSection(r.controllerScale)));
   if (r.errors.length) out.push('### Scenarios that failed', '', ...r.errors.map((e) => `- ${e}`), '');
   return out.join('\n');
-}
-
-/** Throughput vs workers/instances (ours EOS and at-least-once, the peer, the broker ceiling). */
-export function throughputSvg(r: BenchResults): string {
-  const units = unitsOf(r);
-  const series = [OURS_EOS, OURS_ALO, PEER_EOS].map((s) => ({
-    name: s,
-    dashed: s === PEER_EOS,
-    points: units.flatMap((u) => {
-      const v = tputOf(r, s, u);
-      return v === undefined ? [] : [[u, v] as [number, number]];
-    }),
-  }));
-  if (r.ceiling)
-    series.push({
-      name: 'kafka-producer-perf-test',
-      dashed: true,
-      points: units.map((u) => [u, r.ceiling!.producerRecordsPerSec] as [number, number]),
-    });
-  return lineChart({
-    title: 'Throughput vs processing units (identity, 6 partitions, 1 KB)',
-    xLabel: 'workers / Streams instances',
-    yLabel: 'records/s',
-    xTicks: units,
-    series,
-  });
-}
-
-/** Latency percentiles vs input rate, ours and the peer. */
-export function latencySvg(r: BenchResults): string {
-  const series = [];
-  for (const s of [OURS_EOS, PEER_EOS])
-    for (const [k, label] of [
-      ['p50Ms', 'p50'],
-      ['p99Ms', 'p99'],
-      ['p999Ms', 'p99.9'],
-    ] as const)
-      series.push({
-        name: `${s === OURS_EOS ? 'eos-fleet' : 'Kafka Streams'} ${label}`,
-        dashed: s === PEER_EOS,
-        color: { p50Ms: '#2ca02c', p99Ms: '#1f77b4', p999Ms: '#d62728' }[k],
-        points: r.latency.filter((x) => x.system === s).map((x) => [x.targetRate, x[k]] as [number, number]),
-      });
-  return lineChart({
-    title: 'End-to-end latency vs input rate (exactly-once)',
-    xLabel: 'input records/s',
-    yLabel: 'latency ms (log scale)',
-    logY: true,
-    xTicks: [...new Set(r.latency.map((x) => x.targetRate))].sort((a, b) => a - b),
-    series,
-  });
 }
