@@ -111,13 +111,28 @@ describe('EosTask on the fake port', () => {
     expect(b.commits.map((c) => c.records)).toEqual([2, 2, 2]);
   });
 
-  it('lingers for a fuller batch, up to lingerMs', async () => {
+  it('lingers for a fuller batch, up to lingerMs, after the first batch', async () => {
     const { kafka, task, commits } = track(setup({ batching: { lingerMs: 200 } }, 1));
     await task.start();
     produceN(kafka, 0, 1);
-    setTimeout(() => produceN(kafka, 0, 1, 1), 30);
-    await until(() => kafka.read('out').length === 2);
-    expect(commits.map((c) => c.records)).toEqual([2]);
+    await until(() => kafka.read('out').length === 1);
+    produceN(kafka, 0, 1, 1);
+    setTimeout(() => produceN(kafka, 0, 1, 2), 30);
+    await until(() => kafka.read('out').length === 3);
+    expect(commits.map((c) => c.records)).toEqual([1, 2]);
+  });
+
+  it('takes the first batch after a start without lingering (a handoff backlog is output paused)', async () => {
+    const { kafka, task, commits } = track(setup({ batching: { lingerMs: 60_000 } }, 2));
+    produceN(kafka, 0, 3);
+    produceN(kafka, 1, 2);
+    await task.start();
+    await until(() => commits.length === 1, 'the first commit, long before lingerMs');
+    expect(commits[0]?.records).toBe(5);
+    // Later batches linger again (60 s here): nothing more is committed for now.
+    produceN(kafka, 0, 1, 3);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(commits).toHaveLength(1);
   });
 
   it('sends a poison record to the dead-letter topic with its headers, once, and goes on', async () => {

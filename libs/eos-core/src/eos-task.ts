@@ -44,6 +44,8 @@ export class EosTask extends EventEmitter<TaskEvents> {
   private producerDirty = false;
   /** The producer was (re)created since the offsets were last read: initTransactions settled every earlier transaction. */
   private producerFresh = false;
+  /** The next batch is the first since the consumer (re)started: take it without lingering. */
+  private firstBatch = false;
   private consumer: ConsumerPort | undefined;
   private consumerBroken: Error | undefined;
   private committed: OffsetMap = new Map();
@@ -247,6 +249,7 @@ export class EosTask extends EventEmitter<TaskEvents> {
       });
       this.applyConsumerPause();
       this.producerFresh = false;
+      this.firstBatch = true;
       this.emit('started', { offsets: this.positions() });
     }
     this.setState(this.paused ? 'paused' : 'running');
@@ -270,7 +273,9 @@ export class EosTask extends EventEmitter<TaskEvents> {
       const batch = await this.buffer.take(
         this.committed,
         () => this.stopRequested || this.paused || this.consumerBroken !== undefined,
+        { linger: !this.firstBatch },
       );
+      this.firstBatch = false;
       if (batch.records.length === 0 && batch.nextOffsets.size === 0) continue;
       await this.runTransaction(batch);
     }

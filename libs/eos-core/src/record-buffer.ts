@@ -79,12 +79,18 @@ export class RecordBuffer {
 
   /**
    * Waits for records (or position markers that move past `committed`), lingers up to
-   * `lingerMs` for a fuller batch, and takes one batch. Returns an empty batch when `cancelled()`
-   * turns true while waiting.
+   * `lingerMs` for a fuller batch (unless `linger` is false: the first batch after a task starts
+   * takes what its first fetch brought, since a handoff's backlog is waiting and every ms of it
+   * is output paused), and takes one batch. Returns an empty batch when `cancelled()` turns true
+   * while waiting.
    */
-  async take(committed: OffsetMap, cancelled: () => boolean): Promise<TakenBatch> {
+  async take(
+    committed: OffsetMap,
+    cancelled: () => boolean,
+    o: { linger?: boolean } = {},
+  ): Promise<TakenBatch> {
     while (!cancelled() && this.recordCount === 0 && !this.advancesPast(committed)) await this.wait();
-    if (!this.full()) {
+    if (!this.full() && o.linger !== false) {
       const deadline = Date.now() + this.limits.lingerMs;
       while (!cancelled() && !this.full() && Date.now() < deadline) await this.wait(deadline - Date.now());
     }
