@@ -25,10 +25,8 @@ import { Kafka, logLevel } from 'kafkajs';
 import { startKafka, startRedis, stopKafka, stopRedis } from '@eos/infra';
 import type { ControllerMessage, TaskCommit } from '@eos/proto';
 import { TestStack, createTopic, testBrokers, testRedisUrl, uniqueName, until } from '@eos/testing';
-// The worker's own session client (apps/worker), so the simulated workers speak the real protocol;
-// a benchmark may reach into an app, a lib may not.
-// eslint-disable-next-line @nx/enforce-module-boundaries
-import { SessionClient } from '../../apps/worker/src/session-client';
+// The worker's own session client, so the simulated workers speak the real protocol.
+import { SessionClient } from '@eos/worker-runtime';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
