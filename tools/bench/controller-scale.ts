@@ -66,7 +66,7 @@ async function main(): Promise<void> {
   });
   if (process.env['CONTROLLER_GRPC_PORT']) stack.grpcPort = Number(process.env['CONTROLLER_GRPC_PORT']);
   if (process.env['CONTROLLER_HTTP_PORT']) stack.httpPort = Number(process.env['CONTROLLER_HTTP_PORT']);
-  const fleet = new SimFleet({ address: stack.addr, capacity: o.capacity, commitEveryMs: o.commitEveryMs });
+  const fleet = new SimFleet({ capacity: o.capacity, commitEveryMs: o.commitEveryMs });
   const totalTasks = perPipeline * o.pipelines;
   const s = { o, stack, fleet, run, input, output, perPipeline, totalTasks };
   const results: PhaseResult[] = [];

@@ -25,7 +25,7 @@ const HEARTBEATS = 'eos_controller_heartbeats_total';
 export function connect(s: ScaleRun, pid: number): Promise<PhaseResult> {
   const { o, fleet, stack } = s;
   return phase('connect', pid, async () => {
-    fleet.spawn(o.workers);
+    fleet.spawn(o.workers, stack.addr);
     await until('every worker welcomed', () => fleet.welcomed >= o.workers, 300_000, 20);
     await until(
       'controller sees every worker ACTIVE',

@@ -4,8 +4,6 @@ import { SessionClient } from '@eos/worker-runtime';
 
 /** What every simulated worker shares. */
 export interface SimFleetOptions {
-  /** The controller's WorkerService address. */
-  address: string;
   capacity: number;
   /** Each task's commit report interval (0: none). */
   commitEveryMs: number;
@@ -41,11 +39,12 @@ export class SimWorker {
 
   constructor(
     readonly id: string,
+    address: string,
     private readonly fleet: SimFleet,
   ) {
     const o = fleet.o;
     this.session = new SessionClient({
-      address: o.address,
+      address,
       log: () => undefined,
       hello: () => ({
         workerId: id,
@@ -137,10 +136,10 @@ export class SimFleet {
 
   constructor(readonly o: SimFleetOptions) {}
 
-  /** Starts `n` more workers (sim-0000, sim-0001, ...). */
-  spawn(n: number): void {
+  /** Starts `n` more workers (sim-0000, sim-0001, ...) with sessions to the controller at `address`. */
+  spawn(n: number, address: string): void {
     for (let i = 0; i < n; i++) {
-      const w = new SimWorker(`sim-${String(this.workers.length).padStart(4, '0')}`, this);
+      const w = new SimWorker(`sim-${String(this.workers.length).padStart(4, '0')}`, address, this);
       this.workers.push(w);
       w.start();
     }
