@@ -21,7 +21,7 @@ module.exports = {
     '^@eos/fleet-names$': path.join(root, 'libs/fleet-names/src/index.ts'),
     '^@eos/kafka-client$': path.join(root, 'libs/kafka-client/src/index.ts'),
     '^@eos/testing$': path.join(root, 'libs/testing/src/index.ts'),
-    '^@eos/tools$': path.join(root, 'tools/index.ts'),
+    '^@eos/worker-runtime$': path.join(root, 'libs/worker-runtime/src/index.ts'),
   },
   testPathIgnorePatterns: ['/node_modules/', '/dist/', '/.cache/', '/.data/'],
 };

@@ -22,10 +22,8 @@ import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { AdminServiceClient, ListWorkersRequest } from '@eos/proto';
 import { makeTestPki, percentile, TestStack, until } from '@eos/testing';
-// The worker's own session client (apps/worker), so the storm speaks the real protocol;
-// a benchmark may reach into an app, a lib may not.
-// eslint-disable-next-line @nx/enforce-module-boundaries
-import { SessionClient } from '../../apps/worker/src/session-client';
+// The worker's own session client, so the storm speaks the real protocol.
+import { SessionClient } from '@eos/worker-runtime';
 import { cliArgs } from '../lib/args';
 
 const args = cliArgs(

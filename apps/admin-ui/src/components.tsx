@@ -2,7 +2,8 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { formatDuration, formatNumber } from './format';
-import { chartSeries, stateLabel, toneOf, type Sample } from './state';
+import { chartSeries, type Sample } from './history';
+import { stateLabel, toneOf } from './state';
 
 /** A state in colour and in words. */
 export function StateBadge({ state }: { state: string | undefined }) {

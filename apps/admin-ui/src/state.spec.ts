@@ -1,16 +1,10 @@
 import type { PipelineStatus, Rollout, Worker } from './model';
 import { parseRoute } from './route';
 import {
-  chartSeries,
   drainProgress,
-  emptyForm,
-  errorsFromApi,
-  formFromSpec,
   overview,
-  recordSamples,
   rolloutActions,
   rolloutProgress,
-  specFromForm,
   stateLabel,
   toneOf,
   trackDrains,
@@ -102,46 +96,6 @@ describe('states in words and colour', () => {
   });
 });
 
-describe('history and chart', () => {
-  it('keeps one sample per refresh within the window and forgets deleted pipelines', () => {
-    let h = recordSamples({}, [status('a', [10], 100), status('b', [1], 0)], 1_000, 10_000);
-    h = recordSamples(h, [status('a', [20], 50)], 6_000, 10_000);
-    expect(h).toEqual({
-      a: [
-        { at: 1_000, recordsPerSecond: 10, lag: 100 },
-        { at: 6_000, recordsPerSecond: 20, lag: 50 },
-      ],
-    });
-    h = recordSamples(h, [status('a', [30], 0)], 12_000, 10_000);
-    expect(h['a']!.map((s) => s.at)).toEqual([6_000, 12_000]);
-  });
-
-  it('draws each series scaled to its own max over the window', () => {
-    const samples = [
-      { at: 0, recordsPerSecond: 0, lag: 10 },
-      { at: 5_000, recordsPerSecond: 50, lag: 5 },
-      { at: 10_000, recordsPerSecond: 100, lag: 0 },
-    ];
-    expect(chartSeries(samples, 'recordsPerSecond', 100, 50, 10_000)).toEqual({
-      path: 'M0.0,50.0 L50.0,25.0 L100.0,0.0',
-      max: 100,
-      last: 100,
-      spanMs: 10_000,
-    });
-    // A history shorter than the window fills the chart.
-    expect(chartSeries(samples.slice(1), 'recordsPerSecond', 100, 50, 60_000)).toMatchObject({
-      path: 'M0.0,25.0 L100.0,0.0',
-      spanMs: 5_000,
-    });
-    expect(chartSeries(samples, 'lag', 100, 50, 10_000).path).toBe('M0.0,0.0 L50.0,25.0 L100.0,50.0');
-    // All zero: a flat line on the bottom edge, not a division by zero.
-    expect(chartSeries([{ at: 0, recordsPerSecond: 0, lag: 0 }], 'lag', 100, 50, 10_000).path).toBe(
-      'M100.0,50.0',
-    );
-    expect(chartSeries([], 'lag', 100, 50).path).toBe('');
-  });
-});
-
 describe('drain progress', () => {
   it('measures against the most tasks held since the drain began', () => {
     const w = (state: Worker['state'], tasks: number): Worker => ({
@@ -196,80 +150,6 @@ describe('rollouts', () => {
     expect(rolloutActions('PAUSED')).toEqual(['resume', 'abort']);
     expect(rolloutActions('ROLLING_BACK')).toEqual([]);
     expect(rolloutActions('SUCCEEDED')).toEqual([]);
-  });
-});
-
-describe('pipeline form', () => {
-  const filled = {
-    ...emptyForm(),
-    name: ' orders ',
-    inputTopic: 'orders.in',
-    outputTopic: 'orders.out',
-    tasks: '3',
-    transformName: 'suffix',
-    transformVersion: '1',
-    transformConfig: '{"suffix":"|x"}',
-  };
-
-  it('builds the spec the API takes, batching and strategy only when given', () => {
-    expect(specFromForm(filled)).toEqual({
-      spec: {
-        name: 'orders',
-        inputTopic: 'orders.in',
-        outputTopic: 'orders.out',
-        tasks: 3,
-        transform: { name: 'suffix', version: 1, config: { suffix: '|x' } },
-        deadLetterTopic: '',
-        guarantee: 'EXACTLY_ONCE',
-      },
-      strategy: undefined,
-      errors: {},
-    });
-    const r = specFromForm({ ...filled, lingerMs: '20', canaryTasks: '2' });
-    expect(r.spec?.batching).toEqual({ maxRecords: undefined, maxBytes: undefined, lingerMs: 20 });
-    expect(r.strategy).toEqual({ canaryTasks: 2, stepTasks: undefined, gateCommits: undefined });
-  });
-
-  it('names the field for numbers and config the browser cannot parse', () => {
-    expect(specFromForm({ ...filled, tasks: 'three', transformConfig: '{oops' })).toEqual({
-      errors: {
-        tasks: '"three" is not a whole number',
-        transformConfig: expect.stringMatching(/^not valid JSON/),
-      },
-    });
-    expect(specFromForm({ ...filled, tasks: '' }).errors).toEqual({ tasks: 'is required' });
-    expect(specFromForm({ ...filled, transformConfig: '[1]' }).errors).toEqual({
-      transformConfig: 'must be a JSON object',
-    });
-  });
-
-  it('puts each API error beside the field it names, others above the form', () => {
-    expect(errorsFromApi({ field: 'spec.inputTopic', message: 'spec.inputTopic: "a b" is bad' })).toEqual({
-      inputTopic: '"a b" is bad',
-    });
-    expect(errorsFromApi({ field: 'spec.inputTopic', message: 'bad topic' })).toEqual({
-      inputTopic: 'bad topic',
-    });
-    expect(errorsFromApi({ field: 'spec.transform.config.suffix', message: 'm' })).toEqual({
-      transformConfig: 'm',
-    });
-    expect(errorsFromApi({ field: 'spec.transform', message: 'unknown' })).toEqual({
-      transformName: 'unknown',
-    });
-    expect(errorsFromApi({ field: 'spec.tasks', message: 't' })).toEqual({ tasks: 't' });
-    expect(errorsFromApi({ field: 'spec.guarantee', message: 'g' })).toEqual({ guarantee: 'g' });
-    expect(errorsFromApi({ message: 'pipeline x already exists' })).toEqual({
-      form: 'pipeline x already exists',
-    });
-    expect(errorsFromApi({ field: 'body', message: 'not JSON' })).toEqual({ form: 'not JSON' });
-  });
-
-  it('round-trips an existing spec through the update form, guarantee included', () => {
-    const spec = specFromForm({ ...filled, guarantee: 'AT_LEAST_ONCE' }).spec!;
-    expect(spec.guarantee).toBe('AT_LEAST_ONCE');
-    expect(specFromForm(formFromSpec(spec)).spec).toEqual(spec);
-    // A spec stored without one (proto default left out of JSON) is exactly once.
-    expect(formFromSpec({ name: 'x' }).guarantee).toBe('EXACTLY_ONCE');
   });
 });
 

@@ -5,14 +5,8 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, readEvents } from './api';
 import type { PipelineStatus } from './model';
-import {
-  emptySnapshot,
-  recordSamples,
-  trackDrains,
-  type DrainStarts,
-  type History,
-  type Snapshot,
-} from './state';
+import { recordSamples, type History } from './history';
+import { emptySnapshot, trackDrains, type DrainStarts, type Snapshot } from './state';
 
 export interface LiveState {
   snap: Snapshot;

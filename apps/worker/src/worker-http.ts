@@ -1,5 +1,6 @@
 import * as http from 'node:http';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { TaskMetrics } from '@eos/worker-runtime';
 
 /** The worker's own Prometheus metrics. */
 export class WorkerMetrics {
@@ -54,6 +55,22 @@ export class WorkerMetrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'eos_worker_' });
+  }
+
+  /** The runtime's task events, counted here. */
+  tasksPort(): TaskMetrics {
+    return {
+      committed: (labels, c) => {
+        this.recordsCommitted.inc(labels, c.records);
+        if (c.deadLettered) this.deadLettered.inc(labels, c.deadLettered);
+        this.transactions.inc({ pipeline: labels.pipeline, outcome: 'committed' });
+        this.txDuration.observe({ pipeline: labels.pipeline }, c.durationMs / 1000);
+      },
+      aborted: (pipeline) => this.transactions.inc({ pipeline, outcome: 'aborted' }),
+      transformRetried: (labels) => this.transformRetries.inc(labels),
+      poisonRecord: (pipeline, reason) => this.poisonRecords.inc({ pipeline, reason }),
+      tasksRunning: (count) => this.tasks.set(count),
+    };
   }
 }
 

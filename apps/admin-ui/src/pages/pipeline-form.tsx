@@ -10,7 +10,7 @@ import {
   type FormErrors,
   type FormField,
   type PipelineForm,
-} from '../state';
+} from '../pipeline-form-state';
 import { store, useLive } from '../store';
 
 interface FieldProps {

@@ -23,21 +23,17 @@ function setup() {
   kafka.createTopic('out', 1);
   kafka.createTopic('dlq', 1);
   const sent: WorkerMessage[] = [];
-  const sup = new TaskSupervisor(
+  const sup = new TaskSupervisor({
     kafka,
-    new TransformRegistry([spy]),
-    (m) => sent.push(m),
-    () => undefined,
-    undefined,
-    undefined,
-    {
-      transformMaxAttempts: 2,
-      announce: async (v) => {
-        seen.push(`announce ${v.offset}`);
-        sent.push({ body: { $case: 'inFlight', value: v } });
-      },
+    registry: new TransformRegistry([spy]),
+    send: (m) => sent.push(m),
+    log: () => undefined,
+    tuning: { transformMaxAttempts: 2 },
+    announce: async (v) => {
+      seen.push(`announce ${v.offset}`);
+      sent.push({ body: { $case: 'inFlight', value: v } });
     },
-  );
+  });
   tasks.push(sup);
   return { kafka, sup, sent };
 }

@@ -8,12 +8,12 @@ function setup() {
   kafka.createTopic('in', 2);
   kafka.createTopic('out', 2);
   const sent: WorkerMessage[] = [];
-  const sup = new TaskSupervisor(
+  const sup = new TaskSupervisor({
     kafka,
-    new TransformRegistry(BUILTIN_TRANSFORMS),
-    (m) => sent.push(m),
-    () => undefined,
-  );
+    registry: new TransformRegistry(BUILTIN_TRANSFORMS),
+    send: (m) => sent.push(m),
+    log: () => undefined,
+  });
   return { kafka, sup, sent };
 }
 

@@ -1,6 +1,5 @@
-import { EosTask, describeError, type KafkaPort, type TransformProbe } from '@eos/eos-core';
+import { EosTask, describeError, type KafkaPort } from '@eos/eos-core';
 import {
-  DeliveryGuarantee,
   LossReason,
   type Assign,
   type RecordInFlight,
@@ -10,21 +9,29 @@ import {
   type TaskCommit,
   type WorkerMessage,
 } from '@eos/proto';
-import { transformKey, type InputRecord, type TransformRegistry } from '@eos/transforms';
-import type { TransformWatchdog } from './transform-watchdog';
-import type { WorkerMetrics } from './worker-http';
+import { transformKey, type TransformRegistry } from '@eos/transforms';
 import { CommitBuffer } from './commit-buffer';
+import { recordProbe } from './record-probe';
+import { taskOptions, type TaskTuning } from './task-options';
+import type { TaskMetrics } from './task-metrics';
+import type { TransformWatchdog } from './transform-watchdog';
 
-/** How tasks treat slow, failing and poison records. */
 export interface TaskSupervisorOptions {
-  /** EosTask `transformTimeoutMs` (its default when unset). */
-  transformTimeoutMs?: number;
-  /** EosTask `transformMaxAttempts` (its default when unset). */
-  transformMaxAttempts?: number;
+  kafka: KafkaPort;
+  /** Makes each assignment's transform. */
+  registry: TransformRegistry;
+  /** Sends on the controller session (a message sent while it is down is dropped). */
+  send: (m: WorkerMessage) => void;
+  log: (m: string) => void;
+  metrics?: TaskMetrics;
+  /** Worker-wide EosTask settings (timeouts, attempts). */
+  tuning?: TaskTuning;
   /** Watches synchronous transform calls (hangs). */
   watchdog?: TransformWatchdog;
   /** Careful mode: announces a record to the controller; resolves when it may be transformed. */
   announce?: (v: RecordInFlight) => Promise<void>;
+  /** A graceful stop taking longer than this is escalated to a fast one (a stuck transform). @default 20000 */
+  gracefulStopTimeoutMs?: number;
 }
 
 interface Running {
@@ -48,20 +55,18 @@ export class TaskSupervisor {
   private readonly ops = new Map<string, Promise<void>>();
   /** Highest revoked epoch per task: an assign at or below it is stale (re-sent before the revoke finished). */
   private readonly revokedEpoch = new Map<string, number>();
-  /** A graceful stop taking longer than this is escalated to a fast one (a stuck transform). */
-  private readonly gracefulStopTimeoutMs = 20_000;
   private readonly pendingCommits = new CommitBuffer();
+  private readonly send: (m: WorkerMessage) => void;
+  private readonly log: (m: string) => void;
+  private readonly metrics: TaskMetrics | undefined;
+  private readonly gracefulStopTimeoutMs: number;
 
-  constructor(
-    private readonly kafka: KafkaPort,
-    private readonly registry: TransformRegistry,
-    private readonly send: (m: WorkerMessage) => void,
-    private readonly log: (m: string) => void,
-    private readonly metrics?: WorkerMetrics,
-    /** Kafka `transaction.timeout.ms` of the tasks' producers (EosTask's default when unset). */
-    private readonly transactionTimeoutMs?: number,
-    private readonly records: TaskSupervisorOptions = {},
-  ) {}
+  constructor(private readonly o: TaskSupervisorOptions) {
+    this.send = o.send;
+    this.log = o.log;
+    this.metrics = o.metrics;
+    this.gracefulStopTimeoutMs = o.gracefulStopTimeoutMs ?? 20_000;
+  }
 
   /** What runs now, for Hello after a reconnect. */
   running(): RunningTask[] {
@@ -128,7 +133,7 @@ export class TaskSupervisor {
     }
     let transform;
     try {
-      transform = this.registry.create(
+      transform = this.o.registry.create(
         a.transform?.name ?? '',
         a.transform?.version ?? 0,
         a.transform?.config ?? {},
@@ -144,72 +149,30 @@ export class TaskSupervisor {
     }
     const transformId = transformKey(a.transform?.name ?? '', a.transform?.version ?? 0);
     const ref = a.task;
-    const watch = this.records.watchdog?.probe(
+    const watch = this.o.watchdog?.probe(
       `pipeline ${ref.pipeline} task ${ref.taskIndex} (${transformId}, epoch ${a.epoch})`,
     );
-    const announce = this.records.announce;
-    const careful = a.careful && announce !== undefined;
-    const inFlight = (rec: InputRecord, done: boolean): RecordInFlight => ({
+    const probe = recordProbe({
       task: ref,
       epoch: a.epoch,
-      partition: rec.partition,
-      offset: Number(rec.offset),
-      done,
+      watch,
+      announce: a.careful ? this.o.announce : undefined,
+      settled: (v) => {
+        if (!r.leaving) this.send({ body: { $case: 'inFlight', value: v } });
+      },
     });
-    const probe: TransformProbe | undefined =
-      watch || careful
-        ? {
-            before: watch?.before,
-            after: watch?.after,
-            // Careful mode: the controller learns each record before it is transformed (and waits
-            // for its ack), and when the call is over, so a later death is not pinned on it.
-            announce: careful ? (rec) => announce(inFlight(rec, false)) : undefined,
-            settled: careful
-              ? (rec) => {
-                  if (!r.leaving) this.send({ body: { $case: 'inFlight', value: inFlight(rec, true) } });
-                }
-              : undefined,
-          }
-        : undefined;
     if (a.careful)
       this.log(`task ${key}: careful mode (its last owner died under it): announcing each record`);
-    const task = new EosTask({
-      pipeline: a.task.pipeline,
-      taskIndex: a.task.taskIndex,
-      inputTopic: a.inputTopic,
-      partitions: a.partitions,
-      outputTopic: a.outputTopic,
-      deadLetterTopic: a.deadLetterTopic || undefined,
-      transactionalId: a.transactionalId,
-      // Only when set: EosTask's own default applies otherwise (an explicit undefined would override it).
-      ...(this.transactionTimeoutMs !== undefined ? { transactionTimeoutMs: this.transactionTimeoutMs } : {}),
-      consumerGroup: a.consumerGroup,
-      transform,
-      transformId,
-      kafka: this.kafka,
-      batching: a.batching
-        ? {
-            maxRecords: a.batching.maxRecords || undefined,
-            maxBytes: a.batching.maxBytes || undefined,
-            lingerMs: a.batching.lingerMs || undefined,
-          }
-        : undefined,
-      outputHeaders: { 'eos.spec-version': String(a.specVersion), 'eos.transform': transformId },
-      startPaused: a.paused,
-      mode: a.guarantee === DeliveryGuarantee.AT_LEAST_ONCE ? 'at-least-once' : 'exactly-once',
-      quarantined: a.quarantined.map((q) => ({
-        partition: q.partition,
-        offset: String(q.offset),
-        reason: q.reason,
-      })),
-      probe,
-      ...(this.records.transformTimeoutMs !== undefined
-        ? { transformTimeoutMs: this.records.transformTimeoutMs }
-        : {}),
-      ...(this.records.transformMaxAttempts !== undefined
-        ? { transformMaxAttempts: this.records.transformMaxAttempts }
-        : {}),
-    });
+    const task = new EosTask(
+      taskOptions(a, {
+        task: ref,
+        transform,
+        transformId,
+        kafka: this.o.kafka,
+        probe,
+        tuning: this.o.tuning ?? {},
+      }),
+    );
     const r: Running = { task, epoch: a.epoch, specVersion: a.specVersion, ref: a.task, leaving: false };
     this.tasks.set(key, r);
     task.on('started', (s) => {
@@ -226,14 +189,9 @@ export class TaskSupervisor {
         });
     });
     const labels = { pipeline: a.task.pipeline, task: String(a.task.taskIndex) };
-    task.on('aborted', () =>
-      this.metrics?.transactions.inc({ pipeline: labels.pipeline, outcome: 'aborted' }),
-    );
+    task.on('aborted', () => this.metrics?.aborted(labels.pipeline));
     task.on('committed', (c) => {
-      this.metrics?.recordsCommitted.inc(labels, c.records);
-      if (c.deadLettered) this.metrics?.deadLettered.inc(labels, c.deadLettered);
-      this.metrics?.transactions.inc({ pipeline: labels.pipeline, outcome: 'committed' });
-      this.metrics?.txDuration.observe({ pipeline: labels.pipeline }, c.durationMs / 1000);
+      this.metrics?.committed(labels, c);
       this.pendingCommits.push({
         task: r.ref,
         epoch: r.epoch,
@@ -249,14 +207,14 @@ export class TaskSupervisor {
       this.log(`task ${key}: retrying in ${e.backoffMs} ms: ${e.error}`);
       if (!e.record) return;
       // A transform retrying is visible: metric, log, and the task's last_error in the controller's status.
-      this.metrics?.transformRetries.inc(labels);
+      this.metrics?.transformRetried(labels);
       if (!r.leaving)
         this.send({ body: { $case: 'problem', value: { task: r.ref, epoch: r.epoch, message: e.error } } });
     });
     let lastPoisonLog = 0;
     let unlogged = 0;
     task.on('deadLettered', (d) => {
-      this.metrics?.poisonRecords.inc({ pipeline: labels.pipeline, reason: d.reason });
+      this.metrics?.poisonRecord(labels.pipeline, d.reason);
       // At most one line a second per task: a transform that rejects everything must not flood the log.
       const now = Date.now();
       if (now - lastPoisonLog < 1_000) {
