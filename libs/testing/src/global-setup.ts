@@ -1,6 +1,6 @@
-// Jest loads global setup/teardown without moduleNameMapper, so the path aliases do not resolve here.
-// eslint-disable-next-line @nx/enforce-module-boundaries
-import { brokerVersion, kafkaAnswers, startKafka, startRedis } from '../../infra/src/index';
+// Jest loads global setup/teardown without moduleNameMapper: `@eos/infra` resolves through the
+// npm workspace link (libs/infra/package.json's main is its TypeScript entry).
+import { brokerVersion, kafkaAnswers, startKafka, startRedis } from '@eos/infra';
 import { testBrokers, testKafkaVersion, testRedisUrl } from './env';
 
 interface InfraState {

@@ -1,6 +1,6 @@
-// Jest loads global setup/teardown without moduleNameMapper, so the path aliases do not resolve here.
-// eslint-disable-next-line @nx/enforce-module-boundaries
-import { stopKafka, stopRedis } from '../../infra/src/index';
+// Jest loads global setup/teardown without moduleNameMapper: `@eos/infra` resolves through the
+// npm workspace link (libs/infra/package.json's main is its TypeScript entry).
+import { stopKafka, stopRedis } from '@eos/infra';
 
 /** Stops only what global-setup started; a broker or Redis found running is left alone. */
 export default async function globalTeardown(): Promise<void> {
