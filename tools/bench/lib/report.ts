@@ -193,6 +193,14 @@ function section(title: string, ...blocks: string[]): string[] {
   return [`### ${title}`, '', ...blocks.flatMap((b) => [b, ''])];
 }
 
+/** A timing row: what, how many, median and max ms. */
+const row = (measure: string, xs: number[]) => [
+  measure,
+  xs.length,
+  dec(median(xs), 0),
+  xs.length ? dec(Math.max(...xs), 0) : '',
+];
+
 export function renderMarkdown(r: BenchResults, svgDir: string): string {
   const m = r.machine;
   const out: string[] = [];
@@ -321,12 +329,6 @@ export function renderMarkdown(r: BenchResults, svgDir: string): string {
   }
   if (r.drain) {
     const d = r.drain;
-    const row = (measure: string, xs: number[]) => [
-      measure,
-      xs.length,
-      dec(median(xs), 0),
-      dec(Math.max(...xs), 0),
-    ];
     out.push(
       ...section(
         'Drain of a worker with 4 tasks under load (8 partitions, 2 workers)',
@@ -350,12 +352,6 @@ export function renderMarkdown(r: BenchResults, svgDir: string): string {
   }
   if (r.rollout) {
     const ro = r.rollout;
-    const row = (measure: string, xs: number[]) => [
-      measure,
-      xs.length,
-      dec(median(xs), 0),
-      xs.length ? dec(Math.max(...xs), 0) : '',
-    ];
     out.push(
       ...section(
         'Rollouts of a 6-task pipeline under load (3 workers)',
