@@ -1,5 +1,5 @@
 import { logLevel } from 'kafkajs';
-import { createKafkaJsPort } from '@eos/eos-core';
+import { createKafkaJsPort, describeKafkaJsPatch } from '@eos/eos-core';
 import { FleetNames } from '@eos/fleet-names';
 import { describeKafkaClientConfig, kafkaJsConnection, preflightKafka } from '@eos/kafka-client';
 import { BUILTIN_TRANSFORMS, TransformRegistry, loadTransformsDir } from '@eos/transforms';
@@ -99,6 +99,8 @@ export function createWorkerApp(config: WorkerConfig): WorkerApp {
       log(
         `started: controller ${config.controllerAddr}, capacity ${config.capacity}, transforms ${registry.keys().join(' ')}, metrics on :${http.port}/metrics`,
       );
+      const patch = describeKafkaJsPatch();
+      if (patch) log(`warning: ${patch}`);
       return ended;
     },
     async drain(reason) {

@@ -21,6 +21,8 @@ export type {
   TransactionPort,
 } from './kafka-port';
 export { createKafkaJsPort } from './kafkajs/kafkajs-port';
+export { describeKafkaJsPatch, kafkaJsPatchStatus } from './kafkajs/patch-status';
+export type { KafkaJsPatchStatus } from './kafkajs/patch-status';
 export type { KafkaJsPortOptions } from './kafkajs/kafkajs-port';
 export { AssignedFetcher, createFetcherCluster } from './kafkajs/assigned-fetcher';
 export type { AssignedFetcherOptions, FetchedMessage } from './kafkajs/assigned-fetcher';

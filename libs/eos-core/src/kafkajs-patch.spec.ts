@@ -6,6 +6,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
+import { describeKafkaJsPatch, kafkaJsPatchStatus } from './kafkajs/patch-status';
 
 const kafkajs = createRequire(require.resolve('kafkajs'));
 const crc32C = kafkajs('./src/protocol/recordBatch/crc32C') as ((b: Buffer) => number) & {
@@ -232,5 +233,16 @@ describe('kafkajs as eos-fleet patches it', () => {
     } finally {
       now.mockRestore();
     }
+  });
+});
+
+describe('kafkaJsPatchStatus', () => {
+  it('reports the patch and the native CRC32C as installed, and words each missing piece', () => {
+    expect(kafkaJsPatchStatus()).toEqual({ patched: true, nativeCrc32c: true });
+    expect(describeKafkaJsPatch()).toBe('');
+    expect(describeKafkaJsPatch({ patched: false, nativeCrc32c: false })).toMatch(
+      /kafkajs is not patched .*npm ci/,
+    );
+    expect(describeKafkaJsPatch({ patched: true, nativeCrc32c: false })).toMatch(/pure-JS CRC32C in use/);
   });
 });
