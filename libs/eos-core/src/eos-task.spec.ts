@@ -122,6 +122,25 @@ describe('EosTask on the fake port', () => {
     expect(commits.map((c) => c.records)).toEqual([1, 2]);
   });
 
+  it("counts the linger from the oldest record's arrival: a record that waited through a transaction does not wait a linger more", async () => {
+    const slow: TransformFn = async (r) => {
+      if (r.value?.toString() === 'p0-0') await new Promise((res) => setTimeout(res, 300));
+      return { value: r.value };
+    };
+    const { kafka, task, commits } = track(setup({ transform: slow, batching: { lingerMs: 200 } }, 1));
+    const committedAt: number[] = [];
+    task.on('committed', () => committedAt.push(Date.now()));
+    await task.start();
+    produceN(kafka, 0, 1); // the first batch (no linger): its transform takes 300 ms
+    await new Promise((r) => setTimeout(r, 50));
+    produceN(kafka, 0, 1, 1); // arrives during that transaction
+    await until(() => commits.length === 2);
+    expect(commits.map((c) => c.records)).toEqual([1, 1]);
+    // It had waited 250 ms (> lingerMs) when the first transaction ended: taken at once, not
+    // after another 200 ms.
+    expect((committedAt[1] as number) - (committedAt[0] as number)).toBeLessThan(150);
+  });
+
   it('takes the first batch after a start without lingering (a handoff backlog is output paused)', async () => {
     const { kafka, task, commits } = track(setup({ batching: { lingerMs: 60_000 } }, 2));
     produceN(kafka, 0, 3);

@@ -7,7 +7,10 @@ export interface BatchLimits {
   maxRecords: number;
   /** Most input bytes (key + value); a single larger record still goes alone. */
   maxBytes: number;
-  /** Longest wait for more records once the first one is there, ms. */
+  /**
+   * Longest a record waits in the buffer for a fuller batch, ms: a batch is taken once its oldest
+   * record has waited this long (time spent in the previous transaction counts), or when full.
+   */
   lingerMs: number;
 }
 
@@ -37,6 +40,8 @@ export class RecordBuffer {
   private byteCount = 0;
   private waiter: (() => void) | undefined;
   private high = false;
+  /** Untaken records per push, oldest first, with their arrival time (the linger clock). */
+  private arrivals: { records: number; at: number }[] = [];
 
   constructor(
     private readonly limits: BatchLimits,
@@ -44,13 +49,16 @@ export class RecordBuffer {
   ) {}
 
   push(items: ConsumedItem[]): void {
+    let records = 0;
     for (const it of items) {
       this.items.push(it);
       if (it.kind === 'record') {
-        this.recordCount++;
+        records++;
         this.byteCount += it.bytes;
       }
     }
+    this.recordCount += records;
+    if (records > 0) this.arrivals.push({ records, at: Date.now() });
     if (
       !this.high &&
       (this.recordCount >= 2 * this.limits.maxRecords || this.byteCount >= 2 * this.limits.maxBytes)
@@ -67,6 +75,7 @@ export class RecordBuffer {
     this.head = 0;
     this.recordCount = 0;
     this.byteCount = 0;
+    this.arrivals = [];
     this.relieve();
   }
 
@@ -91,7 +100,9 @@ export class RecordBuffer {
   ): Promise<TakenBatch> {
     while (!cancelled() && this.recordCount === 0 && !this.advancesPast(committed)) await this.wait();
     if (!this.full() && o.linger !== false) {
-      const deadline = Date.now() + this.limits.lingerMs;
+      // From the oldest record's arrival: records that waited through the previous transaction
+      // do not wait a whole linger again (that doubled the latency under load).
+      const deadline = (this.arrivals[0]?.at ?? Date.now()) + this.limits.lingerMs;
       while (!cancelled() && !this.full() && Date.now() < deadline) await this.wait(deadline - Date.now());
     }
     if (cancelled()) return { records: [], bytes: 0, nextOffsets: new Map() };
@@ -124,6 +135,8 @@ export class RecordBuffer {
         records.push(it.record);
         bytes += it.bytes;
         this.recordCount--;
+        const first = this.arrivals[0];
+        if (first && --first.records === 0) this.arrivals.shift();
         this.byteCount -= it.bytes;
         const next = Number(it.record.offset) + 1;
         if (next > (nextOffsets.get(it.record.partition) ?? -1)) nextOffsets.set(it.record.partition, next);
