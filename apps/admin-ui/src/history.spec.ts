@@ -1,19 +1,5 @@
-import type { PipelineStatus } from './model';
+import { status } from './spec-fixtures';
 import { chartSeries, recordSamples } from './history';
-
-const status = (name: string, rates: number[], lag: number, state = 'RUNNING'): PipelineStatus => ({
-  pipeline: {
-    spec: { name, tasks: rates.length, transform: { name: 'suffix', version: 2 } },
-    state: state as 'RUNNING',
-    specVersion: 3,
-  },
-  tasks: rates.map((r, i) => ({
-    taskIndex: i,
-    recordsPerSecond: r,
-    state: i === 0 ? 'PROCESSING' : 'STARTING',
-  })),
-  lag,
-});
 
 describe('history and chart', () => {
   it('keeps one sample per refresh within the window and forgets deleted pipelines', () => {

@@ -1,4 +1,5 @@
 import type { PipelineStatus, Rollout, Worker } from './model';
+import { status } from './spec-fixtures';
 import { parseRoute } from './route';
 import {
   drainProgress,
@@ -10,20 +11,6 @@ import {
   trackDrains,
   type Snapshot,
 } from './state';
-
-const status = (name: string, rates: number[], lag: number, state = 'RUNNING'): PipelineStatus => ({
-  pipeline: {
-    spec: { name, tasks: rates.length, transform: { name: 'suffix', version: 2 } },
-    state: state as 'RUNNING',
-    specVersion: 3,
-  },
-  tasks: rates.map((r, i) => ({
-    taskIndex: i,
-    recordsPerSecond: r,
-    state: i === 0 ? 'PROCESSING' : 'STARTING',
-  })),
-  lag,
-});
 
 describe('overview', () => {
   const snap: Snapshot = {
