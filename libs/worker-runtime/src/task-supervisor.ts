@@ -175,6 +175,16 @@ export class TaskSupervisor {
     );
     const r: Running = { task, epoch: a.epoch, specVersion: a.specVersion, ref: a.task, leaving: false };
     this.tasks.set(key, r);
+    // How long a handoff keeps this task's output paused on this side: assignment -> consuming
+    // (fencing, offsets) -> first commit. One line per assignment, for operators and benchmarks.
+    const assignedAt = Date.now();
+    let startedAfter = -1;
+    task.once('started', () => (startedAfter = Date.now() - assignedAt));
+    task.once('committed', (c) =>
+      this.log(
+        `task ${key} epoch ${a.epoch}: first commit ${Date.now() - assignedAt} ms after its assignment (consuming after ${startedAfter} ms; ${c.records} records)`,
+      ),
+    );
     task.on('started', (s) => {
       if (!r.leaving)
         this.send({
