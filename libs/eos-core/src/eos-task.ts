@@ -197,6 +197,13 @@ export class EosTask extends EventEmitter<TaskEvents> {
 
   /** initTransactions (fencing), then committed offsets, then the consumer. */
   private async ensureStarted(): Promise<void> {
+    // The output topics' partition count and max.message.bytes are read while the producer
+    // fences (neither depends on it): a task start is on a handoff's critical path.
+    const configs =
+      !this.consumer && this.transform.output.outputPartitions === 0 ? this.readOutputConfigs() : undefined;
+    // Awaited below, after init (whose failure comes first).
+    configs?.partitions.catch(() => undefined);
+    configs?.maxes.catch(() => undefined);
     if (!this.producer) {
       this.phase = 'init';
       this.producer = await this.strategy.connect();
@@ -206,16 +213,12 @@ export class EosTask extends EventEmitter<TaskEvents> {
     if (this.stopRequested) throw new StopRequested();
     if (!this.consumer) {
       this.phase = 'read';
-      const output = this.transform.output;
-      if (output.outputPartitions === 0) {
-        output.outputPartitions = await this.o.kafka.partitionCount(this.o.outputTopic);
-        // Each output topic's max.message.bytes (DescribeConfigs), so a record too large for it is
-        // dead-lettered instead of failing its batch.
+      if (configs) {
+        // A refusal names Describe on the topics (the partition count), then DescribeConfigs.
+        this.phase = 'init';
+        await configs.partitions;
         this.phase = 'configs';
-        for (const topic of [this.o.outputTopic, this.o.deadLetterTopic]) {
-          const max = topic ? await this.o.kafka.maxMessageBytes?.(topic) : undefined;
-          if (topic && max !== undefined) output.maxMessageBytes.set(topic, max);
-        }
+        await configs.maxes;
         this.phase = 'read';
       }
       const committed = await this.o.kafka.committedOffsets(
@@ -254,6 +257,25 @@ export class EosTask extends EventEmitter<TaskEvents> {
     }
     this.setState(this.paused ? 'paused' : 'running');
     this.resolveRunningOnce?.();
+  }
+
+  /**
+   * The output topic's partition count, and each output topic's max.message.bytes
+   * (DescribeConfigs), so a record too large for it is dead-lettered instead of failing its batch.
+   */
+  private readOutputConfigs(): { partitions: Promise<void>; maxes: Promise<void> } {
+    const output = this.transform.output;
+    const partitions = this.o.kafka.partitionCount(this.o.outputTopic).then((n) => {
+      output.outputPartitions = n;
+    });
+    const topics = [this.o.outputTopic, this.o.deadLetterTopic].filter((t): t is string => !!t);
+    const maxes = Promise.all(
+      topics.map(async (t) => {
+        const max = await this.o.kafka.maxMessageBytes?.(t);
+        if (max !== undefined) output.maxMessageBytes.set(t, max);
+      }),
+    ).then(() => undefined);
+    return { partitions, maxes };
   }
 
   private async processBatches(): Promise<void> {
