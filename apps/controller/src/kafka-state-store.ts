@@ -74,9 +74,9 @@ export class KafkaStateStore implements StatePort {
     this.producer = await connectTransactionalProducer(this.kafka, {
       transactionalId: this.transactionalId,
       transactionTimeout: 30_000,
-      // Back-to-back writes meet CONCURRENT_TRANSACTIONS (see transactionRetry); about a minute
-      // of patience overall before a write fails.
-      retry: transactionRetry({ retries: 12, maxRetryTime: 30_000 }),
+      // Back-to-back writes meet CONCURRENT_TRANSACTIONS (see transactionRetry): retried 20 ms
+      // apart at first (every reconcile waits on its write), about a minute of patience overall.
+      retry: transactionRetry({ patienceMs: 60_000, maxRetryTime: 1_000 }),
     });
     const state: StoredState = {
       epoch: 0,

@@ -27,8 +27,8 @@ export async function kafkaJsTransactionalProducer(
     transactionalId: o.transactionalId,
     transactionTimeout: o.transactionTimeoutMs,
     allowAutoTopicCreation: false,
-    // About 4 s of patience overall.
-    retry: transactionRetry({ retries: 8, maxRetryTime: 2_000 }),
+    // About 4.5 s of patience overall, retried at most 100 ms apart (a handoff waits on it).
+    retry: transactionRetry({ patienceMs: 4_500, maxRetryTime: 100 }),
   });
   return new KafkaJsProducer(producer, topicMax);
 }

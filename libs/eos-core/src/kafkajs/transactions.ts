@@ -11,14 +11,27 @@ import type { OffsetMap } from '../kafka-port';
 export type TransactionalProducerConfig = ProducerConfig & { transactionalId: string };
 
 /**
- * Retry settings for a transactional producer. The first send after a commit often meets
- * CONCURRENT_TRANSACTIONS: the coordinator is still writing the previous transaction's markers (a
- * few ms). kafkajs's default first retry waits 300 ms, which every back-to-back transaction paid;
- * the Java producer retries that case after 20 ms, and so does this. `retries` and `maxRetryTime`
- * set the patience overall.
+ * Retry settings for a transactional producer. CONCURRENT_TRANSACTIONS is the common case: the
+ * first send after a commit meets it while the coordinator still writes the previous
+ * transaction's markers, and a new owner's InitProducerId meets it while the coordinator aborts
+ * the dead owner's transaction (tens to hundreds of ms). kafkajs's default first retry waits
+ * 300 ms and doubles; a doubling schedule from 20 ms still overshot by up to the time already
+ * waited (an abort done after 700 ms was seen at 1,260 ms). So the retries start at 20 ms and
+ * grow by a quarter up to `maxRetryTime` (the Java producer retries every 100 ms); `retries` is
+ * counted so that all of them together wait about `patienceMs`.
  */
-export function transactionRetry(patience: { retries: number; maxRetryTime: number }): RetryOptions {
-  return { retries: patience.retries, initialRetryTime: 20, maxRetryTime: patience.maxRetryTime };
+export function transactionRetry(o: { patienceMs: number; maxRetryTime: number }): RetryOptions {
+  const initialRetryTime = 20;
+  const multiplier = 1.25;
+  let wait = initialRetryTime;
+  let total = 0;
+  let retries = 0;
+  while (total < o.patienceMs) {
+    total += wait;
+    retries++;
+    wait = Math.min(wait * multiplier, o.maxRetryTime);
+  }
+  return { retries, initialRetryTime, maxRetryTime: o.maxRetryTime, multiplier, factor: 0.2 };
 }
 
 /**
