@@ -55,8 +55,25 @@ async function main(): Promise<void> {
         deadLetterTopic: '',
       },
     });
+    let progressFrom: Map<number, number> | undefined;
     for (let r = 0; r < RUNS; r++) {
-      const s = await until('the stack', allProcessing);
+      // Independent crashes: the controller treats a task whose owner dies twice within
+      // CONTROLLER_CAREFUL_RECORDS (5,000) committed records as suspect and runs it in careful
+      // mode (docs/architecture.md, "Poison records"); so every task makes that much progress
+      // between two kills, or the figure would time careful mode, not a failover.
+      const s = await until(
+        'the stack, and 5,000 records of progress per task since the last kill',
+        async () => {
+          const st = await allProcessing();
+          return st &&
+            st.tasks.every(
+              (t) => Number(t.recordsCommitted) - (progressFrom?.get(t.taskIndex) ?? -Infinity) >= 5000,
+            )
+            ? st
+            : undefined;
+        },
+        120_000,
+      );
       const counts = new Map<string, number>();
       for (const t of s.tasks) counts.set(t.ownerWorkerId, (counts.get(t.ownerWorkerId) ?? 0) + 1);
       const victim = [...counts].sort((a, b) => b[1] - a[1])[0]![0];
@@ -73,6 +90,7 @@ async function main(): Promise<void> {
         return ok ? st : undefined;
       });
       for (const i of moving) failovers.push(Number(after.tasks[i]!.lastCommitAtMs) - killedAt);
+      progressFrom = new Map(after.tasks.map((t) => [t.taskIndex, Number(t.recordsCommitted)]));
       console.log(
         `run ${r + 1}: killed ${victim} (${moving.length} tasks): first commits after ${moving.map((i) => Number(after.tasks[i]!.lastCommitAtMs) - killedAt).join(', ')} ms`,
       );

@@ -277,7 +277,11 @@ export async function runFailover(
         120_000,
         200,
       );
-      await sleep(1000);
+      // Independent crashes: our controller treats a task whose owner dies twice within
+      // CONTROLLER_CAREFUL_RECORDS (5,000) committed records as suspect (careful mode,
+      // docs/architecture.md), so after a kill every partition gets that much input (with a
+      // margin) before the next one. The same wait for both systems.
+      await sleep(run === 0 ? 1000 : Math.max(1000, Math.ceil(((5000 * PARTITIONS) / o.rate) * 1000 * 1.3)));
       const kill = await sys.killBusiest();
       const first = await until(
         `records of partitions ${kill.partitions.join(',')} after the kill`,
