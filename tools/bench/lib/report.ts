@@ -193,13 +193,21 @@ function section(title: string, ...blocks: string[]): string[] {
   return [`### ${title}`, '', ...blocks.flatMap((b) => [b, ''])];
 }
 
-/** A timing row: what, how many, median and max ms. */
-const row = (measure: string, xs: number[]) => [
-  measure,
-  xs.length,
-  dec(median(xs), 0),
-  xs.length ? dec(Math.max(...xs), 0) : '',
-];
+/** A section of timing rows: what, how many, median and max ms. */
+function timings(title: string, rows: ReadonlyArray<readonly [string, number[]]>): string[] {
+  return section(
+    title,
+    mdTable(
+      ['measure', 'runs / tasks', 'median ms', 'max ms'],
+      rows.map(([measure, xs]) => [
+        measure,
+        xs.length,
+        dec(median(xs), 0),
+        xs.length ? dec(Math.max(...xs), 0) : '',
+      ]),
+    ),
+  );
+}
 
 export function renderMarkdown(r: BenchResults, svgDir: string): string {
   const m = r.machine;
@@ -330,40 +338,25 @@ export function renderMarkdown(r: BenchResults, svgDir: string): string {
   if (r.drain) {
     const d = r.drain;
     out.push(
-      ...section(
-        'Drain of a worker with 4 tasks under load (8 partitions, 2 workers)',
-        mdTable(
-          ['measure', 'runs / tasks', 'median ms', 'max ms'],
-          [
-            row('DrainWorker -> worker exit 0', d.wholeMs),
-            row('per task: revoke -> committed and released', d.perTaskMs),
-            ...(d.pauseMs?.length
-              ? [
-                  row(
-                    "per moved task: output pause (old owner's last commit -> new owner's first)",
-                    d.pauseMs,
-                  ),
-                ]
-              : []),
-          ],
-        ),
-      ),
+      ...timings('Drain of a worker with 4 tasks under load (8 partitions, 2 workers)', [
+        ['DrainWorker -> worker exit 0', d.wholeMs],
+        ['per task: revoke -> committed and released', d.perTaskMs],
+        ...(d.pauseMs?.length
+          ? ([
+              ["per moved task: output pause (old owner's last commit -> new owner's first)", d.pauseMs],
+            ] as const)
+          : []),
+      ]),
     );
   }
   if (r.rollout) {
     const ro = r.rollout;
     out.push(
-      ...section(
-        'Rollouts of a 6-task pipeline under load (3 workers)',
-        mdTable(
-          ['measure', 'runs / tasks', 'median ms', 'max ms'],
-          [
-            row('one task per step: gate -> next gate', ro.handoffMs),
-            row('per task: output pause (last commit on the old spec -> first on the new)', ro.pauseMs),
-            row('default strategy: UpdatePipeline -> SUCCEEDED', ro.fullMs),
-          ],
-        ),
-      ),
+      ...timings('Rollouts of a 6-task pipeline under load (3 workers)', [
+        ['one task per step: gate -> next gate', ro.handoffMs],
+        ['per task: output pause (last commit on the old spec -> first on the new)', ro.pauseMs],
+        ['default strategy: UpdatePipeline -> SUCCEEDED', ro.fullMs],
+      ]),
     );
   }
   const hb = r.config['handoffBroker'] as
