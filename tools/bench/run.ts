@@ -59,13 +59,14 @@ import {
 
 const USAGE = `
 npm run bench [-- --quick] [--only ceiling,throughput,latency,failover,drain,rollout,scale] [--units 1,2,3]
-  [--rounds N] [--max-rate N] [--docs|--no-docs] [--report]
+  [--rounds N] [--max-rate N] [--systems ours|streams] [--docs|--no-docs] [--report]
 
   --quick          under 5 minutes (fewer records, shorter windows, one round)
   --only LIST      these scenarios only
   --units LIST     worker / instance counts of the throughput scenarios (default 1,2,3)
   --rounds N       throughput rounds (default 2, quick 1)
   --max-rate N     the latency scenario's max rate, without a throughput run
+  --systems S      ours or streams: one side only (a look, not a comparison)
   --docs           refresh docs/benchmarks.md and docs/bench/*.svg (a full run does)
   --no-docs        do not (a full run)
   --report         render tools/bench/results/bench.json again, without running
@@ -78,6 +79,7 @@ const args = cliArgs(USAGE, {
   units: { type: 'string' },
   rounds: { type: 'string' },
   'max-rate': { type: 'string' },
+  systems: { type: 'string' },
   docs: { type: 'boolean' },
   'no-docs': { type: 'boolean' },
   report: { type: 'boolean' },
@@ -88,6 +90,12 @@ const quick = args.flag('quick');
 const onlyList = args.list('only');
 const only = onlyList ? new Set(onlyList) : undefined;
 const want = (s: string) => !only || only.has(s);
+const systemsArg = args.list('systems');
+if (systemsArg?.some((x) => x !== 'ours' && x !== 'streams'))
+  throw new Error(`--systems: ours or streams, not ${systemsArg.join(',')}`);
+/** Whether a system (by its label) takes part: --systems ours|streams. */
+const runs = (label: string) =>
+  !systemsArg || systemsArg.includes(label.startsWith('Kafka Streams') ? 'streams' : 'ours');
 
 const CFG = quick
   ? {
@@ -210,13 +218,14 @@ async function main(): Promise<void> {
             ['Kafka Streams exactly-once', peer],
           ] as const;
           for (const [label, make] of round % 2 ? systems : [...systems].reverse())
-            await attempt(`throughput ${label} x${units} round ${round}`, async () => {
-              const r = { ...(await runThroughput(admin, env.brokers, make, units, CFG.records)), round };
-              results.throughput.push(r);
-              log(
-                `throughput ${label} x${units}: ${r.recordsPerSec} rec/s, ${r.cpuMsPer1k} CPU ms/1k, RSS ${r.peakRssMiB.join('/')} MiB`,
-              );
-            });
+            if (runs(label))
+              await attempt(`throughput ${label} x${units} round ${round}`, async () => {
+                const r = { ...(await runThroughput(admin, env.brokers, make, units, CFG.records)), round };
+                results.throughput.push(r);
+                log(
+                  `throughput ${label} x${units}: ${r.recordsPerSec} rec/s, ${r.cpuMsPer1k} CPU ms/1k, RSS ${r.peakRssMiB.join('/')} MiB`,
+                );
+              });
         }
     // --max-rate N (with --only latency, for a look): the rates without a throughput run.
     const max = args.has('max-rate')
@@ -230,6 +239,7 @@ async function main(): Promise<void> {
           ['eos-fleet', fleet('exactly-once')],
           ['Kafka Streams', peer],
         ] as const) {
+          if (!runs(label)) continue;
           log(`latency ${label} x${max.units} at ${loads.map((l) => l.rate).join(', ')} rec/s`);
           const rs = await runLatency(admin, env.brokers, make, max.units, loads, CFG);
           for (const r of rs)
@@ -269,18 +279,19 @@ async function main(): Promise<void> {
           ['eos-fleet', hFleet('exactly-once')],
           ['Kafka Streams', peerOn(hEnv)],
         ] as const)
-          await attempt(`failover ${label}`, async () => {
-            log(`failover ${label}: 3 units, ${rate} rec/s, ${CFG.failoverRuns} run(s)`);
-            results.failover.push(
-              await runFailover(hAdmin, hEnv.brokers, make, {
-                units: 3,
-                runs: CFG.failoverRuns,
-                rate,
-                timeoutMs: 180_000,
-                log,
-              }),
-            );
-          });
+          if (runs(label))
+            await attempt(`failover ${label}`, async () => {
+              log(`failover ${label}: 3 units, ${rate} rec/s, ${CFG.failoverRuns} run(s)`);
+              results.failover.push(
+                await runFailover(hAdmin, hEnv.brokers, make, {
+                  units: 3,
+                  runs: CFG.failoverRuns,
+                  rate,
+                  timeoutMs: 180_000,
+                  log,
+                }),
+              );
+            });
       }
       if (want('drain'))
         await attempt('drain', async () => {

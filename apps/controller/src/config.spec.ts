@@ -12,7 +12,7 @@ describe('loadConfig', () => {
       host: '127.0.0.1',
       stateTopic: '__eos_controller',
       leaseMs: 3000,
-      disconnectGraceMs: 500,
+      disconnectGraceMs: 300,
       heartbeatIntervalMs: 500,
       forgetWorkerAfterMs: 600_000,
       transformsDir: undefined,

@@ -22,7 +22,7 @@ const Env = SecurityEnv.extend({
    * A worker whose session stream closed and did not reopen within this grace is dead (its tasks
    * move) without waiting for the lease; 0 leaves it to the lease alone. @default 500
    */
-  WORKER_DISCONNECT_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(500),
+  WORKER_DISCONNECT_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(300),
   /** A dead worker (or a drained one that has gone) stays listed this long. @default 600000 */
   WORKER_FORGET_MS: z.coerce.number().int().min(0).default(600_000),
   /** How often workers heartbeat. @default 500 */

@@ -20,6 +20,13 @@ import { readTopicToEnd } from './read-to-end';
 import { controllerTransactionalIdOf } from '@eos/fleet-names';
 
 /**
+ * The state writes' retries. Back-to-back writes meet CONCURRENT_TRANSACTIONS (see
+ * transactionRetry): retried 20 ms apart at first (every reconcile waits on its write), about a
+ * minute of patience overall.
+ */
+export const STATE_TRANSACTION_RETRY = { patienceMs: 60_000, maxRetryTime: 1_000 };
+
+/**
  * Controller state in a compacted Kafka topic (one partition), written with the controller's
  * own transactional producer: starting a second controller fences the first, whose next write
  * fails. Keys: `pipeline/<name>`, `task/<pipeline>/<index>`, `meta/epoch`, `audit/<seq>`; values
@@ -74,9 +81,7 @@ export class KafkaStateStore implements StatePort {
     this.producer = await connectTransactionalProducer(this.kafka, {
       transactionalId: this.transactionalId,
       transactionTimeout: 30_000,
-      // Back-to-back writes meet CONCURRENT_TRANSACTIONS (see transactionRetry): retried 20 ms
-      // apart at first (every reconcile waits on its write), about a minute of patience overall.
-      retry: transactionRetry({ patienceMs: 60_000, maxRetryTime: 1_000 }),
+      retry: transactionRetry(STATE_TRANSACTION_RETRY),
     });
     const state: StoredState = {
       epoch: 0,

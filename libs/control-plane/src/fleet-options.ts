@@ -12,7 +12,7 @@ export interface FleetControllerOptions {
   /**
    * A worker whose session stream closed (its process died, the kernel reset the connection) and
    * that has not reconnected within this grace is dead, without waiting for the lease. A worker
-   * that is in fact alive is harmless: the new owners' initTransactions fence it. @default 500
+   * that is in fact alive is harmless: the new owners' initTransactions fence it. @default 300
    */
   disconnectGraceMs?: number;
   /** Workers heartbeat this often. @default 500 */
@@ -55,7 +55,7 @@ export type ResolvedFleetOptions = Required<Omit<FleetControllerOptions, 'log'>>
 export function resolveFleetOptions(options: FleetControllerOptions): ResolvedFleetOptions {
   return {
     leaseMs: 3_000,
-    disconnectGraceMs: 500,
+    disconnectGraceMs: 300,
     heartbeatIntervalMs: 500,
     revokeTimeoutMs: 30_000,
     failedTaskBackoffMs: 2_000,

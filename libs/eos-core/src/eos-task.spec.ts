@@ -240,6 +240,49 @@ describe('EosTask on the fake port', () => {
     expect(kafka.stats.inits).toBe(2);
   });
 
+  it('starts fetching at the committed offsets while it fences, and keeps that fetch when they hold', async () => {
+    const { kafka, task } = track(setup({}, 1));
+    produceN(kafka, 0, 4);
+    const started: { earlyFetch?: boolean }[] = [];
+    task.on('started', (s) => started.push(s.steps ?? {}));
+    await task.start();
+    await until(() => kafka.read('out').length === 4);
+    expect(values(kafka, 'out')).toEqual(['p0-0', 'p0-1', 'p0-2', 'p0-3']);
+    expect(started).toEqual([expect.objectContaining({ earlyFetch: true })]);
+    expect(kafka.stats.consumers).toBe(1);
+  });
+
+  it("drops the early fetch when the last owner's commit lands during the fence: nothing twice", async () => {
+    const { kafka, task } = track(setup({}, 1));
+    produceN(kafka, 0, 10);
+    // The last owner's final transaction (records 0-5 and their offsets) commits while this
+    // task's producer fences: the offsets read before the fence (none) are stale after it.
+    const init = kafka.transactionalProducer.bind(kafka);
+    let lastOwnerCommitted = false;
+    kafka.transactionalProducer = async (o) => {
+      if (!lastOwnerCommitted) {
+        lastOwnerCommitted = true;
+        const old = await init({ transactionalId: 'last-owner' });
+        const tx = await old.begin();
+        await tx.send(
+          Array.from({ length: 6 }, (_, i) => ({ topic: 'out', partition: 0, key: 'k0', value: `p0-${i}` })),
+        );
+        await tx.sendOffsets(GROUP, 'in', new Map([[0, 6]]));
+        await tx.commit();
+      }
+      return init(o);
+    };
+    const started: { earlyFetch?: boolean }[] = [];
+    task.on('started', (s) => started.push(s.steps ?? {}));
+    await task.start();
+    await until(() => kafka.read('out').length >= 10);
+    await new Promise((r) => setTimeout(r, 30));
+    expect(values(kafka, 'out')).toEqual(Array.from({ length: 10 }, (_, i) => `p0-${i}`));
+    expect(started[0]?.earlyFetch).toBeUndefined();
+    expect(kafka.stats.consumers).toBe(2); // the early fetch (from 0), then one from 6
+    expect(task.positions().get(0)).toBe(10);
+  });
+
   it('stops for good when fenced by a newer owner of its transactional id', async () => {
     const a = track(setup({}, 1));
     produceN(a.kafka, 0, 3);
@@ -274,6 +317,25 @@ describe('EosTask on the fake port', () => {
     expect(kafka.read('out')).toHaveLength(2);
     task.resume();
     await until(() => kafka.read('out').length === 5);
+  });
+
+  it('graceful stop commits what is buffered, without waiting out the linger; a fast stop does not', async () => {
+    for (const graceful of [true, false]) {
+      const { kafka, task } = setup({ batching: { lingerMs: 60_000 } }, 1);
+      produceN(kafka, 0, 2);
+      await task.start();
+      await until(() => kafka.read('out').length === 2, 'the first batch (taken without lingering)');
+      produceN(kafka, 0, 3, 2); // lingering: the next batch would wait a minute
+      await new Promise((r) => setTimeout(r, 20));
+      const t0 = Date.now();
+      const outcome = await task.stop({ graceful });
+      expect(Date.now() - t0).toBeLessThan(5_000);
+      expect(outcome).toMatchObject({ kind: 'stopped', graceful });
+      expect(values(kafka, 'out')).toEqual(
+        graceful ? ['p0-0', 'p0-1', 'p0-2', 'p0-3', 'p0-4'] : ['p0-0', 'p0-1'],
+      );
+      expect(kafka.groups.get(GROUP)?.get('in')?.get(0)).toBe(graceful ? 5 : 2);
+    }
   });
 
   it('graceful stop commits the transaction in flight', async () => {

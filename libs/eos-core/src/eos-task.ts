@@ -6,7 +6,7 @@ import { resolveTaskOptions, type EosTaskOptions, type ResolvedTaskOptions } fro
 import { classifyError, describeError } from './errors';
 import type { ConsumerPort, OffsetMap } from './kafka-port';
 import { RecordBuffer, type TakenBatch } from './record-buffer';
-import type { TaskEvents, TaskOutcome, TaskState } from './task-events';
+import type { CommitInfo, StartSteps, TaskEvents, TaskOutcome, TaskState } from './task-events';
 import { TransformRetryError } from './transform-attempts';
 
 class StopRequested extends Error {
@@ -48,8 +48,12 @@ export class EosTask extends EventEmitter<TaskEvents> {
   private firstBatch = false;
   private consumer: ConsumerPort | undefined;
   private consumerBroken: Error | undefined;
+  /** Which consumer may deliver into the buffer (see openConsumer). */
+  private consumerGen = 0;
   private committed: OffsetMap = new Map();
   private stopRequested = false;
+  /** A graceful stop committed what was buffered (once). */
+  private flushedAtStop = false;
   private graceful = true;
   private paused: boolean;
   private backpressured = false;
@@ -195,7 +199,15 @@ export class EosTask extends EventEmitter<TaskEvents> {
     return { kind: 'stopped', graceful: this.graceful, offsets };
   }
 
-  /** initTransactions (fencing), then committed offsets, then the consumer. */
+  /**
+   * initTransactions (fencing), then committed offsets, then the consumer. On a fresh start (no
+   * producer, no consumer: a task's first start, a handoff) the committed offsets are read and the
+   * fetch starts at them WHILE the producer fences; after the fence they are read again, and a
+   * fetch started at offsets that moved meanwhile (the last owner's commit landed during the
+   * fence) is thrown away with its records. Only offsets read after the fence count: before it an
+   * earlier owner may still commit, and OffsetFetch does not wait for its markers. What the early
+   * fetch saves is the offsets read and the fetcher's start on a handoff's critical path.
+   */
   private async ensureStarted(): Promise<void> {
     // The output topics' partition count and max.message.bytes are read while the producer
     // fences (neither depends on it): a task start is on a handoff's critical path.
@@ -204,59 +216,117 @@ export class EosTask extends EventEmitter<TaskEvents> {
     // Awaited below, after init (whose failure comes first).
     configs?.partitions.catch(() => undefined);
     configs?.maxes.catch(() => undefined);
-    if (!this.producer) {
-      this.phase = 'init';
-      this.producer = await this.strategy.connect();
-      this.producerDirty = false;
-      this.producerFresh = true;
-    }
-    if (this.stopRequested) throw new StopRequested();
-    if (!this.consumer) {
-      this.phase = 'read';
-      if (configs) {
-        // A refusal names Describe on the topics (the partition count), then DescribeConfigs.
-        this.phase = 'init';
-        await configs.partitions;
-        this.phase = 'configs';
-        await configs.maxes;
-        this.phase = 'read';
-      }
-      const committed = await this.o.kafka.committedOffsets(
-        this.strategy.offsetsGroup,
-        this.o.inputTopic,
-        this.o.partitions,
-      );
-      // OffsetFetch does not wait for commit markers (kafkajs sends no require_stable), so right
-      // after our own commit it can still answer the previous offsets. With the same producer
-      // (nothing pending), what this task committed itself is at least as recent.
-      if (!this.producerFresh)
-        for (const [p, off] of this.committed) if (off > (committed.get(p) ?? -1)) committed.set(p, off);
-      const missing = this.o.partitions.filter((p) => !committed.has(p));
-      if (missing.length > 0) {
-        const earliest = await this.o.kafka.earliestOffsets(this.o.inputTopic, missing);
-        for (const p of missing) committed.set(p, earliest.get(p) ?? 0);
-      }
-      this.committed = committed;
+    const steps: StartSteps = {};
+    let at = Date.now();
+    const step = (name: Exclude<keyof StartSteps, 'earlyFetch'>) => {
+      const now = Date.now();
+      steps[name] = now - at;
+      at = now;
+    };
+    let early: Promise<EarlyFetch> | undefined;
+    if (!this.producer && !this.consumer) {
       this.buffer.clear();
-      this.consumerBroken = undefined;
-      this.consumer = await this.o.kafka.consume({
-        topic: this.o.inputTopic,
-        partitions: this.o.partitions,
-        startOffsets: committed,
-        commitGroupId: this.strategy.consumerCommitGroup,
-        onItems: (items) => this.buffer.push(items),
-        onBroken: (err) => {
-          this.consumerBroken = err;
-          this.buffer.wake();
-        },
-      });
-      this.applyConsumerPause();
-      this.producerFresh = false;
-      this.firstBatch = true;
-      this.emit('started', { offsets: this.positions() });
+      early = this.readStartOffsets().then(async (offsets) => ({
+        offsets,
+        consumer: await this.openConsumer(offsets),
+      }));
+      early.catch(() => undefined);
+    }
+    let adopted = false;
+    try {
+      if (!this.producer) {
+        this.phase = 'init';
+        this.producer = await this.strategy.connect();
+        this.producerDirty = false;
+        this.producerFresh = true;
+        step('fenceMs');
+      }
+      if (this.stopRequested) throw new StopRequested();
+      if (!this.consumer) {
+        this.phase = 'read';
+        if (configs) {
+          // A refusal names Describe on the topics (the partition count), then DescribeConfigs.
+          this.phase = 'init';
+          await configs.partitions;
+          this.phase = 'configs';
+          await configs.maxes;
+          this.phase = 'read';
+          step('configsMs');
+        }
+        const committed = await this.readStartOffsets();
+        this.committed = committed;
+        step('offsetsMs');
+        const e = early ? await early.catch(() => undefined) : undefined;
+        if (e && sameOffsets(e.offsets, committed)) {
+          adopted = true;
+          this.consumer = e.consumer;
+          steps.earlyFetch = true;
+        } else {
+          this.buffer.clear(); // an early fetch from other offsets is closed below
+          this.consumer = await this.openConsumer(committed);
+        }
+        this.applyConsumerPause();
+        step('consumerMs');
+        this.producerFresh = false;
+        this.firstBatch = true;
+        this.emit('started', { offsets: this.positions(), steps });
+      }
+    } finally {
+      if (early && !adopted)
+        void early.then(
+          (e) => {
+            if (e.consumer !== this.consumer) void e.consumer.close().catch(() => undefined);
+          },
+          () => undefined,
+        );
     }
     this.setState(this.paused ? 'paused' : 'running');
     this.resolveRunningOnce?.();
+  }
+
+  /**
+   * The committed offsets (and the earliest, for partitions without any). With the same producer
+   * as the last commit (nothing pending), what this task committed itself is at least as recent:
+   * OffsetFetch does not wait for commit markers (kafkajs sends no require_stable), so right after
+   * our own commit it can still answer the previous offsets.
+   */
+  private async readStartOffsets(): Promise<OffsetMap> {
+    const committed = await this.o.kafka.committedOffsets(
+      this.strategy.offsetsGroup,
+      this.o.inputTopic,
+      this.o.partitions,
+    );
+    if (!this.producerFresh)
+      for (const [p, off] of this.committed) if (off > (committed.get(p) ?? -1)) committed.set(p, off);
+    const missing = this.o.partitions.filter((p) => !committed.has(p));
+    if (missing.length > 0) {
+      const earliest = await this.o.kafka.earliestOffsets(this.o.inputTopic, missing);
+      for (const p of missing) committed.set(p, earliest.get(p) ?? 0);
+    }
+    return committed;
+  }
+
+  /**
+   * A consumer from `startOffsets` whose records go to the buffer while it is the current one
+   * (a newer one, or none, since: its late deliveries are dropped).
+   */
+  private async openConsumer(startOffsets: OffsetMap): Promise<ConsumerPort> {
+    const gen = ++this.consumerGen;
+    this.consumerBroken = undefined;
+    return this.o.kafka.consume({
+      topic: this.o.inputTopic,
+      partitions: this.o.partitions,
+      startOffsets,
+      commitGroupId: this.strategy.consumerCommitGroup,
+      onItems: (items) => {
+        if (gen === this.consumerGen) this.buffer.push(items);
+      },
+      onBroken: (err) => {
+        if (gen !== this.consumerGen) return;
+        this.consumerBroken = err;
+        this.buffer.wake();
+      },
+    });
   }
 
   /**
@@ -280,7 +350,17 @@ export class EosTask extends EventEmitter<TaskEvents> {
 
   private async processBatches(): Promise<void> {
     for (;;) {
-      if (this.stopRequested) throw new StopRequested();
+      if (this.stopRequested) {
+        // A graceful stop commits what is already buffered, in one batch without lingering, so
+        // the last owner's output reaches its revoke, and the next owner's backlog (the output
+        // pause of a handoff) starts there.
+        if (this.graceful && !this.flushedAtStop && !this.consumerBroken) {
+          this.flushedAtStop = true;
+          const batch = this.buffer.takeBuffered(this.committed);
+          if (batch.records.length > 0 || batch.nextOffsets.size > 0) await this.runTransaction(batch);
+        }
+        throw new StopRequested();
+      }
       if (this.consumerBroken) {
         this.phase = 'read';
         throw this.consumerBroken;
@@ -355,6 +435,7 @@ export class EosTask extends EventEmitter<TaskEvents> {
       outputs: result.outputs,
       durationMs: Date.now() - t0,
       committedAt: Date.now(),
+      inputSpan: inputSpan(batch.records),
     });
   }
 
@@ -379,6 +460,7 @@ export class EosTask extends EventEmitter<TaskEvents> {
   private async closeConsumer(): Promise<void> {
     const c = this.consumer;
     this.consumer = undefined;
+    this.consumerGen++;
     this.buffer.clear();
     if (c) await c.close().catch(() => undefined);
   }
@@ -392,4 +474,21 @@ export class EosTask extends EventEmitter<TaskEvents> {
   private async teardown(): Promise<void> {
     await Promise.all([this.closeConsumer(), this.closeProducer()]);
   }
+}
+
+/** The first and last records' timestamps (one partition's records are in offset order). */
+function inputSpan(records: readonly { timestamp: string }[]): CommitInfo['inputSpan'] {
+  const a = records[0];
+  const b = records[records.length - 1];
+  return a && b ? { first: Number(a.timestamp), last: Number(b.timestamp) } : undefined;
+}
+
+/** A consumer started before the fence, and the offsets it started at. */
+interface EarlyFetch {
+  offsets: OffsetMap;
+  consumer: ConsumerPort;
+}
+
+function sameOffsets(a: OffsetMap, b: OffsetMap): boolean {
+  return a.size === b.size && [...a].every(([p, off]) => b.get(p) === off);
 }

@@ -1,7 +1,8 @@
 /**
  * eos-fleet patches kafkajs 2.2.4 at install (`patches/kafkajs+2.2.4.patch`, applied by
  * patch-package in `postinstall`): a native CRC32C, a linear `groupMessagesPerPartition`, varints
- * written in place, and record/batch encoders sized up front. These tests pin that the patch is
+ * written in place, record/batch encoders sized up front, and the producer's retry settings for the
+ * transaction's control requests (InitProducerId, EndTxn, ...). These tests pin that the patch is
  * installed and that kafkajs still writes the bytes the pristine 2.2.4 wrote.
  */
 import { createHash, randomBytes } from 'node:crypto';
@@ -244,5 +245,130 @@ describe('kafkaJsPatchStatus', () => {
       /kafkajs is not patched .*npm ci/,
     );
     expect(describeKafkaJsPatch({ patched: true, nativeCrc32c: false })).toMatch(/pure-JS CRC32C in use/);
+  });
+});
+
+describe("the transaction's control requests take the producer's retry settings", () => {
+  const createEosManager = kafkajs('./src/producer/eosManager') as (a: Record<string, unknown>) => {
+    initProducerId(): Promise<void>;
+  };
+  const { KafkaJSProtocolError } = kafkajs('./src/errors') as {
+    KafkaJSProtocolError: new (e: {
+      type: string;
+      code: number;
+      retriable: boolean;
+      message: string;
+    }) => Error;
+  };
+  const logger = {
+    debug: () => undefined,
+    info: () => undefined,
+    warn: () => undefined,
+    error: () => undefined,
+  };
+  /** A coordinator that answers CONCURRENT_TRANSACTIONS to the first InitProducerId, then a producer id. */
+  function manager(retry: Record<string, number>) {
+    let calls = 0;
+    const broker = {
+      initProducerId: async () => {
+        if (calls++ === 0)
+          throw new KafkaJSProtocolError({
+            type: 'CONCURRENT_TRANSACTIONS',
+            code: 51,
+            retriable: true,
+            message: 'concurrent transactions',
+          });
+        return { producerId: 7, producerEpoch: 1 };
+      },
+    };
+    const cluster = {
+      refreshMetadataIfNecessary: async () => undefined,
+      findGroupCoordinator: async () => broker,
+    };
+    const m = createEosManager({
+      logger,
+      cluster,
+      transactional: true,
+      transactionalId: 't',
+      retry,
+    });
+    return { m, calls: () => calls };
+  }
+
+  it('InitProducerId with no retries allowed fails on the first CONCURRENT_TRANSACTIONS (unpatched: 5 retries from 300 ms)', async () => {
+    const { m, calls } = manager({ retries: 0, initialRetryTime: 1 });
+    await expect(m.initProducerId()).rejects.toThrow(/concurrent transactions/);
+    expect(calls()).toBe(1);
+  });
+
+  it("InitProducerId retries on the producer's schedule", async () => {
+    const { m, calls } = manager({ retries: 1, initialRetryTime: 1, maxRetryTime: 1 });
+    await m.initProducerId();
+    expect(calls()).toBe(2);
+  });
+
+  it('looks each coordinator up once, not before every request, and again after a coordinator error', async () => {
+    const lookups: string[] = [];
+    const failNext: string[] = [];
+    const answer = (req: string) => async () => {
+      const type = failNext.shift();
+      if (type)
+        throw new KafkaJSProtocolError({
+          type,
+          code: type === 'NOT_COORDINATOR' ? 16 : 51,
+          retriable: true,
+          message: type,
+        });
+      return req === 'init' ? { producerId: 7, producerEpoch: 1 } : {};
+    };
+    const broker = {
+      initProducerId: answer('init'),
+      addPartitionsToTxn: answer('add'),
+      addOffsetsToTxn: answer('offsets'),
+      txnOffsetCommit: answer('commit-offsets'),
+      endTxn: answer('end'),
+    };
+    const cluster = {
+      refreshMetadataIfNecessary: async () => undefined,
+      findGroupCoordinator: async (o: { groupId: string }) => {
+        lookups.push(o.groupId);
+        return broker;
+      },
+    };
+    const m = createEosManager({
+      logger,
+      cluster,
+      transactional: true,
+      transactionalId: 't',
+      retry: { retries: 2, initialRetryTime: 1, maxRetryTime: 1 },
+    }) as unknown as {
+      initProducerId(): Promise<void>;
+      beginTransaction(): void;
+      addPartitionsToTransaction(t: { topic: string; partitions: { partition: number }[] }[]): Promise<void>;
+      sendOffsets(o: { consumerGroupId: string; topics: unknown[] }): Promise<void>;
+      commit(): Promise<void>;
+    };
+    const transaction = async () => {
+      m.beginTransaction();
+      await m.addPartitionsToTransaction([{ topic: 'out', partitions: [{ partition: 0 }] }]);
+      await m.sendOffsets({
+        consumerGroupId: 'g',
+        topics: [{ topic: 'in', partitions: [{ partition: 0, offset: '1' }] }],
+      });
+      await m.commit();
+    };
+    await m.initProducerId();
+    await transaction();
+    await transaction();
+    expect(lookups).toEqual(['t', 'g']); // unpatched: t, then t, t, g, t per transaction
+    failNext.push('CONCURRENT_TRANSACTIONS'); // an answer of the coordinator: it stays
+    await expect(transaction()).rejects.toThrow(/CONCURRENT_TRANSACTIONS/);
+    expect(lookups).toEqual(['t', 'g']);
+    await m.commit(); // nothing was added: no EndTxn
+    failNext.push('NOT_COORDINATOR'); // it moved: both are looked up again
+    await expect(transaction()).rejects.toThrow(/NOT_COORDINATOR/);
+    await m.commit();
+    await transaction();
+    expect(lookups).toEqual(['t', 'g', 't', 'g']);
   });
 });

@@ -109,6 +109,13 @@ export class RecordBuffer {
     return this.pop(committed);
   }
 
+  /** One batch of what is buffered now, without waiting (empty when nothing is). */
+  takeBuffered(committed: OffsetMap): TakenBatch {
+    if (this.recordCount === 0 && !this.advancesPast(committed))
+      return { records: [], bytes: 0, nextOffsets: new Map() };
+    return this.pop(committed);
+  }
+
   private full(): boolean {
     return this.recordCount >= this.limits.maxRecords || this.byteCount >= this.limits.maxBytes;
   }

@@ -15,12 +15,28 @@ export interface CommitInfo {
   outputs: number;
   durationMs: number;
   committedAt: number;
+  /** Timestamps (ms) of the batch's first and last input records; undefined for an empty batch. */
+  inputSpan?: { first: number; last: number };
+}
+
+/** How long each step of a (re)start took, in ms; a step that did not run is absent. */
+export interface StartSteps {
+  /** Producer connect and initTransactions (fences earlier owners, settles their transaction). */
+  fenceMs?: number;
+  /** The output topics' partition count and max.message.bytes (read while fencing; the rest). */
+  configsMs?: number;
+  /** Committed offsets (and the earliest, for partitions without any). */
+  offsetsMs?: number;
+  /** The fetcher up and positioned (after the offsets read, unless it started early). */
+  consumerMs?: number;
+  /** The fetch started before the fence, at the offsets read after it (see EosTask.ensureStarted). */
+  earlyFetch?: boolean;
 }
 
 export interface TaskEvents {
   state: [TaskState];
   /** Initialized and positioned at the committed offsets. */
-  started: [{ offsets: OffsetMap }];
+  started: [{ offsets: OffsetMap; steps?: StartSteps }];
   committed: [CommitInfo];
   aborted: [{ reason: string; records: number }];
   /**

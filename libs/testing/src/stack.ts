@@ -44,7 +44,12 @@ export class Proc {
   ) {
     const onData = (d: Buffer) => {
       this.output = (this.output + d.toString()).slice(-200_000);
-      if (process.env['STACK_DEBUG']) process.stderr.write(`[${name}] ${d.toString()}`);
+      if (process.env['STACK_DEBUG']) {
+        // STACK_DEBUG=ts: each line stamped with the wall clock (ms), for timelines across processes.
+        const at = process.env['STACK_DEBUG'] === 'ts' ? `${new Date().toISOString().slice(11, 23)} ` : '';
+        for (const line of d.toString().split('\n'))
+          if (line) process.stderr.write(`${at}[${name}] ${line}\n`);
+      }
     };
     child.stdout?.on('data', onData);
     child.stderr?.on('data', onData);

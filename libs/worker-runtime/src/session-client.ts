@@ -17,12 +17,18 @@ export interface SessionClientOptions {
  * The worker's session with the controller: Hello, heartbeats at the interval the controller
  * asks for, and reconnection with capped backoff. Tasks keep running while it is down.
  */
+const FIRST_RECONNECT_MS = 50;
+
 export class SessionClient {
   private readonly client: WorkerServiceClient;
   private call: grpc.ClientDuplexStream<WorkerMessage, ControllerMessage> | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
-  private backoff = 200;
+  /**
+   * The first reconnect is quick: the controller frees a worker's tasks when its stream stays
+   * closed for WORKER_DISCONNECT_GRACE_MS (300 ms by default).
+   */
+  private backoff = FIRST_RECONNECT_MS;
   private closed = false;
   connected = false;
 
@@ -31,7 +37,7 @@ export class SessionClient {
       'grpc.keepalive_time_ms': 5_000,
       'grpc.keepalive_timeout_ms': 2_000,
       'grpc.keepalive_permit_without_calls': 1,
-      'grpc.initial_reconnect_backoff_ms': 200,
+      'grpc.initial_reconnect_backoff_ms': 100,
       'grpc.max_reconnect_backoff_ms': 2_000,
     });
   }
@@ -69,7 +75,7 @@ export class SessionClient {
       if (m.body?.$case === 'welcome') {
         welcomed = true;
         this.connected = true;
-        this.backoff = 200;
+        this.backoff = FIRST_RECONNECT_MS;
         this.o.onState?.(true);
         if (this.heartbeat) clearInterval(this.heartbeat);
         const every = m.body.value.heartbeatIntervalMs || 500;

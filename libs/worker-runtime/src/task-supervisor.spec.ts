@@ -48,6 +48,22 @@ describe('TaskSupervisor', () => {
     expect(kinds(sent).filter((k) => k === 'released')).toEqual(['released']);
   });
 
+  it("sends a revoked task's last commit reports before its release (later ones would not count)", async () => {
+    const { kafka, sup, sent } = setup();
+    await sup.assign(assign(1));
+    kafka.produce('in', 0, [{ value: 'a' }, { value: 'b' }]);
+    await new Promise((r) => setTimeout(r, 50));
+    await sup.revoke({ task: { pipeline: 'p', taskIndex: 0 }, epoch: 1, graceful: true });
+    const k = kinds(sent);
+    expect(k.indexOf('commits')).toBeGreaterThanOrEqual(0);
+    expect(k.indexOf('commits')).toBeLessThan(k.indexOf('released'));
+    const reported = sent
+      .flatMap((m) => (m.body?.$case === 'commits' ? m.body.value.commits : []))
+      .reduce((n, c) => n + c.records, 0);
+    expect(reported).toBe(2);
+    expect(sup.takeCommits()).toEqual([]);
+  });
+
   it('an assign racing a revoke never leaves a task running: operations per task are serial', async () => {
     const { sup, sent } = setup();
     const a = sup.assign(assign(1));

@@ -179,10 +179,16 @@ export class TaskSupervisor {
     // (fencing, offsets) -> first commit. One line per assignment, for operators and benchmarks.
     const assignedAt = Date.now();
     let startedAfter = -1;
-    task.once('started', () => (startedAfter = Date.now() - assignedAt));
+    let steps = '';
+    task.once('started', (s) => {
+      startedAfter = Date.now() - assignedAt;
+      steps = Object.entries(s.steps ?? {})
+        .map(([k, v]) => (typeof v === 'boolean' ? k : `${k.replace(/Ms$/, '')} ${v}`))
+        .join(', ');
+    });
     task.once('committed', (c) =>
       this.log(
-        `task ${key} epoch ${a.epoch}: first commit ${Date.now() - assignedAt} ms after its assignment (consuming after ${startedAfter} ms; ${c.records} records)`,
+        `task ${key} epoch ${a.epoch}: first commit ${Date.now() - assignedAt} ms after its assignment (consuming after ${startedAfter} ms${steps ? `: ${steps}` : ''}; ${c.records} records in a ${c.durationMs} ms transaction${spanText(c.inputSpan, assignedAt)})`,
       ),
     );
     task.on('started', (s) => {
@@ -277,6 +283,10 @@ export class TaskSupervisor {
         ? [...outcome.offsets].map(([partition, offset]) => ({ partition, offset }))
         : [];
     this.log(`task ${key} released in ${Date.now() - t0} ms (${outcome.kind})`);
+    // Its last commits (the transaction in flight, what was buffered) reach the controller before
+    // the release: once it has reassigned the task, reports from this owner no longer count.
+    const commits = this.pendingCommits.take();
+    if (commits.length) this.send({ body: { $case: 'commits', value: { commits } } });
     this.send({ body: { $case: 'released', value: { task: rv.task, epoch: rv.epoch, offsets } } });
   }
 
@@ -298,4 +308,11 @@ export class TaskSupervisor {
     );
     this.tasks.clear();
   }
+}
+
+/** Where the first commit's input sits in time, relative to the assignment (negative: before it). */
+function spanText(span: { first: number; last: number } | undefined, assignedAt: number): string {
+  return span
+    ? `, input produced ${span.first - assignedAt}..${span.last - assignedAt} ms from the assignment`
+    : '';
 }

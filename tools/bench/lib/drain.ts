@@ -19,6 +19,9 @@ export interface DrainResult {
   pauseMs?: number[];
 }
 
+/** No task moved for this long before a drain: see runDrain. */
+const SETTLE_MS = 3_000;
+
 export async function runDrain(o: { runs: number; log?: (line: string) => void }): Promise<DrainResult> {
   const log = o.log ?? ((l: string) => console.log(l));
   const bench = await startBenchLoad({ prefix: 'drain', partitions: 8, perSend: 400, valueBytes: 1024 });
@@ -42,14 +45,25 @@ export async function runDrain(o: { runs: number; log?: (line: string) => void }
       },
     });
     for (let r = 0; r < o.runs; r++) {
+      // Steady first: 4 tasks on each worker, every one committing, and no task moved for
+      // SETTLE_MS (the new worker's tasks started and caught up with their backlog); a drain right
+      // after the rebalance would time a worker still starting 4 tasks, not the handoff.
+      let epochs = '';
+      let sameSince = Date.now();
       const s = await until('the stack', async () => {
         const st = await stack.call<{ name: string }, GetPipelineStatusResponse>('getPipelineStatus', {
           name,
         });
         const owners = new Map<string, number>();
         for (const t of st.tasks) owners.set(t.ownerWorkerId, (owners.get(t.ownerWorkerId) ?? 0) + 1);
-        return st.tasks.every((t) => t.state === TaskState.PROCESSING && t.recordsCommitted > 0) &&
-          [...owners.values()].every((c) => c === 4)
+        const now = Date.now();
+        const e = st.tasks.map((t) => `${t.taskIndex}:${t.epoch}`).join(',');
+        if (e !== epochs) [epochs, sameSince] = [e, now];
+        return st.tasks.every(
+          (t) => t.state === TaskState.PROCESSING && now - Number(t.lastCommitAtMs) < 1_000,
+        ) &&
+          [...owners.values()].every((c) => c === 4) &&
+          now - sameSince >= SETTLE_MS
           ? st
           : undefined;
       });

@@ -7,7 +7,7 @@ import { createTopic, uniqueName, until } from '@eos/testing';
 import type { SystemUnderTest } from './fleet';
 import { consumerPerf, producerPerf } from './kafka-perf';
 import { ProcSampler } from './proc-stats';
-import { ProbeProducer, ProbeReader } from './probe';
+import { ProbeProducer, ProbeReader, type WindowStats } from './probe';
 import { median } from './stats';
 
 export const PARTITIONS = 6;
@@ -282,6 +282,18 @@ export async function runFailover(
       // docs/architecture.md), so after a kill every partition gets that much input (with a
       // margin) before the next one. The same wait for both systems.
       await sleep(run === 0 ? 1000 : Math.max(1000, Math.ceil(((5000 * PARTITIONS) / o.rate) * 1000 * 1.3)));
+      // Caught up before the kill: a system still behind its input (after its start or the last
+      // run's moves) would have the failover count its backlog, not the handoff. The same rule
+      // for both systems.
+      const before = await until(
+        'caught up with the input (records of 2.5-1 s ago read, p99 under 1 s)',
+        () => caughtUp(reader, producer),
+        120_000,
+        250,
+      );
+      o.log(
+        `${sys.label} before run ${run + 1}: latency p50 ${before.p50Ms} p99 ${before.p99Ms} ms (${before.count} records)`,
+      );
       const kill = await sys.killBusiest();
       const first = await until(
         `records of partitions ${kill.partitions.join(',')} after the kill`,
@@ -295,7 +307,7 @@ export async function runFailover(
       const times = kill.partitions.map((p) => first.get(p)! - kill.killedAt);
       moved.push(...times);
       o.log(
-        `${sys.label} failover run ${run + 1}: killed ${kill.victim} (partitions ${kill.partitions.join(',')}): first output after ${times.join(', ')} ms`,
+        `${sys.label} failover run ${run + 1}: killed ${kill.victim} at ${new Date(kill.killedAt).toISOString().slice(11, 23)} (partitions ${kill.partitions.join(',')}): first output after ${times.join(', ')} ms`,
       );
       if (run + 1 < o.runs) await sys.addUnit();
     }
@@ -313,4 +325,12 @@ export async function runFailover(
     medianMs: median(moved),
     maxMs: Math.max(...moved),
   };
+}
+
+/** The latency of the records produced 2.5-1 s ago, once all of them are read with p99 under 1 s. */
+async function caughtUp(reader: ProbeReader, producer: ProbeProducer): Promise<WindowStats | undefined> {
+  const to = Date.now() - 1000;
+  const from = to - 1500;
+  const [produced, w] = await Promise.all([producer.count(from, to), reader.window(from, to)]);
+  return produced > 0 && w.count >= produced * 0.99 && w.p99Ms < 1000 ? w : undefined;
 }

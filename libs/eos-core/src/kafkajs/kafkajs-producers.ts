@@ -17,6 +17,9 @@ import { connectTransactionalProducer, sendOffsetsToTransaction, transactionRetr
 /** `max.message.bytes` per topic, as the port learned it: produce batches stay within it. */
 export type TopicMaxBytes = ReadonlyMap<string, number>;
 
+/** A task's transactions: about 4.5 s of patience overall, retried at most 100 ms apart. */
+export const TASK_TRANSACTION_RETRY = { patienceMs: 4_500, maxRetryTime: 100 };
+
 /** A transactional producer after initTransactions: every earlier owner of the id is fenced. */
 export async function kafkaJsTransactionalProducer(
   kafka: Kafka,
@@ -27,8 +30,7 @@ export async function kafkaJsTransactionalProducer(
     transactionalId: o.transactionalId,
     transactionTimeout: o.transactionTimeoutMs,
     allowAutoTopicCreation: false,
-    // About 4.5 s of patience overall, retried at most 100 ms apart (a handoff waits on it).
-    retry: transactionRetry({ patienceMs: 4_500, maxRetryTime: 100 }),
+    retry: transactionRetry(TASK_TRANSACTION_RETRY),
   });
   return new KafkaJsProducer(producer, topicMax);
 }

@@ -13,16 +13,22 @@ export type TransactionalProducerConfig = ProducerConfig & { transactionalId: st
 /**
  * Retry settings for a transactional producer. CONCURRENT_TRANSACTIONS is the common case: the
  * first send after a commit meets it while the coordinator still writes the previous
- * transaction's markers, and a new owner's InitProducerId meets it while the coordinator aborts
- * the dead owner's transaction (tens to hundreds of ms). kafkajs's default first retry waits
- * 300 ms and doubles; a doubling schedule from 20 ms still overshot by up to the time already
- * waited (an abort done after 700 ms was seen at 1,260 ms). So the retries start at 20 ms and
- * grow by a quarter up to `maxRetryTime` (the Java producer retries every 100 ms); `retries` is
+ * transaction's markers (a few ms on a local broker), and a new owner's InitProducerId meets it
+ * while the coordinator aborts the dead owner's transaction (tens to hundreds of ms). kafkajs's
+ * default first retry waits 300 ms and doubles; a doubling schedule from 20 ms still overshot by
+ * up to the time already waited (an abort done after 700 ms was seen at 1,260 ms), and a first
+ * wait of 20 ms cost every transaction under load 20 ms. So the retries start at 5 ms and grow by
+ * half up to `maxRetryTime` (the Java producer retries every 100 ms); `retries` is
  * counted so that all of them together wait about `patienceMs`.
+ *
+ * The transaction's control requests (InitProducerId, AddOffsetsToTxn, TxnOffsetCommit, EndTxn)
+ * take these settings only through the install-time kafkajs patch (patches/kafkajs+2.2.4.patch):
+ * unpatched kafkajs 2.2.4 runs them on its defaults (300 ms, doubling), so a new owner's fence
+ * that the broker settled in a few ms waited about 300 ms more.
  */
 export function transactionRetry(o: { patienceMs: number; maxRetryTime: number }): RetryOptions {
-  const initialRetryTime = 20;
-  const multiplier = 1.25;
+  const initialRetryTime = 5;
+  const multiplier = 1.5;
   let wait = initialRetryTime;
   let total = 0;
   let retries = 0;
