@@ -117,7 +117,7 @@ const CFG = quick
       measureMs: 15_000,
       graceMs: 30_000,
       failoverRuns: 3,
-      drainRuns: 3,
+      drainRuns: 5,
       rolloutRuns: 2,
     };
 /** Throughput rounds: 2 in a full run (single runs swing by tens of percent on a shared machine). */
@@ -273,8 +273,9 @@ async function main(): Promise<void> {
       new Fleet(hEnv, { ...t, tasks: PARTITIONS, partitions: PARTITIONS, guarantee });
     try {
       if (handoffs) await hAdmin.connect();
+      // Failover and drain under the same input: 10% of our best exactly-once throughput.
+      const rate = Math.max(500, Math.round((max?.rate ?? 5000) * 0.1));
       if (want('failover')) {
-        const rate = Math.max(500, Math.round((max?.rate ?? 5000) * 0.1));
         for (const [label, make] of [
           ['eos-fleet', hFleet('exactly-once')],
           ['Kafka Streams', peerOn(hEnv)],
@@ -295,8 +296,8 @@ async function main(): Promise<void> {
       }
       if (want('drain'))
         await attempt('drain', async () => {
-          log(`drain: ${CFG.drainRuns} run(s)`);
-          results.drain = await runDrain({ runs: CFG.drainRuns, log });
+          log(`drain: ${CFG.drainRuns} run(s), ${rate} rec/s`);
+          results.drain = await runDrain({ runs: CFG.drainRuns, rate, log });
         });
       if (want('rollout'))
         await attempt('rollout', async () => {

@@ -17,14 +17,27 @@ export interface DrainResult {
   wholeMs: number[];
   /** Per moved task: the old owner's last commit -> the new owner's first commit, ms. */
   pauseMs?: number[];
+  /** The input rate, records/s of 1 KB (undefined: as fast as one producer sends). */
+  rate?: number;
 }
 
 /** No task moved for this long before a drain: see runDrain. */
-const SETTLE_MS = 3_000;
+const SETTLE_MS = 10_000;
 
-export async function runDrain(o: { runs: number; log?: (line: string) => void }): Promise<DrainResult> {
+export async function runDrain(o: {
+  runs: number;
+  log?: (line: string) => void;
+  /** Input records per second (1 KB each); without it, as fast as one producer sends 400 every ~10 ms. */
+  rate?: number;
+}): Promise<DrainResult> {
   const log = o.log ?? ((l: string) => console.log(l));
-  const bench = await startBenchLoad({ prefix: 'drain', partitions: 8, perSend: 400, valueBytes: 1024 });
+  const bench = await startBenchLoad({
+    prefix: 'drain',
+    partitions: 8,
+    perSend: 400,
+    valueBytes: 1024,
+    ...(o.rate !== undefined ? { rate: o.rate } : {}),
+  });
   const name = bench.name;
   const stack = benchStack(bench.env, { leaseMs: 3000 });
   const perTaskMs: number[] = [];
@@ -46,8 +59,9 @@ export async function runDrain(o: { runs: number; log?: (line: string) => void }
     });
     for (let r = 0; r < o.runs; r++) {
       // Steady first: 4 tasks on each worker, every one committing, and no task moved for
-      // SETTLE_MS (the new worker's tasks started and caught up with their backlog); a drain right
-      // after the rebalance would time a worker still starting 4 tasks, not the handoff.
+      // SETTLE_MS (the new worker's tasks started, caught up with their backlog, and its process
+      // warmed up); a drain right after the rebalance would time a worker still starting 4 tasks,
+      // not the handoff.
       let epochs = '';
       let sameSince = Date.now();
       const s = await until('the stack', async () => {
@@ -96,5 +110,5 @@ export async function runDrain(o: { runs: number; log?: (line: string) => void }
     await stack.stop();
     await bench.stop();
   }
-  return { perTaskMs, wholeMs, pauseMs };
+  return { perTaskMs, wholeMs, pauseMs, ...(o.rate !== undefined ? { rate: o.rate } : {}) };
 }

@@ -22,6 +22,8 @@ export async function startBenchLoad(o: {
   partitions: number;
   perSend: number;
   valueBytes: number;
+  /** Records per second (at most `perSend` per send); without it, a send every ~10 ms. */
+  rate?: number;
 }): Promise<BenchLoad> {
   const infra = await startBenchInfra(benchEnv());
   const kafka = new Kafka({
@@ -43,17 +45,27 @@ export async function startBenchLoad(o: {
   await producer.connect();
   let producing = true;
   const value = Buffer.alloc(o.valueBytes, 'x');
+  const started = Date.now();
+  let sent = 0;
   const load = (async () => {
     while (producing) {
-      try {
-        await producer.send({
-          topic: `${name}.in`,
-          messages: Array.from({ length: o.perSend }, (_, j) => ({ partition: j % o.partitions, value })),
-        });
-      } catch {
-        // A new topic's metadata may lag (UNKNOWN_TOPIC_OR_PARTITION): keep the load going.
+      // At a rate: what is due since the start (a slow send is caught up on), in sends of at most perSend.
+      const n =
+        o.rate === undefined
+          ? o.perSend
+          : Math.min(o.perSend, Math.floor((o.rate * (Date.now() - started)) / 1000) - sent);
+      if (n > 0) {
+        try {
+          await producer.send({
+            topic: `${name}.in`,
+            messages: Array.from({ length: n }, (_, j) => ({ partition: (sent + j) % o.partitions, value })),
+          });
+          sent += n;
+        } catch {
+          // A new topic's metadata may lag (UNKNOWN_TOPIC_OR_PARTITION): keep the load going.
+        }
       }
-      await new Promise((r) => setTimeout(r, 10));
+      await new Promise((r) => setTimeout(r, o.rate === undefined ? 10 : 5));
     }
   })();
   return {

@@ -338,15 +338,18 @@ export function renderMarkdown(r: BenchResults, svgDir: string): string {
   if (r.drain) {
     const d = r.drain;
     out.push(
-      ...timings('Drain of a worker with 4 tasks under load (8 partitions, 2 workers)', [
-        ['DrainWorker -> worker exit 0', d.wholeMs],
-        ['per task: revoke -> committed and released', d.perTaskMs],
-        ...(d.pauseMs?.length
-          ? ([
-              ["per moved task: output pause (old owner's last commit -> new owner's first)", d.pauseMs],
-            ] as const)
-          : []),
-      ]),
+      ...timings(
+        `Drain of a worker with 4 tasks under load (8 partitions, 2 workers${d.rate ? `, ${d.rate.toLocaleString('en-US')} records/s of 1 KB` : ''})`,
+        [
+          ['DrainWorker -> worker exit 0', d.wholeMs],
+          ['per task: revoke -> committed and released', d.perTaskMs],
+          ...(d.pauseMs?.length
+            ? ([
+                ["per moved task: output pause (old owner's last commit -> new owner's first)", d.pauseMs],
+              ] as const)
+            : []),
+        ],
+      ),
     );
   }
   if (r.rollout) {
