@@ -372,3 +372,70 @@ describe("the transaction's control requests take the producer's retry settings"
     expect(lookups).toEqual(['t', 'g', 't', 'g']);
   });
 });
+
+describe('a send that meets CONCURRENT_TRANSACTIONS', () => {
+  it('is retried without a metadata refresh', async () => {
+    const createSendMessages = kafkajs('./src/producer/sendMessages') as (
+      a: Record<string, unknown>,
+    ) => (o: {
+      acks: number;
+      topicMessages: { topic: string; messages: { partition: number; value: string }[] }[];
+    }) => Promise<unknown>;
+    const createRetry = kafkajs('./src/retry') as (o: Record<string, number>) => unknown;
+    const { KafkaJSProtocolError } = kafkajs('./src/errors') as {
+      KafkaJSProtocolError: new (e: {
+        type: string;
+        code: number;
+        retriable: boolean;
+        message: string;
+      }) => Error;
+    };
+    let refreshes = 0;
+    let adds = 0;
+    const broker = { nodeId: 1, produce: async () => ({ topics: [] }) };
+    const cluster = {
+      refreshMetadataIfNecessary: async () => undefined,
+      refreshMetadata: async () => void refreshes++,
+      addMultipleTargetTopics: async () => undefined,
+      isConnected: () => true,
+      findTopicPartitionMetadata: () => [{ partitionId: 0, leader: 1 }],
+      findLeaderForPartitions: () => ({ 1: [0] }),
+      findBroker: async () => broker,
+    };
+    const eosManager = {
+      acquireBrokerLock: async () => undefined,
+      releaseBrokerLock: () => undefined,
+      isTransactional: () => true,
+      getTransactionalId: () => 't',
+      getProducerId: () => 7,
+      getProducerEpoch: () => 1,
+      getSequence: () => 0,
+      updateSequence: () => undefined,
+      addPartitionsToTransaction: async () => {
+        if (adds++ === 0)
+          throw new KafkaJSProtocolError({
+            type: 'CONCURRENT_TRANSACTIONS',
+            code: 51,
+            retriable: true,
+            message: 'concurrent transactions',
+          });
+      },
+    };
+    const logger = {
+      debug: () => undefined,
+      info: () => undefined,
+      warn: () => undefined,
+      error: () => undefined,
+    };
+    const send = createSendMessages({
+      logger,
+      cluster,
+      partitioner: () => 0,
+      eosManager,
+      retrier: createRetry({ retries: 2, initialRetryTime: 1, maxRetryTime: 1 }),
+    });
+    await send({ acks: -1, topicMessages: [{ topic: 'out', messages: [{ partition: 0, value: 'x' }] }] });
+    expect(adds).toBe(2);
+    expect(refreshes).toBe(0); // unpatched: 1
+  });
+});
