@@ -248,36 +248,29 @@ describe('kafkaJsPatchStatus', () => {
   });
 });
 
+const { KafkaJSProtocolError } = kafkajs('./src/errors') as {
+  KafkaJSProtocolError: new (e: { type: string; code: number; retriable: boolean; message: string }) => Error;
+};
+/** A retriable protocol error, as kafkajs makes one of a broker's answer. */
+const protocolError = (type: string, code: number) =>
+  new KafkaJSProtocolError({ type, code, retriable: true, message: type });
+const logger = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+};
+
 describe("the transaction's control requests take the producer's retry settings", () => {
   const createEosManager = kafkajs('./src/producer/eosManager') as (a: Record<string, unknown>) => {
     initProducerId(): Promise<void>;
-  };
-  const { KafkaJSProtocolError } = kafkajs('./src/errors') as {
-    KafkaJSProtocolError: new (e: {
-      type: string;
-      code: number;
-      retriable: boolean;
-      message: string;
-    }) => Error;
-  };
-  const logger = {
-    debug: () => undefined,
-    info: () => undefined,
-    warn: () => undefined,
-    error: () => undefined,
   };
   /** A coordinator that answers CONCURRENT_TRANSACTIONS to the first InitProducerId, then a producer id. */
   function manager(retry: Record<string, number>) {
     let calls = 0;
     const broker = {
       initProducerId: async () => {
-        if (calls++ === 0)
-          throw new KafkaJSProtocolError({
-            type: 'CONCURRENT_TRANSACTIONS',
-            code: 51,
-            retriable: true,
-            message: 'concurrent transactions',
-          });
+        if (calls++ === 0) throw protocolError('CONCURRENT_TRANSACTIONS', 51);
         return { producerId: 7, producerEpoch: 1 };
       },
     };
@@ -297,7 +290,7 @@ describe("the transaction's control requests take the producer's retry settings"
 
   it('InitProducerId with no retries allowed fails on the first CONCURRENT_TRANSACTIONS (unpatched: 5 retries from 300 ms)', async () => {
     const { m, calls } = manager({ retries: 0, initialRetryTime: 1 });
-    await expect(m.initProducerId()).rejects.toThrow(/concurrent transactions/);
+    await expect(m.initProducerId()).rejects.toThrow(/CONCURRENT_TRANSACTIONS/);
     expect(calls()).toBe(1);
   });
 
@@ -312,13 +305,7 @@ describe("the transaction's control requests take the producer's retry settings"
     const failNext: string[] = [];
     const answer = (req: string) => async () => {
       const type = failNext.shift();
-      if (type)
-        throw new KafkaJSProtocolError({
-          type,
-          code: type === 'NOT_COORDINATOR' ? 16 : 51,
-          retriable: true,
-          message: type,
-        });
+      if (type) throw protocolError(type, type === 'NOT_COORDINATOR' ? 16 : 51);
       return req === 'init' ? { producerId: 7, producerEpoch: 1 } : {};
     };
     const broker = {
@@ -382,14 +369,6 @@ describe('a send that meets CONCURRENT_TRANSACTIONS', () => {
       topicMessages: { topic: string; messages: { partition: number; value: string }[] }[];
     }) => Promise<unknown>;
     const createRetry = kafkajs('./src/retry') as (o: Record<string, number>) => unknown;
-    const { KafkaJSProtocolError } = kafkajs('./src/errors') as {
-      KafkaJSProtocolError: new (e: {
-        type: string;
-        code: number;
-        retriable: boolean;
-        message: string;
-      }) => Error;
-    };
     let refreshes = 0;
     let adds = 0;
     const broker = { nodeId: 1, produce: async () => ({ topics: [] }) };
@@ -412,20 +391,8 @@ describe('a send that meets CONCURRENT_TRANSACTIONS', () => {
       getSequence: () => 0,
       updateSequence: () => undefined,
       addPartitionsToTransaction: async () => {
-        if (adds++ === 0)
-          throw new KafkaJSProtocolError({
-            type: 'CONCURRENT_TRANSACTIONS',
-            code: 51,
-            retriable: true,
-            message: 'concurrent transactions',
-          });
+        if (adds++ === 0) throw protocolError('CONCURRENT_TRANSACTIONS', 51);
       },
-    };
-    const logger = {
-      debug: () => undefined,
-      info: () => undefined,
-      warn: () => undefined,
-      error: () => undefined,
     };
     const send = createSendMessages({
       logger,
