@@ -94,7 +94,7 @@ const systemsArg = args.list('systems');
 if (systemsArg?.some((x) => x !== 'ours' && x !== 'streams'))
   throw new Error(`--systems: ours or streams, not ${systemsArg.join(',')}`);
 /** Whether a system (by its label) takes part: --systems ours|streams. */
-const runs = (label: string) =>
+const takesPart = (label: string) =>
   !systemsArg || systemsArg.includes(label.startsWith('Kafka Streams') ? 'streams' : 'ours');
 
 const CFG = quick
@@ -218,7 +218,7 @@ async function main(): Promise<void> {
             ['Kafka Streams exactly-once', peer],
           ] as const;
           for (const [label, make] of round % 2 ? systems : [...systems].reverse())
-            if (runs(label))
+            if (takesPart(label))
               await attempt(`throughput ${label} x${units} round ${round}`, async () => {
                 const r = { ...(await runThroughput(admin, env.brokers, make, units, CFG.records)), round };
                 results.throughput.push(r);
@@ -239,7 +239,7 @@ async function main(): Promise<void> {
           ['eos-fleet', fleet('exactly-once')],
           ['Kafka Streams', peer],
         ] as const) {
-          if (!runs(label)) continue;
+          if (!takesPart(label)) continue;
           log(`latency ${label} x${max.units} at ${loads.map((l) => l.rate).join(', ')} rec/s`);
           const rs = await runLatency(admin, env.brokers, make, max.units, loads, CFG);
           for (const r of rs)
@@ -280,7 +280,7 @@ async function main(): Promise<void> {
           ['eos-fleet', hFleet('exactly-once')],
           ['Kafka Streams', peerOn(hEnv)],
         ] as const)
-          if (runs(label))
+          if (takesPart(label))
             await attempt(`failover ${label}`, async () => {
               log(`failover ${label}: 3 units, ${rate} rec/s, ${CFG.failoverRuns} run(s)`);
               results.failover.push(

@@ -21,8 +21,8 @@ import { controllerTransactionalIdOf } from '@eos/fleet-names';
 
 /**
  * The state writes' retries. Back-to-back writes meet CONCURRENT_TRANSACTIONS (see
- * transactionRetry): retried 20 ms apart at first (every reconcile waits on its write), about a
- * minute of patience overall.
+ * transactionRetry): retried 5 ms apart at first (every reconcile waits on its write), at most
+ * 1 s apart, about a minute of patience overall.
  */
 export const STATE_TRANSACTION_RETRY = { patienceMs: 60_000, maxRetryTime: 1_000 };
 

@@ -272,11 +272,11 @@ export class EosTask extends EventEmitter<TaskEvents> {
         this.emit('started', { offsets: this.positions(), steps });
       }
     } finally {
+      // Not adopted: its offsets moved, or the start failed. Its deliveries are already dropped
+      // (openConsumer's generation); it is closed once it exists.
       if (early && !adopted)
         void early.then(
-          (e) => {
-            if (e.consumer !== this.consumer) void e.consumer.close().catch(() => undefined);
-          },
+          (e) => e.consumer.close().catch(() => undefined),
           () => undefined,
         );
     }
@@ -476,7 +476,10 @@ export class EosTask extends EventEmitter<TaskEvents> {
   }
 }
 
-/** The first and last records' timestamps (one partition's records are in offset order). */
+/**
+ * The timestamps of the batch's first and last records: its input's age, for the first-commit log
+ * line (with several partitions, an approximation: each partition's records are in offset order).
+ */
 function inputSpan(records: readonly { timestamp: string }[]): CommitInfo['inputSpan'] {
   const a = records[0];
   const b = records[records.length - 1];
