@@ -3,8 +3,12 @@
  * Records/s and p50/p99 transaction (commit) latency, exactly-once vs at-least-once, in one run
  * on one broker, alternating modes per round.
  *
- *   npx tsx tools/bench/eos-loop.ts [--records N] [--rounds R] [--quick]
+ *   npx tsx tools/bench/eos-loop.ts [--records N] [--rounds R] [--max-records M] [--quick]
  *   npx tsx tools/bench/eos-loop.ts --compare <dir>/libs/eos-core/src/index.ts [--rounds R]
+ *
+ * `--max-records M` caps each transaction at M records (the task's `batching.maxRecords`): with a
+ * small M the loop is bound by the transaction's round trips rather than by the records' bytes,
+ * which is what a change to the transaction protocol moves (`--max-records 20 --records 20000`).
  *
  * `--compare` measures another eos-core (e.g. a baseline commit's sources, `git archive <commit>
  * libs/eos-core/src | tar -x -C <dir>`) against this one: exactly-once only, the two alternating
@@ -26,20 +30,22 @@ import { cliArgs } from '../lib/args';
 type EosCore = Pick<typeof current, 'EosTask' | 'createKafkaJsPort'>;
 
 const args = cliArgs(
-  `npx tsx tools/bench/eos-loop.ts [--records N] [--rounds R] [--quick]
-npx tsx tools/bench/eos-loop.ts --compare <dir>/libs/eos-core/src/index.ts [--rounds R]
-  defaults: 100000 records (quick 20000), 2 rounds (quick 1)`,
+  `npx tsx tools/bench/eos-loop.ts [--records N] [--rounds R] [--max-records M] [--quick]
+npx tsx tools/bench/eos-loop.ts --compare <dir>/libs/eos-core/src/index.ts [--rounds R] [--max-records M]
+  defaults: 100000 records (quick 20000), 2 rounds (quick 1), the task's default batch limits`,
   {
     quick: { type: 'boolean' },
     records: { type: 'string' },
     compare: { type: 'string' },
     rounds: { type: 'string' },
+    'max-records': { type: 'string' },
   },
 );
 const quick = args.flag('quick');
 const RECORDS = args.number('records', quick ? 20_000 : 100_000, { min: 1 });
 const COMPARE = args.string('compare');
 const ROUNDS = args.number('rounds', quick ? 1 : 2, { min: 1 });
+const MAX_RECORDS = args.has('max-records') ? args.number('max-records', 0, { min: 1 }) : undefined;
 const PARTITIONS = 4;
 const VALUE = Buffer.alloc(1024, 'x');
 
@@ -112,6 +118,7 @@ async function runOnce(
     transformId: 'identity@1',
     kafka: port,
     mode,
+    ...(MAX_RECORDS ? { batching: { maxRecords: MAX_RECORDS } } : {}),
   });
   const latencies: number[] = [];
   let done = 0;
@@ -208,15 +215,23 @@ async function main(): Promise<void> {
   }
   console.log(
     baseline
-      ? `\ncurrent / baseline exactly-once throughput ratio: ${ratio.toFixed(2)} (${RECORDS} records of 1 KB, ${PARTITIONS} partitions, one task)`
-      : `\nEOS / at-least-once throughput ratio: ${ratio.toFixed(2)} (${RECORDS} records of 1 KB, ${PARTITIONS} partitions, one task)`,
+      ? `\ncurrent / baseline exactly-once throughput ratio: ${ratio.toFixed(2)} (${RECORDS} records of 1 KB, ${PARTITIONS} partitions, one task${MAX_RECORDS ? `, at most ${MAX_RECORDS} per transaction` : ''})`
+      : `\nEOS / at-least-once throughput ratio: ${ratio.toFixed(2)} (${RECORDS} records of 1 KB, ${PARTITIONS} partitions, one task${MAX_RECORDS ? `, at most ${MAX_RECORDS} per transaction` : ''})`,
   );
   const outDir = path.join(__dirname, 'results');
   fs.mkdirSync(outDir, { recursive: true });
   fs.writeFileSync(
     path.join(outDir, baseline ? 'eos-loop-compare.json' : 'eos-loop.json'),
     JSON.stringify(
-      { at: new Date().toISOString(), records: RECORDS, rounds: ROUNDS, compare: COMPARE, results, ratio },
+      {
+        at: new Date().toISOString(),
+        records: RECORDS,
+        rounds: ROUNDS,
+        maxRecords: MAX_RECORDS,
+        compare: COMPARE,
+        results,
+        ratio,
+      },
       null,
       2,
     ),

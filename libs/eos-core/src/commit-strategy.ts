@@ -74,10 +74,8 @@ function exactlyOnce(o: CommitStrategyOptions): CommitStrategy {
         async begin() {
           const tx = await producer.begin();
           return {
-            async write(records, nextOffsets) {
-              await tx.send(records);
-              await tx.sendOffsets(o.consumerGroup, o.inputTopic, nextOffsets);
-            },
+            write: (records, nextOffsets) =>
+              tx.write(records, { groupId: o.consumerGroup, topic: o.inputTopic, offsets: nextOffsets }),
             commit: () => tx.commit(),
             abort: () => tx.abort(),
           };

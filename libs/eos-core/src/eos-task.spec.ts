@@ -264,10 +264,10 @@ describe('EosTask on the fake port', () => {
         lastOwnerCommitted = true;
         const old = await init({ transactionalId: 'last-owner' });
         const tx = await old.begin();
-        await tx.send(
+        await tx.write(
           Array.from({ length: 6 }, (_, i) => ({ topic: 'out', partition: 0, key: 'k0', value: `p0-${i}` })),
+          { groupId: GROUP, topic: 'in', offsets: new Map([[0, 6]]) },
         );
-        await tx.sendOffsets(GROUP, 'in', new Map([[0, 6]]));
         await tx.commit();
       }
       return init(o);

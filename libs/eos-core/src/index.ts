@@ -13,6 +13,7 @@ export type {
   ConsumedItem,
   ConsumerPort,
   ConsumerPortOptions,
+  GroupOffsets,
   KafkaPort,
   OffsetMap,
   ProduceRecord,

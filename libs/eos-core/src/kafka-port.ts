@@ -16,12 +16,21 @@ export interface ProduceRecord {
 /** partition -> offset */
 export type OffsetMap = Map<number, number>;
 
+/** A consumer group's offsets for one topic (partition -> next offset to read). */
+export interface GroupOffsets {
+  groupId: string;
+  topic: string;
+  offsets: OffsetMap;
+}
+
 /** An open transaction. */
 export interface TransactionPort {
-  /** Produces records inside the transaction (one batched request per call). */
-  send(records: ProduceRecord[]): Promise<void>;
-  /** Adds the consumer group's offsets (next offset to read) to the transaction. */
-  sendOffsets(groupId: string, topic: string, offsets: OffsetMap): Promise<void>;
+  /**
+   * Produces the records inside the transaction and adds the group's offsets (next offset to
+   * read) to it. An adapter may overlap the two (the kafkajs one sends the offsets while the
+   * records go out): they commit or abort together. Empty `offsets` adds none.
+   */
+  write(records: ProduceRecord[], offsets: GroupOffsets): Promise<void>;
   commit(): Promise<void>;
   abort(): Promise<void>;
 }

@@ -406,3 +406,94 @@ describe('a send that meets CONCURRENT_TRANSACTIONS', () => {
     expect(refreshes).toBe(0); // unpatched: 1
   });
 });
+
+describe('AddOffsetsToTxn ahead of the records, TxnOffsetCommit beside them', () => {
+  const createEosManager = kafkajs('./src/producer/eosManager') as (a: Record<string, unknown>) => unknown;
+  type Manager = {
+    initProducerId(): Promise<void>;
+    beginTransaction(): void;
+    addOffsetsToTransaction(o: { consumerGroupId: string }): Promise<void>;
+    sendOffsets(o: { consumerGroupId: string; topics: unknown[] }): Promise<void>;
+    commit(): Promise<void>;
+  };
+  function manager(failAddOffsets: Error[] = []) {
+    const calls: string[] = [];
+    const broker = {
+      initProducerId: async () => ({ producerId: 7, producerEpoch: 1 }),
+      addOffsetsToTxn: async (o: { groupId: string }) => {
+        calls.push(`add-offsets ${o.groupId}`);
+        const e = failAddOffsets.shift();
+        if (e) throw e;
+      },
+      txnOffsetCommit: async (o: { groupId: string }) => void calls.push(`txn-offset-commit ${o.groupId}`),
+      endTxn: async () => void calls.push('end'),
+    };
+    const m = createEosManager({
+      logger,
+      cluster: {
+        refreshMetadataIfNecessary: async () => undefined,
+        findGroupCoordinator: async () => broker,
+      },
+      transactional: true,
+      transactionalId: 't',
+      retry: { retries: 3, initialRetryTime: 1, maxRetryTime: 1 },
+    }) as Manager;
+    return { m, calls };
+  }
+  const offsets = (g: string) => ({
+    consumerGroupId: g,
+    topics: [{ topic: 'in', partitions: [{ partition: 0, offset: '1' }] }],
+  });
+
+  it('adds the offsets partition once per transaction and group, retrying CONCURRENT_TRANSACTIONS', async () => {
+    const { m, calls } = manager([protocolError('CONCURRENT_TRANSACTIONS', 51)]);
+    await m.initProducerId();
+    m.beginTransaction();
+    await m.addOffsetsToTransaction({ consumerGroupId: 'g' });
+    await m.sendOffsets(offsets('g')); // only the TxnOffsetCommit now
+    await m.sendOffsets(offsets('h')); // another group: added first
+    await m.commit();
+    m.beginTransaction(); // a new transaction adds it again
+    await m.sendOffsets(offsets('g'));
+    await m.commit();
+    expect(calls).toEqual([
+      'add-offsets g',
+      'add-offsets g',
+      'txn-offset-commit g',
+      'add-offsets h',
+      'txn-offset-commit h',
+      'end',
+      'add-offsets g',
+      'txn-offset-commit g',
+      'end',
+    ]);
+  });
+
+  it('fails at once on an error that is not retriable', async () => {
+    const denied = Object.assign(new Error('Not authorized to access group'), {
+      type: 'GROUP_AUTHORIZATION_FAILED',
+      retriable: false,
+    });
+    const { m, calls } = manager([denied]);
+    await m.initProducerId();
+    m.beginTransaction();
+    await expect(m.addOffsetsToTransaction({ consumerGroupId: 'g' })).rejects.toThrow(/Not authorized/);
+    expect(calls).toEqual(['add-offsets g']);
+  });
+
+  it("sends TxnOffsetCommit on the broker's second connection, apart from the produce requests", async () => {
+    const apiKeys = kafkajs('./src/protocol/requests/apiKeys') as Record<string, number>;
+    const ConnectionPool = kafkajs('./src/network/connectionPool') as new (o: Record<string, unknown>) => {
+      getConnection(i?: number): Promise<unknown>;
+      getConnectionByRequest(r: { request: { apiKey: number } }): Promise<unknown>;
+    };
+    const pool = new ConnectionPool({ logger: { namespace: () => logger }, host: 'h', port: 1 });
+    pool.getConnection = async (i = 0) => i;
+    const on = (name: string) =>
+      pool.getConnectionByRequest({ request: { apiKey: apiKeys[name] as number } });
+    expect(await on('TxnOffsetCommit')).toBe(1); // unpatched: 0
+    expect(await on('Fetch')).toBe(1);
+    for (const name of ['Produce', 'AddPartitionsToTxn', 'AddOffsetsToTxn', 'EndTxn', 'OffsetCommit'])
+      expect(await on(name)).toBe(0);
+  });
+});

@@ -129,13 +129,16 @@ export class FakeKafka implements KafkaPort {
           if (of) throw of.error;
         };
         return {
-          send: (records) =>
-            run('send', () => {
+          // The two halves one after the other, each with its own fault point ('send', 'sendOffsets').
+          write: async (records, o) => {
+            await run('send', () => {
               this.checkSizes(records);
               pending.push(...records);
-            }),
-          sendOffsets: (group, topic, o) =>
-            run('sendOffsets', () => offsets.push({ group, topic, offsets: new Map(o) })),
+            });
+            await run('sendOffsets', () =>
+              offsets.push({ group: o.groupId, topic: o.topic, offsets: new Map(o.offsets) }),
+            );
+          },
           commit: () =>
             run('commit', () => {
               if (done) throw new Error('transaction already ended');

@@ -21,7 +21,7 @@ interface FixtureOptions {
   transactionTimeoutMs?: number;
   /** Keeps each transaction open this long after its records are sent (a slow commit). */
   holdBeforeCommitMs?: number;
-  /** The first sendOffsets after records were sent fails (an error between send and commit). */
+  /** The first write of records fails after they and the offsets were sent (an error between send and commit). */
   failSendOffsetsOnce?: boolean;
   /** Start paused and resume after this many ms. */
   resumeAfterMs?: number;
@@ -76,19 +76,14 @@ function withFaults(port: KafkaPort): KafkaPort {
         close: () => producer.close(),
         async begin() {
           const tx = await producer.begin();
-          let sent = 0;
           return {
-            async send(records) {
-              await tx.send(records);
-              sent += records.length;
+            async write(records, offs) {
+              await tx.write(records, offs);
               emit('sent', { records: records.length });
-            },
-            async sendOffsets(g, t, offs) {
-              if (failOffsets && sent > 0) {
+              if (failOffsets && records.length > 0) {
                 failOffsets = false;
                 throw new Error('injected failure between send and commit');
               }
-              await tx.sendOffsets(g, t, offs);
             },
             async commit() {
               if (o.holdBeforeCommitMs) await new Promise((r) => setTimeout(r, o.holdBeforeCommitMs));

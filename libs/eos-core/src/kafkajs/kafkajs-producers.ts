@@ -5,14 +5,19 @@
  */
 import type { Kafka, Producer, Transaction } from 'kafkajs';
 import type {
-  OffsetMap,
+  GroupOffsets,
   ProduceRecord,
   ProducerPort,
   TransactionalProducerPort,
   TransactionPort,
 } from '../kafka-port';
 import { chunkLimitsFor, chunkRecords, type TopicMessages } from '../produce-chunks';
-import { connectTransactionalProducer, sendOffsetsToTransaction, transactionRetry } from './transactions';
+import {
+  addOffsetsToTransaction,
+  connectTransactionalProducer,
+  sendOffsetsToTransaction,
+  transactionRetry,
+} from './transactions';
 
 /** `max.message.bytes` per topic, as the port learned it: produce batches stay within it. */
 export type TopicMaxBytes = ReadonlyMap<string, number>;
@@ -66,22 +71,34 @@ class KafkaJsProducer implements TransactionalProducerPort {
   }
 }
 
-class KafkaJsTransaction implements TransactionPort {
+export class KafkaJsTransaction implements TransactionPort {
   constructor(
     private readonly tx: Transaction,
     private readonly topicMax: TopicMaxBytes,
   ) {}
 
-  async send(records: ProduceRecord[]): Promise<void> {
-    await sendInChunks(
-      records,
-      (topicMessages) => this.tx.sendBatch({ acks: -1, topicMessages }),
-      this.topicMax,
-    );
-  }
-
-  sendOffsets(groupId: string, topic: string, offsets: OffsetMap): Promise<void> {
-    return sendOffsetsToTransaction(this.tx, groupId, topic, offsets);
+  /**
+   * AddOffsetsToTxn first (it meets the previous transaction's CONCURRENT_TRANSACTIONS, and the
+   * coordinator takes one change of the transaction at a time), then the produce requests and the
+   * TxnOffsetCommit together: the patched kafkajs sends the latter on the broker's second
+   * connection, so the offsets leave the transaction's critical path. Both are settled before this
+   * returns or throws, so an abort never races a request still in flight.
+   */
+  async write(records: ProduceRecord[], o: GroupOffsets): Promise<void> {
+    const send = () =>
+      sendInChunks(records, (topicMessages) => this.tx.sendBatch({ acks: -1, topicMessages }), this.topicMax);
+    if (o.offsets.size === 0) return send();
+    if (!(await addOffsetsToTransaction(this.tx, o.groupId))) {
+      // kafkajs without the patch: one after the other.
+      await send();
+      return sendOffsetsToTransaction(this.tx, o.groupId, o.topic, o.offsets);
+    }
+    const [sent, offsets] = await Promise.allSettled([
+      send(),
+      sendOffsetsToTransaction(this.tx, o.groupId, o.topic, o.offsets),
+    ]);
+    if (sent.status === 'rejected') throw sent.reason;
+    if (offsets.status === 'rejected') throw offsets.reason;
   }
 
   commit(): Promise<void> {

@@ -12,9 +12,9 @@ function schedule(o: ReturnType<typeof transactionRetry>): number[] {
 }
 
 describe('transactionRetry', () => {
-  it('retries CONCURRENT_TRANSACTIONS 5 ms apart at first, never more than maxRetryTime apart', () => {
+  it('retries CONCURRENT_TRANSACTIONS 2 ms apart at first, never more than maxRetryTime apart', () => {
     const waits = schedule(transactionRetry({ patienceMs: 4_500, maxRetryTime: 100 }));
-    expect(waits[0]).toBe(5);
+    expect(waits[0]).toBe(2);
     expect(Math.max(...waits)).toBe(100);
     // Waiting for an abort that takes 700 ms costs at most one wait (100 ms) more, not 560 ms more
     // as doubling from 20 ms did (20 + 40 + ... + 640 = 1,260 ms).
