@@ -305,7 +305,7 @@ describe("the transaction's control requests take the producer's retry settings"
     const failNext: string[] = [];
     const answer = (req: string) => async () => {
       const type = failNext.shift();
-      if (type) throw protocolError(type, type === 'NOT_COORDINATOR' ? 16 : 51);
+      if (type) throw protocolError(type, type === 'NOT_COORDINATOR_FOR_GROUP' ? 16 : 51);
       return req === 'init' ? { producerId: 7, producerEpoch: 1 } : {};
     };
     const broker = {
@@ -352,7 +352,7 @@ describe("the transaction's control requests take the producer's retry settings"
     await expect(transaction()).rejects.toThrow(/CONCURRENT_TRANSACTIONS/);
     expect(lookups).toEqual(['t', 'g']);
     await m.commit(); // nothing was added: no EndTxn
-    failNext.push('NOT_COORDINATOR'); // it moved: both are looked up again
+    failNext.push('NOT_COORDINATOR_FOR_GROUP'); // it moved (kafkajs's name for NOT_COORDINATOR): both are looked up again
     await expect(transaction()).rejects.toThrow(/NOT_COORDINATOR/);
     await m.commit();
     await transaction();
@@ -412,14 +412,27 @@ describe('AddOffsetsToTxn ahead of the records, TxnOffsetCommit beside them', ()
   type Manager = {
     initProducerId(): Promise<void>;
     beginTransaction(): void;
+    addPartitionsToTransactionNow(t: { topic: string; partitions: { partition: number }[] }[]): Promise<void>;
+    addPartitionsToTransaction(t: { topic: string; partitions: { partition: number }[] }[]): Promise<void>;
     addOffsetsToTransaction(o: { consumerGroupId: string }): Promise<void>;
     sendOffsets(o: { consumerGroupId: string; topics: unknown[] }): Promise<void>;
     commit(): Promise<void>;
   };
-  function manager(failAddOffsets: Error[] = []) {
+  function manager(failAddOffsets: Error[] = [], failAddPartitions: Error[] = []) {
     const calls: string[] = [];
     const broker = {
+      connectionPool: {
+        getConnection: async (i: number) => {
+          calls.push(`connect ${i}`);
+          return { authenticate: async () => void calls.push(`authenticate ${i}`) };
+        },
+      },
       initProducerId: async () => ({ producerId: 7, producerEpoch: 1 }),
+      addPartitionsToTxn: async (o: { topics: { topic: string; partitions: number[] }[] }) => {
+        calls.push(`add-partitions ${o.topics.map((t) => `${t.topic}/${t.partitions.join(',')}`).join(' ')}`);
+        const e = failAddPartitions.shift();
+        if (e) throw e;
+      },
       addOffsetsToTxn: async (o: { groupId: string }) => {
         calls.push(`add-offsets ${o.groupId}`);
         const e = failAddOffsets.shift();
@@ -448,6 +461,7 @@ describe('AddOffsetsToTxn ahead of the records, TxnOffsetCommit beside them', ()
   it('adds the offsets partition once per transaction and group, retrying CONCURRENT_TRANSACTIONS', async () => {
     const { m, calls } = manager([protocolError('CONCURRENT_TRANSACTIONS', 51)]);
     await m.initProducerId();
+    calls.length = 0;
     m.beginTransaction();
     await m.addOffsetsToTransaction({ consumerGroupId: 'g' });
     await m.sendOffsets(offsets('g')); // only the TxnOffsetCommit now
@@ -469,6 +483,35 @@ describe('AddOffsetsToTxn ahead of the records, TxnOffsetCommit beside them', ()
     ]);
   });
 
+  it('retries a TxnOffsetCommit the group coordinator refused as not available, on a fresh lookup', async () => {
+    const lookups: string[] = [];
+    let refusals = 1;
+    const m = createEosManager({
+      logger,
+      cluster: {
+        refreshMetadataIfNecessary: async () => undefined,
+        findGroupCoordinator: async (o: { groupId: string }) => {
+          lookups.push(o.groupId);
+          return {
+            initProducerId: async () => ({ producerId: 7, producerEpoch: 1 }),
+            addOffsetsToTxn: async () => undefined,
+            txnOffsetCommit: async () => {
+              // kafkajs names Kafka's COORDINATOR_NOT_AVAILABLE (15) GROUP_COORDINATOR_NOT_AVAILABLE
+              if (refusals-- > 0) throw protocolError('GROUP_COORDINATOR_NOT_AVAILABLE', 15);
+            },
+          };
+        },
+      },
+      transactional: true,
+      transactionalId: 't',
+      retry: { retries: 2, initialRetryTime: 1, maxRetryTime: 1 },
+    }) as Manager;
+    await m.initProducerId();
+    m.beginTransaction();
+    await m.sendOffsets(offsets('g')); // unpatched: fails (its list says COORDINATOR_NOT_AVAILABLE)
+    expect(lookups).toEqual(['t', 'g', 'g']);
+  });
+
   it('fails at once on an error that is not retriable', async () => {
     const denied = Object.assign(new Error('Not authorized to access group'), {
       type: 'GROUP_AUTHORIZATION_FAILED',
@@ -476,12 +519,32 @@ describe('AddOffsetsToTxn ahead of the records, TxnOffsetCommit beside them', ()
     });
     const { m, calls } = manager([denied]);
     await m.initProducerId();
+    calls.length = 0;
     m.beginTransaction();
     await expect(m.addOffsetsToTransaction({ consumerGroupId: 'g' })).rejects.toThrow(/Not authorized/);
     expect(calls).toEqual(['add-offsets g']);
   });
 
-  it("sends TxnOffsetCommit on the broker's second connection, apart from the produce requests", async () => {
+  it('adds partitions up front, retrying CONCURRENT_TRANSACTIONS; the sends after it do not add them again', async () => {
+    const { m, calls } = manager([], [protocolError('CONCURRENT_TRANSACTIONS', 51)]);
+    await m.initProducerId();
+    calls.length = 0;
+    m.beginTransaction();
+    await m.addPartitionsToTransactionNow([
+      { topic: 'out', partitions: [{ partition: 0 }, { partition: 3 }] },
+    ]);
+    await m.addPartitionsToTransaction([{ topic: 'out', partitions: [{ partition: 3 }, { partition: 1 }] }]);
+    expect(calls).toEqual(['add-partitions out/0,3', 'add-partitions out/0,3', 'add-partitions out/1']);
+  });
+
+  it("opens and authenticates the coordinator's second connection once the producer id is in", async () => {
+    const { m, calls } = manager();
+    await m.initProducerId();
+    await new Promise((r) => setImmediate(r));
+    expect(calls).toEqual(['connect 1', 'authenticate 1']); // unpatched: nothing until a request needs it
+  });
+
+  it("sends AddOffsetsToTxn and TxnOffsetCommit on the broker's second connection, apart from the produce requests", async () => {
     const apiKeys = kafkajs('./src/protocol/requests/apiKeys') as Record<string, number>;
     const ConnectionPool = kafkajs('./src/network/connectionPool') as new (o: Record<string, unknown>) => {
       getConnection(i?: number): Promise<unknown>;
@@ -492,8 +555,9 @@ describe('AddOffsetsToTxn ahead of the records, TxnOffsetCommit beside them', ()
     const on = (name: string) =>
       pool.getConnectionByRequest({ request: { apiKey: apiKeys[name] as number } });
     expect(await on('TxnOffsetCommit')).toBe(1); // unpatched: 0
+    expect(await on('AddOffsetsToTxn')).toBe(1); // unpatched: 0
     expect(await on('Fetch')).toBe(1);
-    for (const name of ['Produce', 'AddPartitionsToTxn', 'AddOffsetsToTxn', 'EndTxn', 'OffsetCommit'])
+    for (const name of ['Produce', 'AddPartitionsToTxn', 'InitProducerId', 'EndTxn', 'OffsetCommit'])
       expect(await on(name)).toBe(0);
   });
 });

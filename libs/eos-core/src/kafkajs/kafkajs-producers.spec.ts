@@ -1,5 +1,5 @@
 import type { Transaction } from 'kafkajs';
-import { KafkaJsTransaction } from './kafkajs-producers';
+import { KafkaJsTransaction, placedPartitions } from './kafkajs-producers';
 
 /** A kafkajs transaction whose requests stay pending until the test settles them, in a log. */
 function fakeTx(o: { patched: boolean }) {
@@ -19,10 +19,20 @@ function fakeTx(o: { patched: boolean }) {
         },
       });
     });
+  let offsetsAdded = false; // as the patch: AddOffsetsToTxn once per transaction
   const tx = {
     sendBatch: () => request('produce'),
     sendOffsets: () => request('offsets'),
-    ...(o.patched ? { addOffsets: () => request('add-offsets') } : {}),
+    ...(o.patched
+      ? {
+          addPartitions: (t: unknown) => request(`add-partitions ${JSON.stringify(t)}`),
+          addOffsets: async () => {
+            if (offsetsAdded) return;
+            await request('add-offsets');
+            offsetsAdded = true;
+          },
+        }
+      : {}),
   } as unknown as Transaction;
   const settle = async (name: string, err?: Error) => {
     for (let i = 0; i < 20 && !pending.has(name); i++) await new Promise((r) => setImmediate(r));
@@ -39,13 +49,17 @@ function fakeTx(o: { patched: boolean }) {
 const records = [{ topic: 'out', partition: 0, key: 'k', value: 'v' }];
 const offsets = { groupId: 'g', topic: 'in', offsets: new Map([[0, 1]]) };
 
+const ADD_OUT_0 = 'add-partitions [{"topic":"out","partitions":[{"partition":0}]}]';
+
 describe('KafkaJsTransaction.write', () => {
-  it('adds the offsets partition first, then sends the records and the offsets at the same time', async () => {
+  it("adds the records' partitions first, then sends the records beside the offsets", async () => {
     const { tx, log, settle } = fakeTx({ patched: true });
     let done = false;
     const w = new KafkaJsTransaction(tx, new Map()).write(records, offsets).then(() => (done = true));
+    await settle(ADD_OUT_0);
+    expect(log).toEqual([`start ${ADD_OUT_0}`, `end ${ADD_OUT_0}`, 'start produce', 'start add-offsets']);
     await settle('add-offsets');
-    expect(log).toEqual(['start add-offsets', 'end add-offsets', 'start produce', 'start offsets']);
+    expect(log.slice(-1)).toEqual(['start offsets']); // the TxnOffsetCommit, while the records go out
     await settle('offsets');
     expect(done).toBe(false); // the records are not written yet
     await settle('produce');
@@ -53,17 +67,29 @@ describe('KafkaJsTransaction.write', () => {
     expect(done).toBe(true);
   });
 
+  it('with records the partitioner places, adds the offsets first instead', async () => {
+    const { tx, log, settle } = fakeTx({ patched: true });
+    const unplaced = [{ topic: 'out', key: 'k', value: 'v' }];
+    const w = new KafkaJsTransaction(tx, new Map()).write(unplaced, offsets);
+    await settle('add-offsets');
+    expect(log).toEqual(['start add-offsets', 'end add-offsets', 'start produce', 'start offsets']);
+    await settle('offsets');
+    await settle('produce');
+    await w;
+  });
+
   it('waits for the other half to settle before it reports a failure (an abort must not race it)', async () => {
     const { tx, log, settle } = fakeTx({ patched: true });
     let failed: unknown;
     const w = new KafkaJsTransaction(tx, new Map()).write(records, offsets).catch((e) => (failed = e));
-    await settle('add-offsets');
+    await settle(ADD_OUT_0);
     await settle('produce', new Error('NOT_LEADER_OR_FOLLOWER'));
+    await settle('add-offsets');
     expect(failed).toBeUndefined();
     await settle('offsets');
     await w;
     expect((failed as Error).message).toBe('NOT_LEADER_OR_FOLLOWER');
-    expect(log.slice(-2)).toEqual(['fail produce', 'end offsets']);
+    expect(log.slice(-2)).toEqual(['start offsets', 'end offsets']);
   });
 
   it('on kafkajs without the patch, sends the offsets after the records', async () => {
@@ -81,5 +107,22 @@ describe('KafkaJsTransaction.write', () => {
     await settle('produce');
     await w;
     expect(log).toEqual(['start produce', 'end produce']);
+  });
+});
+
+describe('placedPartitions', () => {
+  it('lists each topic-partition the records name once, and skips records without a partition', () => {
+    expect(
+      placedPartitions([
+        { topic: 'out', partition: 2, key: null, value: 'a' },
+        { topic: 'out', partition: 0, key: null, value: 'b' },
+        { topic: 'out', partition: 2, key: null, value: 'c' },
+        { topic: 'dlq', key: 'k', value: 'd' },
+        { topic: 'dlq', partition: 1, key: null, value: 'e' },
+      ]),
+    ).toEqual([
+      { topic: 'out', partitions: [{ partition: 2 }, { partition: 0 }] },
+      { topic: 'dlq', partitions: [{ partition: 1 }] },
+    ]);
   });
 });

@@ -12,12 +12,7 @@ import type {
   TransactionPort,
 } from '../kafka-port';
 import { chunkLimitsFor, chunkRecords, type TopicMessages } from '../produce-chunks';
-import {
-  addOffsetsToTransaction,
-  connectTransactionalProducer,
-  sendOffsetsToTransaction,
-  transactionRetry,
-} from './transactions';
+import { connectTransactionalProducer, sendOffsetsToTransaction, transactionRetry } from './transactions';
 
 /** `max.message.bytes` per topic, as the port learned it: produce batches stay within it. */
 export type TopicMaxBytes = ReadonlyMap<string, number>;
@@ -78,24 +73,34 @@ export class KafkaJsTransaction implements TransactionPort {
   ) {}
 
   /**
-   * AddOffsetsToTxn first (it meets the previous transaction's CONCURRENT_TRANSACTIONS, and the
-   * coordinator takes one change of the transaction at a time), then the produce requests and the
-   * TxnOffsetCommit together: the patched kafkajs sends the latter on the broker's second
-   * connection, so the offsets leave the transaction's critical path. Both are settled before this
+   * The records' partitions go into the transaction first (AddPartitionsToTxn; it meets the
+   * previous transaction's CONCURRENT_TRANSACTIONS, and the coordinator takes one change of the
+   * transaction at a time). Then the produce requests and the offsets (AddOffsetsToTxn,
+   * TxnOffsetCommit) go side by side: the patched kafkajs sends the offsets' requests on the
+   * broker's second connection, so they leave the transaction's critical path, which is then the
+   * at-least-once mode's produce plus one AddPartitionsToTxn. Records without a partition (placed
+   * by the partitioner) are added by their send; with only those, AddOffsetsToTxn goes first
+   * instead, so the two additions do not meet each other. Both halves are settled before this
    * returns or throws, so an abort never races a request still in flight.
    */
   async write(records: ProduceRecord[], o: GroupOffsets): Promise<void> {
     const send = () =>
       sendInChunks(records, (topicMessages) => this.tx.sendBatch({ acks: -1, topicMessages }), this.topicMax);
     if (o.offsets.size === 0) return send();
-    if (!(await addOffsetsToTransaction(this.tx, o.groupId))) {
+    const tx = this.tx; // addPartitions and addOffsets: the patch's (types/index.d.ts there)
+    if (typeof tx.addPartitions !== 'function' || typeof tx.addOffsets !== 'function') {
       // kafkajs without the patch: one after the other.
       await send();
       return sendOffsetsToTransaction(this.tx, o.groupId, o.topic, o.offsets);
     }
+    const placed = placedPartitions(records);
+    if (placed.length > 0) await tx.addPartitions(placed);
+    else await tx.addOffsets({ consumerGroupId: o.groupId });
     const [sent, offsets] = await Promise.allSettled([
       send(),
-      sendOffsetsToTransaction(this.tx, o.groupId, o.topic, o.offsets),
+      tx
+        .addOffsets({ consumerGroupId: o.groupId }) // once per transaction: a no-op the second time
+        .then(() => sendOffsetsToTransaction(this.tx, o.groupId, o.topic, o.offsets)),
     ]);
     if (sent.status === 'rejected') throw sent.reason;
     if (offsets.status === 'rejected') throw offsets.reason;
@@ -108,6 +113,23 @@ export class KafkaJsTransaction implements TransactionPort {
   abort(): Promise<void> {
     return this.tx.abort();
   }
+}
+
+/** The topic-partitions of the records that name their partition, as AddPartitionsToTxn takes them. */
+export function placedPartitions(
+  records: readonly ProduceRecord[],
+): { topic: string; partitions: { partition: number }[] }[] {
+  const byTopic = new Map<string, Set<number>>();
+  for (const r of records) {
+    if (r.partition === undefined) continue;
+    let set = byTopic.get(r.topic);
+    if (!set) byTopic.set(r.topic, (set = new Set()));
+    set.add(r.partition);
+  }
+  return [...byTopic].map(([topic, ps]) => ({
+    topic,
+    partitions: [...ps].map((partition) => ({ partition })),
+  }));
 }
 
 /** Sends records in as few requests as the chunk limits allow (see `chunkRecords`), one after another, in order. */

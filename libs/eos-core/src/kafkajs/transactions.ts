@@ -78,17 +78,6 @@ export function topicOffsets(
 }
 
 /**
- * Adds the group's offsets partition to the transaction now (AddOffsetsToTxn, retried on
- * CONCURRENT_TRANSACTIONS), through the kafkajs patch's `addOffsets`; a later `sendOffsets` for
- * the group then sends only its TxnOffsetCommit. False, having sent nothing, on an unpatched kafkajs.
- */
-export async function addOffsetsToTransaction(tx: Transaction, groupId: string): Promise<boolean> {
-  if (typeof tx.addOffsets !== 'function') return false;
-  await tx.addOffsets({ consumerGroupId: groupId });
-  return true;
-}
-
-/**
  * Adds a group's offsets (next offset to read, per partition) to the transaction
  * (`sendOffsetsToTransaction`); with no offsets it sends nothing.
  */
