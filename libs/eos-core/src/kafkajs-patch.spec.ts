@@ -561,3 +561,26 @@ describe('AddOffsetsToTxn ahead of the records, TxnOffsetCommit beside them', ()
       expect(await on(name)).toBe(0);
   });
 });
+
+describe("a broker connection's pool", () => {
+  it('opens a connection once when several callers find it down at the same time', async () => {
+    const ConnectionPool = kafkajs('./src/network/connectionPool') as new (o: Record<string, unknown>) => {
+      pool: { connect(): Promise<boolean>; isConnected(): boolean }[];
+      getConnection(i?: number): Promise<unknown>;
+    };
+    const pool = new ConnectionPool({ logger: { namespace: () => logger }, host: 'h', port: 1 });
+    let connects = 0;
+    let up = false;
+    const second = pool.pool[1] as { connect(): Promise<boolean>; isConnected(): boolean };
+    second.isConnected = () => up;
+    second.connect = async () => {
+      connects++;
+      await new Promise((r) => setTimeout(r, 5));
+      up = true;
+      return true;
+    };
+    const got = await Promise.all([pool.getConnection(1), pool.getConnection(1), pool.getConnection(1)]);
+    expect(new Set(got).size).toBe(1);
+    expect(connects).toBe(1); // unpatched: 3 sockets, the first two left open
+  });
+});
