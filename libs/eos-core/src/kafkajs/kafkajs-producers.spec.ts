@@ -52,14 +52,14 @@ const offsets = { groupId: 'g', topic: 'in', offsets: new Map([[0, 1]]) };
 const ADD_OUT_0 = 'add-partitions [{"topic":"out","partitions":[{"partition":0}]}]';
 
 describe('KafkaJsTransaction.write', () => {
-  it("adds the records' partitions first, then sends the records beside the offsets", async () => {
+  it("adds the records' partitions and the offsets first, together, then sends the records beside the offsets", async () => {
     const { tx, log, settle } = fakeTx({ patched: true });
     let done = false;
     const w = new KafkaJsTransaction(tx, new Map()).write(records, offsets).then(() => (done = true));
     await settle(ADD_OUT_0);
-    expect(log).toEqual([`start ${ADD_OUT_0}`, `end ${ADD_OUT_0}`, 'start produce', 'start add-offsets']);
+    expect(log).toEqual([`start ${ADD_OUT_0}`, 'start add-offsets', `end ${ADD_OUT_0}`]);
     await settle('add-offsets');
-    expect(log.slice(-1)).toEqual(['start offsets']); // the TxnOffsetCommit, while the records go out
+    expect(log.slice(-3)).toEqual(['end add-offsets', 'start produce', 'start offsets']);
     await settle('offsets');
     expect(done).toBe(false); // the records are not written yet
     await settle('produce');
@@ -67,7 +67,7 @@ describe('KafkaJsTransaction.write', () => {
     expect(done).toBe(true);
   });
 
-  it('with records the partitioner places, adds the offsets first instead', async () => {
+  it('with records the partitioner places, adds only the offsets first (their send adds the partitions)', async () => {
     const { tx, log, settle } = fakeTx({ patched: true });
     const unplaced = [{ topic: 'out', key: 'k', value: 'v' }];
     const w = new KafkaJsTransaction(tx, new Map()).write(unplaced, offsets);
@@ -78,18 +78,30 @@ describe('KafkaJsTransaction.write', () => {
     await w;
   });
 
+  it('sends nothing more when adding to the transaction failed, once both additions settled', async () => {
+    const { tx, log, settle } = fakeTx({ patched: true });
+    let failed: unknown;
+    const w = new KafkaJsTransaction(tx, new Map()).write(records, offsets).catch((e) => (failed = e));
+    await settle(ADD_OUT_0, new Error('TOPIC_AUTHORIZATION_FAILED'));
+    expect(failed).toBeUndefined();
+    await settle('add-offsets');
+    await w;
+    expect((failed as Error).message).toBe('TOPIC_AUTHORIZATION_FAILED');
+    expect(log).not.toContain('start produce');
+  });
+
   it('waits for the other half to settle before it reports a failure (an abort must not race it)', async () => {
     const { tx, log, settle } = fakeTx({ patched: true });
     let failed: unknown;
     const w = new KafkaJsTransaction(tx, new Map()).write(records, offsets).catch((e) => (failed = e));
     await settle(ADD_OUT_0);
-    await settle('produce', new Error('NOT_LEADER_OR_FOLLOWER'));
     await settle('add-offsets');
+    await settle('produce', new Error('NOT_LEADER_OR_FOLLOWER'));
     expect(failed).toBeUndefined();
     await settle('offsets');
     await w;
     expect((failed as Error).message).toBe('NOT_LEADER_OR_FOLLOWER');
-    expect(log.slice(-2)).toEqual(['start offsets', 'end offsets']);
+    expect(log.slice(-2)).toEqual(['fail produce', 'end offsets']);
   });
 
   it('on kafkajs without the patch, sends the offsets after the records', async () => {

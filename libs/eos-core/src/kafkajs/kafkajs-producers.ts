@@ -73,15 +73,17 @@ export class KafkaJsTransaction implements TransactionPort {
   ) {}
 
   /**
-   * The records' partitions go into the transaction first (AddPartitionsToTxn; it meets the
-   * previous transaction's CONCURRENT_TRANSACTIONS, and the coordinator takes one change of the
-   * transaction at a time). Then the produce requests and the offsets (AddOffsetsToTxn,
-   * TxnOffsetCommit) go side by side: the patched kafkajs sends the offsets' requests on the
-   * broker's second connection, so they leave the transaction's critical path, which is then the
-   * at-least-once mode's produce plus one AddPartitionsToTxn. Records without a partition (placed
-   * by the partitioner) are added by their send; with only those, AddOffsetsToTxn goes first
-   * instead, so the two additions do not meet each other. Both halves are settled before this
-   * returns or throws, so an abort never races a request still in flight.
+   * Every change to the transaction's state first, then the records beside the offsets:
+   * AddPartitionsToTxn (the records that name their partition) and AddOffsetsToTxn go out together
+   * on the coordinator's connection, which takes them one after the other without a round trip
+   * between them; they meet the previous transaction's CONCURRENT_TRANSACTIONS and are retried.
+   * Then the produce requests and the TxnOffsetCommit go side by side (the patched kafkajs sends
+   * the latter on the broker's second connection). Nothing changes the transaction while its
+   * produce requests and its TxnOffsetCommit are verified against it (Kafka 4's transaction
+   * verification): a change in flight at that moment made the broker refuse them as
+   * NOT_ENOUGH_REPLICAS and COORDINATOR_NOT_AVAILABLE, and kafkajs sent the produce requests again.
+   * Records without a partition (placed by the partitioner) are still added by their send. Both
+   * halves are settled before this returns or throws, so an abort never races a request in flight.
    */
   async write(records: ProduceRecord[], o: GroupOffsets): Promise<void> {
     const send = () =>
@@ -94,16 +96,11 @@ export class KafkaJsTransaction implements TransactionPort {
       return sendOffsetsToTransaction(this.tx, o.groupId, o.topic, o.offsets);
     }
     const placed = placedPartitions(records);
-    if (placed.length > 0) await tx.addPartitions(placed);
-    else await tx.addOffsets({ consumerGroupId: o.groupId });
-    const [sent, offsets] = await Promise.allSettled([
-      send(),
-      tx
-        .addOffsets({ consumerGroupId: o.groupId }) // once per transaction: a no-op the second time
-        .then(() => sendOffsetsToTransaction(this.tx, o.groupId, o.topic, o.offsets)),
+    await settleAll([
+      placed.length > 0 ? tx.addPartitions(placed) : Promise.resolve(),
+      tx.addOffsets({ consumerGroupId: o.groupId }),
     ]);
-    if (sent.status === 'rejected') throw sent.reason;
-    if (offsets.status === 'rejected') throw offsets.reason;
+    await settleAll([send(), sendOffsetsToTransaction(this.tx, o.groupId, o.topic, o.offsets)]);
   }
 
   commit(): Promise<void> {
@@ -113,6 +110,12 @@ export class KafkaJsTransaction implements TransactionPort {
   abort(): Promise<void> {
     return this.tx.abort();
   }
+}
+
+/** Waits for every promise to settle, then throws the first failure (in list order), if any. */
+async function settleAll(ps: Promise<unknown>[]): Promise<void> {
+  const results = await Promise.allSettled(ps);
+  for (const r of results) if (r.status === 'rejected') throw r.reason;
 }
 
 /** The topic-partitions of the records that name their partition, as AddPartitionsToTxn takes them. */
