@@ -537,13 +537,6 @@ describe('AddOffsetsToTxn ahead of the records, TxnOffsetCommit beside them', ()
     expect(calls).toEqual(['add-partitions out/0,3', 'add-partitions out/0,3', 'add-partitions out/1']);
   });
 
-  it("opens and authenticates the coordinator's second connection once the producer id is in", async () => {
-    const { m, calls } = manager();
-    await m.initProducerId();
-    await new Promise((r) => setImmediate(r));
-    expect(calls).toEqual(['connect 1', 'authenticate 1']); // unpatched: nothing until a request needs it
-  });
-
   it("sends TxnOffsetCommit on the broker's second connection, apart from the produce requests", async () => {
     const apiKeys = kafkajs('./src/protocol/requests/apiKeys') as Record<string, number>;
     const ConnectionPool = kafkajs('./src/network/connectionPool') as new (o: Record<string, unknown>) => {
@@ -565,28 +558,5 @@ describe('AddOffsetsToTxn ahead of the records, TxnOffsetCommit beside them', ()
       'OffsetCommit',
     ])
       expect(await on(name)).toBe(0);
-  });
-});
-
-describe("a broker connection's pool", () => {
-  it('opens a connection once when several callers find it down at the same time', async () => {
-    const ConnectionPool = kafkajs('./src/network/connectionPool') as new (o: Record<string, unknown>) => {
-      pool: { connect(): Promise<boolean>; isConnected(): boolean }[];
-      getConnection(i?: number): Promise<unknown>;
-    };
-    const pool = new ConnectionPool({ logger: { namespace: () => logger }, host: 'h', port: 1 });
-    let connects = 0;
-    let up = false;
-    const second = pool.pool[1] as { connect(): Promise<boolean>; isConnected(): boolean };
-    second.isConnected = () => up;
-    second.connect = async () => {
-      connects++;
-      await new Promise((r) => setTimeout(r, 5));
-      up = true;
-      return true;
-    };
-    const got = await Promise.all([pool.getConnection(1), pool.getConnection(1), pool.getConnection(1)]);
-    expect(new Set(got).size).toBe(1);
-    expect(connects).toBe(1); // unpatched: 3 sockets, the first two left open
   });
 });
