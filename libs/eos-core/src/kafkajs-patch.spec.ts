@@ -421,12 +421,6 @@ describe('AddOffsetsToTxn ahead of the records, TxnOffsetCommit beside them', ()
   function manager(failAddOffsets: Error[] = [], failAddPartitions: Error[] = []) {
     const calls: string[] = [];
     const broker = {
-      connectionPool: {
-        getConnection: async (i: number) => {
-          calls.push(`connect ${i}`);
-          return { authenticate: async () => void calls.push(`authenticate ${i}`) };
-        },
-      },
       initProducerId: async () => ({ producerId: 7, producerEpoch: 1 }),
       addPartitionsToTxn: async (o: { topics: { topic: string; partitions: number[] }[] }) => {
         calls.push(`add-partitions ${o.topics.map((t) => `${t.topic}/${t.partitions.join(',')}`).join(' ')}`);
