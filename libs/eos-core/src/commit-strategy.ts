@@ -3,7 +3,7 @@
  * delivery modes differ.
  *
  * - exactly-once (the product): one transaction per batch. initTransactions fences earlier owners;
- *   the outputs and the offsets (sendOffsets, to the pipeline's group) commit or abort together.
+ *   the outputs and the offsets (TransactionPort.write, to the pipeline's group) commit or abort together.
  * - at-least-once (for measuring what transactions cost): a plain producer writes the outputs at
  *   once, then the consumer commits the offsets to a group of the task's own. A crash between the
  *   two repeats the batch's outputs.

@@ -16,7 +16,7 @@ class StopRequested extends Error {
 /**
  * One task of a pipeline running the exactly-once loop: initTransactions (fences earlier owners),
  * read the committed offsets, consume the task's partitions read_committed, and per batch begin ->
- * produce outputs and dead letters -> sendOffsets -> commit.
+ * write (outputs, dead letters and the offsets, through the TransactionPort) -> commit.
  *
  * The consumer's records wait in a {@link RecordBuffer} (record-buffer.ts) until a batch is taken;
  * {@link BatchTransform} (batch-transform.ts) runs the transform over it; the
