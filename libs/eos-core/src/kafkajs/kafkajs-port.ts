@@ -16,6 +16,7 @@ import { ConfigResourceTypes, Kafka, logLevel as KafkaLogLevel, type KafkaConfig
 import type { KafkaPort, OffsetMap } from '../kafka-port';
 import { kafkaJsConsumer } from './kafkajs-consumer';
 import { kafkaJsPlainProducer, kafkaJsTransactionalProducer } from './kafkajs-producers';
+import { quietConsoleLogger } from './quiet-log';
 
 export interface KafkaJsPortOptions {
   brokers: string[];
@@ -45,6 +46,7 @@ export function createKafkaJsPort(options: KafkaJsPortOptions): KafkaPort {
     ...(options.ssl !== undefined ? { ssl: options.ssl } : {}),
     ...(options.sasl !== undefined ? { sasl: options.sasl } : {}),
     logLevel: options.logLevel ?? KafkaLogLevel.WARN,
+    logCreator: quietConsoleLogger,
     connectionTimeout: options.connectionTimeoutMs ?? 3_000,
     requestTimeout: options.requestTimeoutMs ?? 30_000,
     retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2_000 },
