@@ -84,6 +84,11 @@ export interface StackOptions {
   env?: NodeJS.ProcessEnv;
   /** Extra node flags for the controller process (e.g. `--cpu-prof`, which NODE_OPTIONS refuses). */
   controllerNodeArgs?: string[];
+  /**
+   * Extra node flags for worker processes (e.g. `--cpu-prof`). With any set, `stop()` SIGTERMs the
+   * workers (a drain, then a clean exit that writes the profile) before it SIGKILLs what is left.
+   */
+  workerNodeArgs?: string[];
   /** Controller script to run. @default 'dist/apps/controller/main.js' */
   controllerScript?: string;
   /** How `admin()` reaches a secured controller: channel credentials (TLS) and a bearer token. */
@@ -177,7 +182,12 @@ export class TestStack {
   }
 
   startWorker(id: string, env: NodeJS.ProcessEnv = {}): Proc {
-    return this.spawn(id, 'dist/apps/worker/main.js', { WORKER_ID: id, CONTROLLER_ADDR: this.addr, ...env });
+    return this.spawn(
+      id,
+      'dist/apps/worker/main.js',
+      { WORKER_ID: id, CONTROLLER_ADDR: this.addr, ...env },
+      this.o.workerNodeArgs,
+    );
   }
 
   admin(): AdminServiceClient {
@@ -204,6 +214,12 @@ export class TestStack {
   async stop(): Promise<void> {
     this.client?.close();
     this.client = undefined;
+    if (this.o.workerNodeArgs?.length) {
+      // Clean exits first, so flags like --cpu-prof write their files (at most 10 s).
+      const workers = this.procs.filter((p) => p !== this.controller && p.running);
+      for (const p of workers) p.kill('SIGTERM');
+      await Promise.race([Promise.all(workers.map((p) => p.exit())), new Promise((r) => setTimeout(r, 10_000))]);
+    }
     for (const p of [...this.procs].reverse()) {
       p.kill('SIGCONT');
       p.kill('SIGKILL');

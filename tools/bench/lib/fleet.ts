@@ -1,4 +1,5 @@
 /** Our fleet under test: a controller and N workers (real processes from dist/), one identity pipeline. */
+import * as path from 'node:path';
 import { FleetNames, atLeastOnceGroupOf } from '@eos/fleet-names';
 import type { Admin } from 'kafkajs';
 import {
@@ -14,7 +15,13 @@ import type { BenchEnv } from './infra';
 
 /** A TestStack on the bench's controller ports (CONTROLLER_GRPC_PORT / CONTROLLER_HTTP_PORT when set). */
 export function benchStack(env: BenchEnv, o: { leaseMs?: number } = {}): TestStack {
-  const stack = new TestStack({ leaseMs: o.leaseMs ?? 3000 });
+  // BENCH_WORKER_CPU_PROF=<dir>: every worker writes a V8 CPU profile there when it stops
+  // (summarize one with tools/bench/profile-top.ts).
+  const prof = process.env.BENCH_WORKER_CPU_PROF;
+  const stack = new TestStack({
+    leaseMs: o.leaseMs ?? 3000,
+    workerNodeArgs: prof ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(prof)}`] : undefined,
+  });
   if (env.grpcPort) stack.grpcPort = env.grpcPort;
   if (env.httpPort) stack.httpPort = env.httpPort;
   return stack;
