@@ -45,10 +45,12 @@ export function transactionRetry(o: { patienceMs: number; maxRetryTime: number }
 /**
  * Creates and connects a transactional producer and runs the transactional InitProducerId (Java's
  * `initTransactions`) before returning it, so every earlier owner of the transactional id is
- * fenced, and its open transaction completed, before the caller reads anything. kafkajs's
- * connect() runs InitProducerId WITHOUT the transactional id (it fences no one); the transactional
- * one runs on the first transaction(), so an empty transaction, aborted locally, forces it here.
- * A producer that fails to start is disconnected.
+ * fenced, and its open transaction completed, before the caller reads anything. The transactional
+ * InitProducerId runs on kafkajs's first transaction(), so an empty transaction, aborted locally,
+ * forces it here. (Pristine kafkajs's connect() also ran an InitProducerId WITHOUT the
+ * transactional id, which fences no one: a round trip on every new owner's fence that the kafkajs
+ * patch drops; a plain `send` on the producer runs it on first use.) A producer that fails to
+ * start is disconnected.
  */
 export async function connectTransactionalProducer(
   kafka: Kafka,
