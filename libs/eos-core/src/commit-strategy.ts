@@ -50,6 +50,8 @@ export interface CommitStrategyOptions {
   kafka: KafkaPort;
   mode?: 'exactly-once' | 'at-least-once';
   inputTopic: string;
+  outputTopic: string;
+  deadLetterTopic?: string;
   /** The pipeline's offsets group. */
   consumerGroup: string;
   taskIndex: number;
@@ -69,6 +71,10 @@ function exactlyOnce(o: CommitStrategyOptions): CommitStrategy {
       const producer: TransactionalProducerPort = await o.kafka.transactionalProducer({
         transactionalId: o.transactionalId,
         transactionTimeoutMs: o.transactionTimeoutMs,
+        prepare: {
+          topics: o.deadLetterTopic ? [o.outputTopic, o.deadLetterTopic] : [o.outputTopic],
+          groupId: o.consumerGroup,
+        },
       });
       return {
         async begin() {

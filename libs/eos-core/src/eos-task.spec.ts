@@ -440,3 +440,18 @@ describe('classifyError', () => {
     expect(classifyError(new Error('Connection error: ECONNREFUSED'))).toBe('retriable');
   });
 });
+
+describe('the transactional producer', () => {
+  it("is told what the transactions write to: the output and dead-letter topics and the pipeline's group", async () => {
+    const { kafka, task } = setup();
+    const connect = jest.spyOn(kafka, 'transactionalProducer');
+    tasks.push(task);
+    await task.start();
+    expect(connect).toHaveBeenCalledWith(
+      expect.objectContaining({
+        transactionalId: names.transactionalId('p', 0),
+        prepare: { topics: ['out', 'dlq'], groupId: GROUP },
+      }),
+    );
+  });
+});

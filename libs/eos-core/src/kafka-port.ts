@@ -82,6 +82,12 @@ export interface KafkaPort {
   transactionalProducer(options: {
     transactionalId: string;
     transactionTimeoutMs: number;
+    /**
+     * What the transactions will write to: the adapter may look up these topics' leaders and the
+     * group's coordinator in the background once the producer is fenced, off the first
+     * transaction's critical path (a new owner reads its offsets meanwhile).
+     */
+    prepare?: { topics: string[]; groupId: string };
   }): Promise<TransactionalProducerPort>;
   /**
    * A non-transactional producer, for the at-least-once mode (benchmarks): the loop commits its

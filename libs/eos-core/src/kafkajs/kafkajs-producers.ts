@@ -23,7 +23,7 @@ export const TASK_TRANSACTION_RETRY = { patienceMs: 4_500, maxRetryTime: 100 };
 /** A transactional producer after initTransactions: every earlier owner of the id is fenced. */
 export async function kafkaJsTransactionalProducer(
   kafka: Kafka,
-  o: { transactionalId: string; transactionTimeoutMs: number },
+  o: { transactionalId: string; transactionTimeoutMs: number; prepare?: { topics: string[]; groupId: string } },
   topicMax: TopicMaxBytes,
 ): Promise<TransactionalProducerPort> {
   const producer = await connectTransactionalProducer(kafka, {
@@ -32,6 +32,13 @@ export async function kafkaJsTransactionalProducer(
     allowAutoTopicCreation: false,
     retry: transactionRetry(TASK_TRANSACTION_RETRY),
   });
+  // The first transaction's Metadata (its topics' leaders) and FindCoordinator (the group's)
+  // now, in the background: a new owner reads its offsets meanwhile. A failure here is the first
+  // transaction's to report (it looks them up again), so it is dropped.
+  if (o.prepare && producer.prepareTransactions)
+    void producer
+      .prepareTransactions({ topics: o.prepare.topics, consumerGroupId: o.prepare.groupId })
+      .catch(() => undefined);
   return new KafkaJsProducer(producer, topicMax);
 }
 
