@@ -318,6 +318,56 @@ describe('FleetController', () => {
     expect(ch.assigned().sort()).toEqual(['p/0', 'p/1']);
   });
 
+  it("writes a released task's unassignment with its next assignment, in one state write; a failed write keeps both for the retry", async () => {
+    class FlakyState extends MemoryState {
+      failing = false;
+      override async save(changes: StateChange[]): Promise<void> {
+        if (this.failing) throw new Error('broker away');
+        await super.save(changes);
+      }
+    }
+    let clock = 1_000_000;
+    const flaky = new FlakyState();
+    state = flaky;
+    fleet = new FleetController({
+      state,
+      topics: new MemoryTopics(new Map([['in', 1]])),
+      registry: new TransformRegistry(BUILTIN_TRANSFORMS),
+      now: () => clock,
+    });
+    await fleet.start();
+    const ch1 = new Channel();
+    await fleet.hello(hello('w1'), ch1);
+    await fleet.createPipeline({
+      name: 'p',
+      inputTopic: 'in',
+      outputTopic: 'out',
+      tasks: 1,
+      transform: { name: 'identity', version: 1, config: {} },
+      deadLetterTopic: '',
+    });
+    expect(ch1.assigned()).toEqual(['p/0']);
+    const ch2 = new Channel();
+    await fleet.hello(hello('w2'), ch2);
+    await fleet.drainWorker('w1');
+    const revoke = ch1.sent.find((m) => m.body?.$case === 'revoke');
+    const epoch = revoke?.body?.$case === 'revoke' ? revoke.body.value.epoch : -1;
+    const assignmentsOf = (changes: StateChange[]) =>
+      changes.flatMap((c) => (c.kind === 'assignment' && c.key === 'p/0' ? [c.value?.owner ?? '(none)'] : []));
+    const before = flaky.saves.length;
+
+    flaky.failing = true; // the first write of the handoff fails
+    await fleet.released('w1', { task: { pipeline: 'p', taskIndex: 0 }, epoch, offsets: [] });
+    await until(() => internals(fleet).reconciler.retryPending);
+    expect(ch2.assigned()).toEqual([]);
+    flaky.failing = false;
+    clock += 1_500;
+    await internals(fleet).reconciler.tick();
+    expect(ch2.assigned()).toEqual(['p/0']);
+    // One write since the release: the unassignment, then the new owner, in that order.
+    expect(flaky.saves.slice(before).map(assignmentsOf)).toEqual([['(none)', 'w2']]);
+  });
+
   it('refuses the state topic as an output, and drain numbers out of range', async () => {
     await start(new Map([['in', 2]]));
     await expect(

@@ -66,6 +66,8 @@ export class Reconciler {
   private queued: { reasons: number } | undefined;
   /** A reconcile whose state write failed is tried again at this time. */
   private retryAt: number | undefined;
+  /** Changes made in memory for the next reconcile to write first, in the same state write. */
+  private carried: StateChange[] = [];
 
   constructor(
     private readonly ctx: FleetContext,
@@ -100,8 +102,12 @@ export class Reconciler {
    * at once; a drain releases task after task), and a reconcile covers every task and worker: one
    * per burst, not one per report (at 10,000 tasks, 1,000 Hellos each followed by its own
    * reconcile took longer than the lease, and workers whose Hello waited were declared dead).
+   * `carry`: changes already made in memory that the reconcile writes with its own, in one state
+   * write (a released task's unassignment and its next assignment: one write on the handoff's
+   * critical path, not two one after the other).
    */
-  request(reason: string): void {
+  request(reason: string, carry: StateChange[] = []): void {
+    this.carried.push(...carry);
     if (this.queued) {
       this.queued.reasons++;
       return;
@@ -159,7 +165,9 @@ export class Reconciler {
     const { state, o } = this.ctx;
     const now = o.now();
     this.retryAt = undefined;
-    const changes: StateChange[] = [];
+    // A task deleted since (its pipeline's deletion was written) keeps no record.
+    const carried = this.carried.splice(0).filter((c) => c.kind !== 'assignment' || state.tasks.has(c.key));
+    const changes: StateChange[] = [...carried];
     const toAssign: TaskRecord[] = [];
 
     // Dead workers: lease expired. Their tasks move at once (fencing stops a zombie).
@@ -249,6 +257,7 @@ export class Reconciler {
         t.owner = undefined;
         t.state = 'UNASSIGNED';
       }
+      this.carried.unshift(...carried); // written by the retry
       this.retryAt = now + 1_000;
       throw err;
     }

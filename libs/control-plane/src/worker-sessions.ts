@@ -216,9 +216,11 @@ export class WorkerSessions {
       const key = taskKey(r.task.pipeline, r.task.taskIndex);
       const t = this.ctx.state.tasks.get(key);
       if (!t || t.owner !== workerId || r.epoch !== t.epoch) return; // stale: an earlier assignment's
-      await this.ctx.persist([this.ctx.state.unassign(t)]);
+      // Written by the reconcile that places the task again, with its new assignment (a
+      // controller restarted in between finds the old owner not running it, and moves it).
+      const unassigned = this.ctx.state.unassign(t);
       this.ctx.o.log(`task ${key} released by ${workerId}`);
-      this.reconciler.request(`released ${key}`);
+      this.reconciler.request(`released ${key}`, [unassigned]);
     });
   }
 
