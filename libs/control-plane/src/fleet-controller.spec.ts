@@ -353,7 +353,9 @@ describe('FleetController', () => {
     const revoke = ch1.sent.find((m) => m.body?.$case === 'revoke');
     const epoch = revoke?.body?.$case === 'revoke' ? revoke.body.value.epoch : -1;
     const assignmentsOf = (changes: StateChange[]) =>
-      changes.flatMap((c) => (c.kind === 'assignment' && c.key === 'p/0' ? [c.value?.owner ?? '(none)'] : []));
+      changes.flatMap((c) =>
+        c.kind === 'assignment' && c.key === 'p/0' ? [c.value?.owner ?? '(none)'] : [],
+      );
     const before = flaky.saves.length;
 
     flaky.failing = true; // the first write of the handoff fails

@@ -218,7 +218,10 @@ export class TestStack {
       // Clean exits first, so flags like --cpu-prof write their files (at most 10 s).
       const workers = this.procs.filter((p) => p !== this.controller && p.running);
       for (const p of workers) p.kill('SIGTERM');
-      await Promise.race([Promise.all(workers.map((p) => p.exit())), new Promise((r) => setTimeout(r, 10_000))]);
+      await Promise.race([
+        Promise.all(workers.map((p) => p.exit())),
+        new Promise((r) => setTimeout(r, 10_000)),
+      ]);
     }
     for (const p of [...this.procs].reverse()) {
       p.kill('SIGCONT');

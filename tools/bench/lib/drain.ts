@@ -84,7 +84,9 @@ export async function runDrain(o: {
       const victim = s.tasks[0]!.ownerWorkerId;
       const proc = live.get(victim)!;
       const before = proc.output.length;
-      const receivers = [...live].filter(([id]) => id !== victim).map(([, p]) => ({ p, at: p.output.length }));
+      const receivers = [...live]
+        .filter(([id]) => id !== victim)
+        .map(([, p]) => ({ p, at: p.output.length }));
       const status = () =>
         stack.call<{ name: string }, GetPipelineStatusResponse>('getPipelineStatus', { name });
       const pauses = watchPauses(status);
@@ -103,7 +105,8 @@ export async function runDrain(o: {
       perTaskMs.push(...times);
       // The new owners' own account of each takeover (fence, offsets, fetch start, first transaction).
       for (const { p, at } of receivers)
-        for (const m of p.output.slice(at).matchAll(/task \S+ epoch \d+: first commit [^\n]*/g)) log(`  ${p.name}: ${m[0]}`);
+        for (const m of p.output.slice(at).matchAll(/task \S+ epoch \d+: first commit [^\n]*/g))
+          log(`  ${p.name}: ${m[0]}`);
       log(
         `drain run ${r + 1}: drained ${victim} (exit ${code}) in ${wholeMs[wholeMs.length - 1]} ms; per task ${times.join(', ')} ms; output pause per moved task ${runPauses.join(', ')} ms`,
       );

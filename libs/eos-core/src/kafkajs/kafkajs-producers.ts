@@ -23,7 +23,11 @@ export const TASK_TRANSACTION_RETRY = { patienceMs: 4_500, maxRetryTime: 100 };
 /** A transactional producer after initTransactions: every earlier owner of the id is fenced. */
 export async function kafkaJsTransactionalProducer(
   kafka: Kafka,
-  o: { transactionalId: string; transactionTimeoutMs: number; prepare?: { topics: string[]; groupId: string } },
+  o: {
+    transactionalId: string;
+    transactionTimeoutMs: number;
+    prepare?: { topics: string[]; groupId: string };
+  },
   topicMax: TopicMaxBytes,
 ): Promise<TransactionalProducerPort> {
   const producer = await connectTransactionalProducer(kafka, {

@@ -47,7 +47,9 @@ describe('quietConsoleLogger', () => {
       error: CONCURRENT,
       broker: '127.0.0.1:9092',
     });
-    expect(JSON.parse(errors.mock.calls[2][0] as string)).toMatchObject({ message: '[Connection] Crash: oops' });
+    expect(JSON.parse(errors.mock.calls[2][0] as string)).toMatchObject({
+      message: '[Connection] Crash: oops',
+    });
   });
 
   it('keeps a CONCURRENT_TRANSACTIONS line logged at another level', () => {

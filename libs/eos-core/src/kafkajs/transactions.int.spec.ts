@@ -114,7 +114,9 @@ describe('kafkaJsTransactionalProducer with what its transactions will write to'
     // The fence's FindCoordinator, then (prepared) the group's and the topic's Metadata.
     if (prepare)
       await until('the lookups in the background', async () =>
-        names.filter((n) => n === 'GroupCoordinator').length >= 2 && names.includes('Metadata') ? true : undefined,
+        names.filter((n) => n === 'GroupCoordinator').length >= 2 && names.includes('Metadata')
+          ? true
+          : undefined,
       );
     const from = names.length;
     const tx = await port.begin();
