@@ -51,7 +51,6 @@ export interface CommitStrategyOptions {
   mode?: 'exactly-once' | 'at-least-once';
   inputTopic: string;
   outputTopic: string;
-  deadLetterTopic?: string;
   /** The pipeline's offsets group. */
   consumerGroup: string;
   taskIndex: number;
@@ -71,10 +70,10 @@ function exactlyOnce(o: CommitStrategyOptions): CommitStrategy {
       const producer: TransactionalProducerPort = await o.kafka.transactionalProducer({
         transactionalId: o.transactionalId,
         transactionTimeoutMs: o.transactionTimeoutMs,
-        prepare: {
-          topics: o.deadLetterTopic ? [o.outputTopic, o.deadLetterTopic] : [o.outputTopic],
-          groupId: o.consumerGroup,
-        },
+        // The output topic only: a dead-letter topic may not exist (yet), and kafkajs retries
+        // a Metadata request for a missing topic for seconds while it holds the lock every
+        // send takes to add its topics; the first transaction would wait behind it.
+        prepare: { topics: [o.outputTopic], groupId: o.consumerGroup },
       });
       return {
         async begin() {

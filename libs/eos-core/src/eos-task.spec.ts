@@ -442,7 +442,7 @@ describe('classifyError', () => {
 });
 
 describe('the transactional producer', () => {
-  it("is told what the transactions write to: the output and dead-letter topics and the pipeline's group", async () => {
+  it("is told what the transactions write to: the output topic (not the dead-letter one, which may not exist) and the pipeline's group", async () => {
     const { kafka, task } = setup();
     const connect = jest.spyOn(kafka, 'transactionalProducer');
     tasks.push(task);
@@ -450,7 +450,7 @@ describe('the transactional producer', () => {
     expect(connect).toHaveBeenCalledWith(
       expect.objectContaining({
         transactionalId: names.transactionalId('p', 0),
-        prepare: { topics: ['out', 'dlq'], groupId: GROUP },
+        prepare: { topics: ['out'], groupId: GROUP },
       }),
     );
   });

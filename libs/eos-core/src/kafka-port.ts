@@ -85,7 +85,8 @@ export interface KafkaPort {
     /**
      * What the transactions will write to: the adapter may look up these topics' leaders and the
      * group's coordinator in the background once the producer is fenced, off the first
-     * transaction's critical path (a new owner reads its offsets meanwhile).
+     * transaction's critical path (a new owner reads its offsets meanwhile). Topics that exist
+     * only: a lookup of a missing one may hold the producer's sends back while it is retried.
      */
     prepare?: { topics: string[]; groupId: string };
   }): Promise<TransactionalProducerPort>;
