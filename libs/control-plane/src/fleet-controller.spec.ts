@@ -280,7 +280,8 @@ describe('FleetController', () => {
     expect(fatal.map((e) => e.message)).toEqual(['fenced by another controller']);
   });
 
-  it('undoes assignments whose write failed and places them again once writes work', async () => {
+  /** A controller whose state writes fail while `flaky.failing`, on a clock the test moves. */
+  async function flakyFleet(partitions: number) {
     class FlakyState extends MemoryState {
       failing = false;
       override async save(changes: StateChange[]): Promise<void> {
@@ -288,16 +289,21 @@ describe('FleetController', () => {
         await super.save(changes);
       }
     }
-    let clock = 1_000_000;
+    const clock = { now: 1_000_000 };
     const flaky = new FlakyState();
     state = flaky;
     fleet = new FleetController({
       state,
-      topics: new MemoryTopics(new Map([['in', 2]])),
+      topics: new MemoryTopics(new Map([['in', partitions]])),
       registry: new TransformRegistry(BUILTIN_TRANSFORMS),
-      now: () => clock,
+      now: () => clock.now,
     });
     await fleet.start();
+    return { flaky, clock };
+  }
+
+  it('undoes assignments whose write failed and places them again once writes work', async () => {
+    const { flaky, clock } = await flakyFleet(2);
     await fleet.createPipeline({
       name: 'p',
       inputTopic: 'in',
@@ -313,29 +319,13 @@ describe('FleetController', () => {
     expect(ch.assigned()).toEqual([]);
     expect((await fleet.pipelineStatus('p')).tasks.map((t) => t.ownerWorkerId)).toEqual(['', '']);
     flaky.failing = false;
-    clock += 1_500;
+    clock.now += 1_500;
     await internals(fleet).reconciler.tick();
     expect(ch.assigned().sort()).toEqual(['p/0', 'p/1']);
   });
 
   it("writes a released task's unassignment with its next assignment, in one state write; a failed write keeps both for the retry", async () => {
-    class FlakyState extends MemoryState {
-      failing = false;
-      override async save(changes: StateChange[]): Promise<void> {
-        if (this.failing) throw new Error('broker away');
-        await super.save(changes);
-      }
-    }
-    let clock = 1_000_000;
-    const flaky = new FlakyState();
-    state = flaky;
-    fleet = new FleetController({
-      state,
-      topics: new MemoryTopics(new Map([['in', 1]])),
-      registry: new TransformRegistry(BUILTIN_TRANSFORMS),
-      now: () => clock,
-    });
-    await fleet.start();
+    const { flaky, clock } = await flakyFleet(1);
     const ch1 = new Channel();
     await fleet.hello(hello('w1'), ch1);
     await fleet.createPipeline({
@@ -363,7 +353,7 @@ describe('FleetController', () => {
     await until(() => internals(fleet).reconciler.retryPending);
     expect(ch2.assigned()).toEqual([]);
     flaky.failing = false;
-    clock += 1_500;
+    clock.now += 1_500;
     await internals(fleet).reconciler.tick();
     expect(ch2.assigned()).toEqual(['p/0']);
     // One write since the release: the unassignment, then the new owner, in that order.
