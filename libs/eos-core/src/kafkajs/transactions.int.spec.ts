@@ -46,6 +46,13 @@ async function newTopic(): Promise<string> {
   return topic;
 }
 
+/** A transactional producer of a new transactional id, fenced and ready. */
+const connectFresh = () =>
+  connectTransactionalProducer(kafka, {
+    transactionalId: uniqueName('txn-start-id'),
+    transactionTimeout: 10_000,
+  });
+
 /** Every request the producers created from now on send, by API name, in order. */
 function recordRequests(): string[] {
   const names: string[] = [];
@@ -63,10 +70,7 @@ describe('connectTransactionalProducer', () => {
   it('fences with one InitProducerId, the transactional one, and the transactions work after it', async () => {
     const topic = await newTopic();
     const names = recordRequests();
-    const producer = await connectTransactionalProducer(kafka, {
-      transactionalId: uniqueName('txn-start-id'),
-      transactionTimeout: 10_000,
-    });
+    const producer = await connectFresh();
     expect(names.filter((n) => n === 'InitProducerId')).toEqual(['InitProducerId']);
     // kafkajs names FindCoordinator GroupCoordinator.
     expect(names.indexOf('GroupCoordinator')).toBeGreaterThanOrEqual(0);
@@ -81,10 +85,7 @@ describe('connectTransactionalProducer', () => {
   it("initializes the idempotent producer id on a non-transactional send's first use", async () => {
     const topic = await newTopic();
     const names = recordRequests();
-    const producer = await connectTransactionalProducer(kafka, {
-      transactionalId: uniqueName('txn-start-id'),
-      transactionTimeout: 10_000,
-    });
+    const producer = await connectFresh();
     const [a, b] = await Promise.all([
       producer.send({ topic, acks: -1, messages: [{ value: 'plain 1' }] }),
       producer.send({ topic, acks: -1, messages: [{ value: 'plain 2' }] }),
