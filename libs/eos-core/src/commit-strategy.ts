@@ -31,6 +31,13 @@ export interface CommitStrategy {
 export interface BatchWriter {
   /** Starts one batch (exactly-once: begins its transaction). */
   begin(consumer: ConsumerPort): Promise<BatchWrite>;
+  /**
+   * Exactly-once only (its offsets are transactional): commits an empty transaction over the
+   * offsets group and the output topic's first `outputPartitions` partitions, whose commit markers
+   * complete what earlier epochs of the transactional id left pending there (see
+   * `KafkaPort.stableCommittedOffsets`).
+   */
+  settle?: (outputPartitions: number) => Promise<void>;
   /** Disconnects without aborting anything (the next owner's initTransactions resolves an open transaction). */
   close(): Promise<void>;
 }
@@ -85,6 +92,13 @@ function exactlyOnce(o: CommitStrategyOptions): CommitStrategy {
             abort: () => tx.abort(),
           };
         },
+        settle: (outputPartitions) =>
+          producer.settle({
+            groupId: o.consumerGroup,
+            partitions: [
+              { topic: o.outputTopic, partitions: Array.from({ length: outputPartitions }, (_, p) => p) },
+            ],
+          }),
         close: () => producer.close(),
       };
     },

@@ -283,6 +283,68 @@ describe('EosTask on the fake port', () => {
     expect(task.positions().get(0)).toBe(10);
   });
 
+  it('settles offsets the broker left pending after a committed transaction, instead of processing it twice', async () => {
+    // Kafka 4.4 after a SIGKILL: the last owner's transaction committed (its outputs are
+    // visible) but its offsets commit marker never reached the offsets partition. Read without
+    // require_stable, the offsets are those from before it (none here): the next owner would
+    // write p0-0..p0-5 again.
+    const a = track(setup({}, 1));
+    produceN(a.kafka, 0, 6);
+    a.kafka.strandNextCommitOffsets();
+    await a.task.start();
+    await until(() => a.kafka.read('out').length === 6, "the first owner's outputs");
+    await a.task.stop({ graceful: false });
+    expect(await a.kafka.committedOffsets(GROUP, 'in', [0])).toEqual(new Map());
+
+    const b = new EosTask({ ...a.options });
+    tasks.push(b);
+    const started: { settledPartitions?: number[] }[] = [];
+    b.on('started', (s) => started.push(s.steps ?? {}));
+    produceN(a.kafka, 0, 2, 6);
+    await b.start();
+    await until(() => a.kafka.read('out').length >= 8, "the second owner's outputs");
+    await new Promise((r) => setTimeout(r, 30));
+    expect(values(a.kafka, 'out')).toEqual(Array.from({ length: 8 }, (_, i) => `p0-${i}`));
+    expect(started[0]?.settledPartitions).toEqual([0]);
+    expect(a.kafka.stats.settles).toBe(1);
+    expect(b.positions().get(0)).toBe(8);
+  });
+
+  it('does not settle anything when no offsets are pending after the fence', async () => {
+    const { kafka, task } = track(setup({}, 1));
+    produceN(kafka, 0, 3);
+    const started: { settledPartitions?: number[] }[] = [];
+    task.on('started', (s) => started.push(s.steps ?? {}));
+    await task.start();
+    await until(() => kafka.read('out').length === 3);
+    expect(kafka.stats.settles).toBe(0);
+    expect(started[0]?.settledPartitions).toBeUndefined();
+  });
+
+  it('waits for offsets pending under another transactional id, then fails the start with a message naming them', async () => {
+    const { kafka, task, options } = track(setup({ transactionTimeoutMs: 200 }, 1));
+    // Another producer (a partition that moved between tasks) left a commit pending on partition 0.
+    const other = await kafka.transactionalProducer({ transactionalId: 'other' });
+    kafka.strandNextCommitOffsets();
+    const tx = await other.begin();
+    await tx.write([{ topic: 'out', partition: 0, key: 'k', value: 'x' }], {
+      groupId: GROUP,
+      topic: 'in',
+      offsets: new Map([[0, 3]]),
+    });
+    await tx.commit();
+    const retrying: string[] = [];
+    task.on('retrying', (r) => retrying.push(r.error));
+    void task.start(); // resolves once running: it never gets there
+    await until(() => retrying.length > 0, 'a retry');
+    expect(retrying[0]).toMatch(
+      new RegExp(
+        `partitions 0 in group ${options.consumerGroup} are still pending 200 ms after this task's fence`,
+      ),
+    );
+    expect(kafka.stats.settles).toBeGreaterThanOrEqual(1);
+  });
+
   it('stops for good when fenced by a newer owner of its transactional id', async () => {
     const a = track(setup({}, 1));
     produceN(a.kafka, 0, 3);

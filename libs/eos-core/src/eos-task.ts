@@ -218,7 +218,7 @@ export class EosTask extends EventEmitter<TaskEvents> {
     configs?.maxes.catch(() => undefined);
     const steps: StartSteps = {};
     let at = Date.now();
-    const step = (name: Exclude<keyof StartSteps, 'earlyFetch'>) => {
+    const step = (name: Exclude<keyof StartSteps, 'earlyFetch' | 'settledPartitions'>) => {
       const now = Date.now();
       steps[name] = now - at;
       at = now;
@@ -253,7 +253,7 @@ export class EosTask extends EventEmitter<TaskEvents> {
           this.phase = 'read';
           step('configsMs');
         }
-        const committed = await this.readStartOffsets();
+        const committed = await this.readStartOffsets(steps);
         this.committed = committed;
         step('offsetsMs');
         const e = early ? await early.catch(() => undefined) : undefined;
@@ -287,15 +287,20 @@ export class EosTask extends EventEmitter<TaskEvents> {
   /**
    * The committed offsets (and the earliest, for partitions without any). With the same producer
    * as the last commit (nothing pending), what this task committed itself is at least as recent:
-   * OffsetFetch does not wait for commit markers (kafkajs sends no require_stable), so right after
-   * our own commit it can still answer the previous offsets.
+   * OffsetFetch without require_stable does not wait for commit markers, so right after our own
+   * commit it can still answer the previous offsets. Right after this task's fence (`afterFence`
+   * with a fresh producer) they are read with require_stable instead: see `readSettledOffsets`.
    */
-  private async readStartOffsets(): Promise<OffsetMap> {
-    const committed = await this.o.kafka.committedOffsets(
-      this.strategy.offsetsGroup,
-      this.o.inputTopic,
-      this.o.partitions,
-    );
+  private async readStartOffsets(afterFence?: StartSteps): Promise<OffsetMap> {
+    const settle = this.producer?.settle;
+    const committed =
+      afterFence && this.producerFresh && settle
+        ? await this.readSettledOffsets(settle, afterFence)
+        : await this.o.kafka.committedOffsets(
+            this.strategy.offsetsGroup,
+            this.o.inputTopic,
+            this.o.partitions,
+          );
     if (!this.producerFresh)
       for (const [p, off] of this.committed) if (off > (committed.get(p) ?? -1)) committed.set(p, off);
     const missing = this.o.partitions.filter((p) => !committed.has(p));
@@ -304,6 +309,48 @@ export class EosTask extends EventEmitter<TaskEvents> {
       for (const p of missing) committed.set(p, earliest.get(p) ?? 0);
     }
     return committed;
+  }
+
+  /**
+   * The committed offsets after this task's fence, read with require_stable. The fence completed
+   * every transaction of earlier epochs, so an offset commit still pending now is one the broker
+   * will not complete by itself: Kafka 4.4, SIGKILLed and restarted, completed transactions whose
+   * commit marker never reached the offsets partition. Read without require_stable, those offsets
+   * are the ones BEFORE a committed transaction, and its outputs would be written twice (the chaos
+   * run's broker-kill found it). One empty transaction over the offsets group and the output
+   * partitions settles them: its commit markers complete this transactional id's pending commits
+   * there (outputs included). What stays pending after that belongs to another producer (a
+   * partition that moved between tasks): waited for, up to the transaction timeout.
+   */
+  private async readSettledOffsets(
+    settle: (outputPartitions: number) => Promise<void>,
+    steps: StartSteps,
+  ): Promise<OffsetMap> {
+    const deadline = Date.now() + this.o.transactionTimeoutMs;
+    let wait = 20;
+    for (;;) {
+      const { offsets, pending } = await this.o.kafka.stableCommittedOffsets(
+        this.strategy.offsetsGroup,
+        this.o.inputTopic,
+        this.o.partitions,
+      );
+      if (pending.length === 0) return offsets;
+      if (this.stopRequested) throw new StopRequested();
+      if (!steps.settledPartitions) {
+        steps.settledPartitions = pending;
+        await settle(this.transform.output.outputPartitions);
+        continue;
+      }
+      if (Date.now() >= deadline)
+        throw Object.assign(
+          new Error(
+            `the committed offsets of ${this.o.inputTopic} partitions ${pending.join(', ')} in group ${this.strategy.offsetsGroup} are still pending ${this.o.transactionTimeoutMs} ms after this task's fence (another producer's transaction?)`,
+          ),
+          { retriable: true },
+        );
+      await this.sleep(wait);
+      wait = Math.min(wait * 2, 500);
+    }
   }
 
   /**

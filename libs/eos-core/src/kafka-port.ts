@@ -38,6 +38,13 @@ export interface TransactionPort {
 /** A transactional producer after `initTransactions`. */
 export interface TransactionalProducerPort {
   begin(): Promise<TransactionPort>;
+  /**
+   * Commits a transaction that writes nothing but adds the group's offsets partition and these
+   * partitions: its commit markers complete whatever this transactional id's earlier epochs left
+   * pending there (see `stableCommittedOffsets`). Kafka applies a commit marker to the producer's
+   * open transaction on that partition, whichever epoch wrote it.
+   */
+  settle(o: { groupId: string; partitions: { topic: string; partitions: number[] }[] }): Promise<void>;
   /** Disconnects without aborting anything (the next owner's initTransactions resolves an open transaction). */
   close(): Promise<void>;
 }
@@ -97,6 +104,16 @@ export interface KafkaPort {
   plainProducer(): Promise<ProducerPort>;
   /** Committed offsets of a group (next offset to read); partitions without one are absent. */
   committedOffsets(groupId: string, topic: string, partitions: number[]): Promise<OffsetMap>;
+  /**
+   * The same, read with `require_stable` (KIP-447): a partition whose offsets have a transactional
+   * commit pending comes back in `pending`, without an offset, instead of with the offsets before
+   * it. (A broker without it answers as `committedOffsets`, nothing pending.)
+   */
+  stableCommittedOffsets(
+    groupId: string,
+    topic: string,
+    partitions: number[],
+  ): Promise<{ offsets: OffsetMap; pending: number[] }>;
   /** Earliest available offset per partition (log start). */
   earliestOffsets(topic: string, partitions: number[]): Promise<OffsetMap>;
   /** Partition count of a topic; throws when it does not exist. */

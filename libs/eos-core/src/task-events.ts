@@ -31,6 +31,11 @@ export interface StartSteps {
   consumerMs?: number;
   /** The fetch started before the fence, at the offsets read after it (see EosTask.ensureStarted). */
   earlyFetch?: boolean;
+  /**
+   * Input partitions whose offsets were still pending after the fence (a transaction of an earlier
+   * epoch committed, its offsets commit marker lost by the broker), settled before reading on.
+   */
+  settledPartitions?: number[];
 }
 
 export interface TaskEvents {

@@ -49,7 +49,20 @@ export class FakeKafka implements KafkaPort {
   private readonly faults: { op: Op; error: Error; afterEffect: boolean }[] = [];
   private readonly listeners = new Set<() => void>();
   /** Counters for assertions. */
-  readonly stats = { inits: 0, commits: 0, aborts: 0, consumers: 0 };
+  readonly stats = { inits: 0, commits: 0, aborts: 0, consumers: 0, settles: 0 };
+  /**
+   * Offsets of committed transactions whose commit marker never reached the offsets partition,
+   * per transactional id (what Kafka 4.4 left after a broker SIGKILL): `committedOffsets` does not
+   * see them, `stableCommittedOffsets` reports their partitions pending, and the next commit (or
+   * `settle`) by the same transactional id applies them.
+   */
+  private readonly stranded = new Map<string, { group: string; topic: string; offsets: OffsetMap }[]>();
+  private strandNext = false;
+
+  /** The next committed transaction's offsets stay pending (see `stranded`); its records are committed. */
+  strandNextCommitOffsets(): void {
+    this.strandNext = true;
+  }
 
   /** `max.message.bytes` per topic, for topics created with one: larger records are refused like the broker does. */
   readonly maxBytes = new Map<string, number>();
@@ -145,7 +158,11 @@ export class FakeKafka implements KafkaPort {
               done = true;
               this.stats.commits++;
               this.append(pending);
-              for (const o of offsets) this.commitToGroup(o.group, o.topic, o.offsets);
+              this.applyStranded(transactionalId);
+              if (this.strandNext && offsets.length > 0) {
+                this.strandNext = false;
+                this.stranded.set(transactionalId, offsets);
+              } else for (const o of offsets) this.commitToGroup(o.group, o.topic, o.offsets);
               this.notify();
             }),
           abort: () =>
@@ -155,8 +172,18 @@ export class FakeKafka implements KafkaPort {
             }),
         };
       },
+      settle: async () => {
+        check();
+        this.stats.settles++;
+        this.applyStranded(transactionalId);
+      },
       close: async () => undefined,
     };
+  }
+
+  private applyStranded(transactionalId: string): void {
+    for (const o of this.stranded.get(transactionalId) ?? []) this.commitToGroup(o.group, o.topic, o.offsets);
+    this.stranded.delete(transactionalId);
   }
 
   /** Writes at once, no transaction (the at-least-once mode); `send` faults apply. */
@@ -213,6 +240,21 @@ export class FakeKafka implements KafkaPort {
   async committedOffsets(groupId: string, topic: string, partitions: number[]): Promise<OffsetMap> {
     const t = this.groups.get(groupId)?.get(topic) ?? new Map<number, number>();
     return new Map([...t].filter(([p]) => partitions.includes(p)));
+  }
+
+  async stableCommittedOffsets(
+    groupId: string,
+    topic: string,
+    partitions: number[],
+  ): Promise<{ offsets: OffsetMap; pending: number[] }> {
+    const pending = new Set<number>();
+    for (const list of this.stranded.values())
+      for (const o of list)
+        if (o.group === groupId && o.topic === topic)
+          for (const p of o.offsets.keys()) if (partitions.includes(p)) pending.add(p);
+    const offsets = await this.committedOffsets(groupId, topic, partitions);
+    for (const p of pending) offsets.delete(p);
+    return { offsets, pending: [...pending].sort((a, b) => a - b) };
   }
 
   async earliestOffsets(_topic: string, partitions: number[]): Promise<OffsetMap> {

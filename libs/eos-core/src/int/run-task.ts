@@ -67,6 +67,7 @@ function withFaults(port: KafkaPort): KafkaPort {
     consume: (x) => port.consume(x),
     plainProducer: () => port.plainProducer(),
     committedOffsets: (g, t, p) => port.committedOffsets(g, t, p),
+    stableCommittedOffsets: (g, t, p) => port.stableCommittedOffsets(g, t, p),
     earliestOffsets: (t, p) => port.earliestOffsets(t, p),
     partitionCount: (t) => port.partitionCount(t),
     close: () => port.close(),
@@ -74,6 +75,7 @@ function withFaults(port: KafkaPort): KafkaPort {
       const producer = await port.transactionalProducer(opts);
       return {
         close: () => producer.close(),
+        settle: (x) => producer.settle(x),
         async begin() {
           const tx = await producer.begin();
           return {

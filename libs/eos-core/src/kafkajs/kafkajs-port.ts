@@ -14,9 +14,11 @@
  */
 import { ConfigResourceTypes, Kafka, logLevel as KafkaLogLevel, type KafkaConfig } from 'kafkajs';
 import type { KafkaPort, OffsetMap } from '../kafka-port';
+import { createFetcherCluster, type KafkaJsCluster } from './assigned-fetcher';
 import { kafkaJsConsumer } from './kafkajs-consumer';
 import { kafkaJsPlainProducer, kafkaJsTransactionalProducer } from './kafkajs-producers';
 import { quietConsoleLogger } from './quiet-log';
+import { fetchStableOffsets } from './stable-offsets';
 
 export interface KafkaJsPortOptions {
   brokers: string[];
@@ -64,6 +66,31 @@ export function createKafkaJsPort(options: KafkaJsPortOptions): KafkaPort {
     });
     return adminPromise;
   };
+  // OffsetFetch with require_stable goes out on a cluster of its own (kafkajs's admin sends v4 at most).
+  let offsetsCluster: Promise<KafkaJsCluster> | undefined;
+  const stableCluster = async () => {
+    offsetsCluster ??= (async () => {
+      const c = createFetcherCluster(kafka);
+      await c.connect();
+      return c;
+    })().catch((err: unknown) => {
+      offsetsCluster = undefined;
+      throw err;
+    });
+    return offsetsCluster;
+  };
+  const committedOffsets: KafkaPort['committedOffsets'] = async (groupId, topic, partitions) => {
+    const res = await (await admin()).fetchOffsets({ groupId, topics: [topic] });
+    const out: OffsetMap = new Map();
+    const wanted = new Set(partitions);
+    for (const t of res) {
+      for (const p of t.partitions) {
+        const off = Number(p.offset);
+        if (wanted.has(p.partition) && off >= 0) out.set(p.partition, off);
+      }
+    }
+    return out;
+  };
   /** `max.message.bytes` per topic, as learned by `maxMessageBytes`: produce batches stay within it. */
   const topicMax = new Map<string, number>();
 
@@ -72,17 +99,11 @@ export function createKafkaJsPort(options: KafkaJsPortOptions): KafkaPort {
 
     plainProducer: () => kafkaJsPlainProducer(kafka, topicMax),
 
-    async committedOffsets(groupId, topic, partitions) {
-      const res = await (await admin()).fetchOffsets({ groupId, topics: [topic] });
-      const out: OffsetMap = new Map();
-      const wanted = new Set(partitions);
-      for (const t of res) {
-        for (const p of t.partitions) {
-          const off = Number(p.offset);
-          if (wanted.has(p.partition) && off >= 0) out.set(p.partition, off);
-        }
-      }
-      return out;
+    committedOffsets,
+
+    async stableCommittedOffsets(groupId, topic, partitions) {
+      const stable = await fetchStableOffsets(await stableCluster(), groupId, topic, partitions);
+      return stable ?? { offsets: await committedOffsets(groupId, topic, partitions), pending: [] };
     },
 
     async earliestOffsets(topic, partitions) {
@@ -123,7 +144,12 @@ export function createKafkaJsPort(options: KafkaJsPortOptions): KafkaPort {
     async close() {
       const a = adminPromise;
       adminPromise = undefined;
-      if (a) await (await a.catch(() => undefined))?.disconnect();
+      const c = offsetsCluster;
+      offsetsCluster = undefined;
+      await Promise.all([
+        a ? a.then((x) => x.disconnect()).catch(() => undefined) : undefined,
+        c ? c.then((x) => x.disconnect()).catch(() => undefined) : undefined,
+      ]);
     },
   };
 }

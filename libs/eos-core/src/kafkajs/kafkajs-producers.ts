@@ -72,6 +72,30 @@ class KafkaJsProducer implements TransactionalProducerPort {
     return new KafkaJsTransaction(tx, this.topicMax);
   }
 
+  async settle(o: { groupId: string; partitions: { topic: string; partitions: number[] }[] }): Promise<void> {
+    const tx = await this.producer.transaction();
+    try {
+      if (typeof tx.addPartitions !== 'function' || typeof tx.addOffsets !== 'function')
+        throw new Error('settling pending offsets needs the kafkajs patch (patches/kafkajs+2.2.4.patch)');
+      const topics = o.partitions.filter((t) => t.partitions.length > 0);
+      await settleAll([
+        topics.length > 0
+          ? tx.addPartitions(
+              topics.map((t) => ({
+                topic: t.topic,
+                partitions: t.partitions.map((partition) => ({ partition })),
+              })),
+            )
+          : Promise.resolve(),
+        tx.addOffsets({ consumerGroupId: o.groupId }),
+      ]);
+      await tx.commit();
+    } catch (err) {
+      await tx.abort().catch(() => undefined);
+      throw err;
+    }
+  }
+
   async close(): Promise<void> {
     await this.producer.disconnect();
   }
