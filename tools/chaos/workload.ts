@@ -1,6 +1,7 @@
 /**
  * The workload: sequence-numbered records for KEYS keys over PARTITIONS partitions (key k on
- * partition k mod PARTITIONS), sent by an idempotent producer on the broker's plain listener;
+ * partition k mod PARTITIONS), sent by a plain producer (not idempotent, no retries: see run.ts) on
+ * the broker's plain listener;
  * what was acknowledged is kept for the checker.
  */
 import type { Producer } from 'kafkajs';
