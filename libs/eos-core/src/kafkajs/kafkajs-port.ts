@@ -80,6 +80,9 @@ export function createKafkaJsPort(options: KafkaJsPortOptions): KafkaPort {
     return offsetsCluster;
   };
   const committedOffsets: KafkaPort['committedOffsets'] = async (groupId, topic, partitions) => {
+    // A task's start reads its offsets this way while it fences, then with require_stable after
+    // the fence: the latter's connections open now, off that critical path.
+    void stableCluster().catch(() => undefined);
     const res = await (await admin()).fetchOffsets({ groupId, topics: [topic] });
     const out: OffsetMap = new Map();
     const wanted = new Set(partitions);
