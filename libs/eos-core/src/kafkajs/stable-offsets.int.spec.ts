@@ -40,29 +40,28 @@ async function setup() {
     transactionTimeoutMs: 20_000,
   });
   producers.push(producer);
-  return { input, output, group, producer };
+  /** Begins a transaction writing one record to the output partition and the input offsets given. */
+  const write = async (partition: number, value: string, offsets: [number, number]) => {
+    const tx = await producer.begin();
+    await tx.write([{ topic: output, partition, key: 'k', value }], {
+      groupId: group,
+      topic: input,
+      offsets: new Map([offsets]),
+    });
+    return tx;
+  };
+  return { input, output, group, producer, write };
 }
 
 it('reports offsets committed inside an open transaction as pending, then the committed ones', async () => {
-  const { input, output, group, producer } = await setup();
-  const first = await producer.begin();
-  await first.write([{ topic: output, partition: 0, key: 'k', value: 'a' }], {
-    groupId: group,
-    topic: input,
-    offsets: new Map([[0, 5]]),
-  });
-  await first.commit();
+  const { input, group, write } = await setup();
+  await (await write(0, 'a', [0, 5])).commit();
   expect(await port.stableCommittedOffsets(group, input, [0, 1])).toEqual({
     offsets: new Map([[0, 5]]),
     pending: [],
   });
 
-  const open = await producer.begin();
-  await open.write([{ topic: output, partition: 0, key: 'k', value: 'b' }], {
-    groupId: group,
-    topic: input,
-    offsets: new Map([[0, 9]]),
-  });
+  const open = await write(0, 'b', [0, 9]);
   // kafkajs's OffsetFetch (no require_stable) answers the offsets before the open transaction.
   expect(await port.committedOffsets(group, input, [0, 1])).toEqual(new Map([[0, 5]]));
   expect(await port.stableCommittedOffsets(group, input, [0, 1])).toEqual({
@@ -80,27 +79,15 @@ it('reports offsets committed inside an open transaction as pending, then the co
 });
 
 it('settle commits an empty transaction over the group and the output partitions, changing no offsets', async () => {
-  const { input, output, group, producer } = await setup();
-  const tx = await producer.begin();
-  await tx.write([{ topic: output, partition: 1, key: 'k', value: 'a' }], {
-    groupId: group,
-    topic: input,
-    offsets: new Map([[1, 3]]),
-  });
-  await tx.commit();
+  const { input, output, group, producer, write } = await setup();
+  await (await write(1, 'a', [1, 3])).commit();
   await producer.settle({ groupId: group, partitions: [{ topic: output, partitions: [0, 1] }] });
   expect(await port.stableCommittedOffsets(group, input, [0, 1])).toEqual({
     offsets: new Map([[1, 3]]),
     pending: [],
   });
   // Its commit markers leave nothing open on the output: the last stable offset is the end.
-  const next = await producer.begin();
-  await next.write([{ topic: output, partition: 0, key: 'k', value: 'b' }], {
-    groupId: group,
-    topic: input,
-    offsets: new Map([[0, 1]]),
-  });
-  await next.commit();
+  await (await write(0, 'b', [0, 1])).commit();
   const committedReader = kafka.consumer({ groupId: uniqueName('stable-reader'), readUncommitted: false });
   await committedReader.connect();
   await committedReader.subscribe({ topic: output, fromBeginning: true });
