@@ -310,6 +310,30 @@ describe('EosTask on the fake port', () => {
     expect(b.positions().get(0)).toBe(8);
   });
 
+  it('a settle that fails starts over with a fresh producer, and settles then', async () => {
+    const a = track(setup({}, 1));
+    produceN(a.kafka, 0, 4);
+    a.kafka.strandNextCommitOffsets();
+    await a.task.start();
+    await until(() => a.kafka.read('out').length === 4, "the first owner's outputs");
+    await a.task.stop({ graceful: false });
+
+    a.kafka.failNext('settle', new Error('injected settle failure'));
+    const b = new EosTask({ ...a.options });
+    tasks.push(b);
+    const retrying: string[] = [];
+    b.on('retrying', (r) => retrying.push(r.error));
+    produceN(a.kafka, 0, 1, 4);
+    const inits = a.kafka.stats.inits;
+    await b.start();
+    await until(() => a.kafka.read('out').length >= 5, "the second owner's output");
+    await new Promise((r) => setTimeout(r, 30));
+    expect(values(a.kafka, 'out')).toEqual(Array.from({ length: 5 }, (_, i) => `p0-${i}`));
+    expect(retrying).toEqual(['injected settle failure']);
+    expect(a.kafka.stats.inits - inits).toBe(2); // the failed settle's producer was replaced
+    expect(a.kafka.stats.settles).toBe(1);
+  });
+
   it('does not settle anything when no offsets are pending after the fence', async () => {
     const { kafka, task } = track(setup({}, 1));
     produceN(kafka, 0, 3);

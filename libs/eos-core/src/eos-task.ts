@@ -338,7 +338,14 @@ export class EosTask extends EventEmitter<TaskEvents> {
       if (this.stopRequested) throw new StopRequested();
       if (!steps.settledPartitions) {
         steps.settledPartitions = pending;
-        await settle(this.transform.output.outputPartitions);
+        this.phase = 'produce'; // a refusal names Write on the output topic
+        try {
+          await settle(this.transform.output.outputPartitions);
+        } catch (err) {
+          this.producerDirty = true; // a transaction in an unknown state: start over with a fresh producer
+          throw err;
+        }
+        this.phase = 'read';
         continue;
       }
       if (Date.now() >= deadline)

@@ -25,7 +25,7 @@ export interface FakeRecord {
   headers: Record<string, Buffer | string>;
 }
 
-type Op = 'init' | 'begin' | 'send' | 'sendOffsets' | 'commit' | 'abort';
+type Op = 'init' | 'begin' | 'send' | 'sendOffsets' | 'commit' | 'abort' | 'settle';
 
 /** A fenced error as kafkajs raises it. */
 export function fencedError(): Error {
@@ -173,6 +173,8 @@ export class FakeKafka implements KafkaPort {
         };
       },
       settle: async () => {
+        const sf = this.takeFault('settle');
+        if (sf) throw sf.error;
         check();
         this.stats.settles++;
         this.applyStranded(transactionalId);
