@@ -63,6 +63,22 @@ function track<T extends { task: EosTask }>(s: T): T {
   return s;
 }
 
+/**
+ * A first owner commits `n` records of partition 0 in a transaction whose offsets commit marker
+ * the broker loses (Kafka 4.4 after a SIGKILL), then stops; `b` is the next owner, not started.
+ */
+async function strandedOwnerThenNext(n: number) {
+  const a = track(setup({}, 1));
+  produceN(a.kafka, 0, n);
+  a.kafka.strandNextCommitOffsets();
+  await a.task.start();
+  await until(() => a.kafka.read('out').length === n, "the first owner's outputs");
+  await a.task.stop({ graceful: false });
+  const b = new EosTask({ ...a.options });
+  tasks.push(b);
+  return { a, b };
+}
+
 describe('EosTask on the fake port', () => {
   it('commits every record once, offsets = last offset + 1, order kept per partition', async () => {
     const { kafka, task, commits } = track(setup());
@@ -288,16 +304,8 @@ describe('EosTask on the fake port', () => {
     // visible) but its offsets commit marker never reached the offsets partition. Read without
     // require_stable, the offsets are those from before it (none here): the next owner would
     // write p0-0..p0-5 again.
-    const a = track(setup({}, 1));
-    produceN(a.kafka, 0, 6);
-    a.kafka.strandNextCommitOffsets();
-    await a.task.start();
-    await until(() => a.kafka.read('out').length === 6, "the first owner's outputs");
-    await a.task.stop({ graceful: false });
+    const { a, b } = await strandedOwnerThenNext(6);
     expect(await a.kafka.committedOffsets(GROUP, 'in', [0])).toEqual(new Map());
-
-    const b = new EosTask({ ...a.options });
-    tasks.push(b);
     const started: { settledPartitions?: number[] }[] = [];
     b.on('started', (s) => started.push(s.steps ?? {}));
     produceN(a.kafka, 0, 2, 6);
@@ -311,16 +319,8 @@ describe('EosTask on the fake port', () => {
   });
 
   it('a settle that fails starts over with a fresh producer, and settles then', async () => {
-    const a = track(setup({}, 1));
-    produceN(a.kafka, 0, 4);
-    a.kafka.strandNextCommitOffsets();
-    await a.task.start();
-    await until(() => a.kafka.read('out').length === 4, "the first owner's outputs");
-    await a.task.stop({ graceful: false });
-
+    const { a, b } = await strandedOwnerThenNext(4);
     a.kafka.failNext('settle', new Error('injected settle failure'));
-    const b = new EosTask({ ...a.options });
-    tasks.push(b);
     const retrying: string[] = [];
     b.on('retrying', (r) => retrying.push(r.error));
     produceN(a.kafka, 0, 1, 4);

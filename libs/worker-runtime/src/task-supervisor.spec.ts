@@ -8,13 +8,14 @@ function setup() {
   kafka.createTopic('in', 2);
   kafka.createTopic('out', 2);
   const sent: WorkerMessage[] = [];
+  const logs: string[] = [];
   const sup = new TaskSupervisor({
     kafka,
     registry: new TransformRegistry(BUILTIN_TRANSFORMS),
     send: (m) => sent.push(m),
-    log: () => undefined,
+    log: (line: string) => void logs.push(line),
   });
-  return { kafka, sup, sent };
+  return { kafka, sup, sent, logs };
 }
 
 const assign = (epoch: number, specVersion = 1): Assign => ({
@@ -46,6 +47,23 @@ describe('TaskSupervisor', () => {
     await sup.revoke({ task: { pipeline: 'p', taskIndex: 0 }, epoch: 1, graceful: true });
     expect(sup.count()).toBe(0);
     expect(kinds(sent).filter((k) => k === 'released')).toEqual(['released']);
+  });
+
+  it('logs the input partitions whose offsets a new owner found pending and settled', async () => {
+    const { kafka, sup, logs } = setup();
+    kafka.strandNextCommitOffsets(); // the broker loses the offsets commit marker of this transaction
+    await sup.assign(assign(1));
+    kafka.produce('in', 0, [{ value: 'a' }]);
+    await new Promise((r) => setTimeout(r, 50));
+    await sup.revoke({ task: { pipeline: 'p', taskIndex: 0 }, epoch: 1, graceful: false });
+    expect(logs.filter((l) => l.includes('settled'))).toEqual([]);
+    await sup.assign(assign(2));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(logs.filter((l) => l.includes('settled'))).toEqual([
+      expect.stringContaining('epoch 2: settled offsets the broker had left pending on input partitions 0 '),
+    ]);
+    expect(kafka.read('out').map((r) => r.value?.toString())).toEqual(['a']);
+    await sup.revoke({ task: { pipeline: 'p', taskIndex: 0 }, epoch: 2, graceful: true });
   });
 
   it("sends a revoked task's last commit reports before its release (later ones would not count)", async () => {

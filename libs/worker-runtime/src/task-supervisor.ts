@@ -192,6 +192,12 @@ export class TaskSupervisor {
       ),
     );
     task.on('started', (s) => {
+      // Rare and worth an operator's eye: the broker had left a committed transaction's offsets
+      // pending (Kafka 4.4 after a SIGKILL), and the task completed them before reading on.
+      if (s.steps?.settledPartitions)
+        this.log(
+          `task ${key} epoch ${a.epoch}: settled offsets the broker had left pending on input partitions ${s.steps.settledPartitions.join(', ')} (docs/production.md, "A broker killed with SIGKILL")`,
+        );
       if (!r.leaving)
         this.send({
           body: {
