@@ -42,6 +42,13 @@ export class WorkerMetrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [this.registry],
   });
+  /** Seconds the tasks' loops spent per step (`TransactionSteps`), committed transactions only. */
+  readonly loopSeconds = new Counter({
+    name: 'eos_worker_loop_seconds_total',
+    help: 'Seconds the tasks spent per step of committed transactions: wait (for input), begin, transform, prepare (AddPartitionsToTxn/AddOffsetsToTxn), produce, commit',
+    labelNames: ['pipeline', 'step'],
+    registers: [this.registry],
+  });
   readonly tasks = new Gauge({
     name: 'eos_worker_tasks',
     help: 'Tasks running on this worker',
@@ -65,6 +72,8 @@ export class WorkerMetrics {
         if (c.deadLettered) this.deadLettered.inc(labels, c.deadLettered);
         this.transactions.inc({ pipeline: labels.pipeline, outcome: 'committed' });
         this.txDuration.observe({ pipeline: labels.pipeline }, c.durationMs / 1000);
+        for (const [step, ms] of Object.entries(c.steps))
+          this.loopSeconds.inc({ pipeline: labels.pipeline, step: step.replace(/Ms$/, '') }, ms / 1000);
       },
       aborted: (pipeline) => this.transactions.inc({ pipeline, outcome: 'aborted' }),
       transformRetried: (labels) => this.transformRetries.inc(labels),

@@ -16,6 +16,7 @@ import type {
   ProduceRecord,
   ProducerPort,
   TransactionalProducerPort,
+  WriteTimings,
 } from './kafka-port';
 
 export interface CommitStrategy {
@@ -44,8 +45,11 @@ export interface BatchWriter {
 
 /** One batch being written. */
 export interface BatchWrite {
-  /** Produces the batch's records, and (exactly-once) adds its offsets to the transaction. */
-  write(records: ProduceRecord[], nextOffsets: OffsetMap): Promise<void>;
+  /**
+   * Produces the batch's records, and (exactly-once) adds its offsets to the transaction; may
+   * tell how long it prepared the transaction before producing.
+   */
+  write(records: ProduceRecord[], nextOffsets: OffsetMap): Promise<WriteTimings | void>;
   /** Makes the batch durable: commits the transaction, or (at-least-once) the consumer's offsets. */
   commit(nextOffsets: OffsetMap): Promise<void>;
   /** Gives the batch up: aborts the transaction (at-least-once: what was written stays). */
@@ -116,7 +120,9 @@ function atLeastOnce(o: CommitStrategyOptions): CommitStrategy {
       return {
         async begin(consumer) {
           return {
-            write: (records) => producer.send(records),
+            write: async (records) => {
+              await producer.send(records);
+            },
             commit: (nextOffsets) => consumer.commitOffsets(nextOffsets),
             abort: async () => undefined,
           };

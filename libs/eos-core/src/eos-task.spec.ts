@@ -541,3 +541,68 @@ describe('the transactional producer', () => {
     );
   });
 });
+
+describe('transaction steps', () => {
+  /** FakeKafka whose transactions take `ms` per step: write tells a prepare of `prepareMs`. */
+  function slowed(kafka: FakeKafka, ms: { write: number; prepareMs?: number; commit: number }): void {
+    const sleep = (n: number) => new Promise((r) => setTimeout(r, n));
+    const make = kafka.transactionalProducer.bind(kafka);
+    kafka.transactionalProducer = async (o) => {
+      const p = await make(o);
+      return {
+        ...p,
+        begin: async () => {
+          const tx = await p.begin();
+          return {
+            write: async (records, offsets) => {
+              await sleep(ms.write);
+              await tx.write(records, offsets);
+              return ms.prepareMs === undefined ? undefined : { prepareMs: ms.prepareMs };
+            },
+            commit: async () => {
+              await sleep(ms.commit);
+              await tx.commit();
+            },
+            abort: () => tx.abort(),
+          };
+        },
+      };
+    };
+  }
+
+  it("times each step of a committed batch: the transform, the adapter's prepare, the produce and the commit", async () => {
+    const transform: TransformFn = async (r) => {
+      await new Promise((res) => setTimeout(res, 40));
+      return { value: r.value };
+    };
+    const s = track(setup({ transform, batching: { lingerMs: 5, maxRecords: 1 } }, 1));
+    slowed(s.kafka, { write: 60, prepareMs: 15, commit: 30 });
+    produceN(s.kafka, 0, 1);
+    await s.task.start();
+    await until(() => s.commits.length === 1, 'the commit');
+    const st = s.commits[0]!.steps;
+    expect(st.transformMs).toBeGreaterThanOrEqual(35);
+    expect(st.prepareMs).toBe(15);
+    // write took >= 60 ms, of which the adapter said 15 were preparing
+    expect(st.produceMs).toBeGreaterThanOrEqual(40);
+    expect(st.produceMs).toBeLessThan(200);
+    expect(st.commitMs).toBeGreaterThanOrEqual(25);
+    // the steps from begin on are the transaction's duration
+    const inTx = st.beginMs + st.transformMs + st.prepareMs + st.produceMs + st.commitMs;
+    expect(Math.abs(inTx - s.commits[0]!.durationMs)).toBeLessThanOrEqual(5);
+  });
+
+  it('counts the wait for input and, without an adapter that tells, no prepare', async () => {
+    const s = track(setup({ batching: { lingerMs: 5, maxRecords: 1 } }, 1));
+    slowed(s.kafka, { write: 1, commit: 1 });
+    produceN(s.kafka, 0, 1);
+    await s.task.start();
+    await until(() => s.commits.length === 1, 'the first commit');
+    await new Promise((r) => setTimeout(r, 80));
+    produceN(s.kafka, 0, 1, 1);
+    await until(() => s.commits.length === 2, 'the second commit');
+    const st = s.commits[1]!.steps;
+    expect(st.waitMs).toBeGreaterThanOrEqual(70);
+    expect(st.prepareMs).toBe(0);
+  });
+});

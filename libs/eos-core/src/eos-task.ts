@@ -6,7 +6,14 @@ import { resolveTaskOptions, type EosTaskOptions, type ResolvedTaskOptions } fro
 import { classifyError, describeError } from './errors';
 import type { ConsumerPort, OffsetMap } from './kafka-port';
 import { RecordBuffer, type TakenBatch } from './record-buffer';
-import type { CommitInfo, StartSteps, TaskEvents, TaskOutcome, TaskState } from './task-events';
+import type {
+  CommitInfo,
+  StartSteps,
+  TaskEvents,
+  TaskOutcome,
+  TaskState,
+  TransactionSteps,
+} from './task-events';
 import { TransformRetryError } from './transform-attempts';
 
 class StopRequested extends Error {
@@ -426,6 +433,7 @@ export class EosTask extends EventEmitter<TaskEvents> {
         continue;
       }
       this.setState('running');
+      const asked = Date.now();
       const batch = await this.buffer.take(
         this.committed,
         () => this.stopRequested || this.paused || this.consumerBroken !== undefined,
@@ -433,22 +441,35 @@ export class EosTask extends EventEmitter<TaskEvents> {
       );
       this.firstBatch = false;
       if (batch.records.length === 0 && batch.nextOffsets.size === 0) continue;
-      await this.runTransaction(batch);
+      await this.runTransaction(batch, Date.now() - asked);
     }
   }
 
   /** One batch: transform, write, commit (through the strategy); an error aborts it and propagates. */
-  private async runTransaction(batch: TakenBatch): Promise<void> {
+  private async runTransaction(batch: TakenBatch, waitMs = 0): Promise<void> {
     const t0 = Date.now();
     this.phase = 'produce';
     const write: BatchWrite = await (this.producer as BatchWriter).begin(this.consumer as ConsumerPort);
+    const steps: TransactionSteps = {
+      waitMs,
+      beginMs: Date.now() - t0,
+      transformMs: 0,
+      prepareMs: 0,
+      produceMs: 0,
+      commitMs: 0,
+    };
     let produced = false;
     let result: TransformedBatch;
     try {
+      let at = Date.now();
       result = await this.transform.run(batch.records, () => this.throwIfFastStop());
       this.throwIfFastStop();
       produced = true;
-      await write.write(result.records, batch.nextOffsets);
+      steps.transformMs = Date.now() - at;
+      at = Date.now();
+      const timings = await write.write(result.records, batch.nextOffsets);
+      steps.prepareMs = timings ? timings.prepareMs : 0;
+      steps.produceMs = Date.now() - at - steps.prepareMs;
       this.throwIfFastStop();
     } catch (err) {
       if (classifyError(err) === 'fenced') throw err;
@@ -465,8 +486,10 @@ export class EosTask extends EventEmitter<TaskEvents> {
       this.emit('aborted', { reason, records: batch.records.length });
       throw err;
     }
+    const committing = Date.now();
     try {
       await write.commit(batch.nextOffsets);
+      steps.commitMs = Date.now() - committing;
     } catch (err) {
       if (classifyError(err) === 'fenced') throw err;
       // Outcome unknown: a delayed EndTxn could land on the next transaction (KAFKA-17754), so the
@@ -490,6 +513,7 @@ export class EosTask extends EventEmitter<TaskEvents> {
       durationMs: Date.now() - t0,
       committedAt: Date.now(),
       inputSpan: inputSpan(batch.records),
+      steps,
     });
   }
 

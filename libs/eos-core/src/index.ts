@@ -1,7 +1,14 @@
 /** The exactly-once consume-transform-produce loop. No gRPC, no Redis, no environment reads. */
 export { EosTask } from './eos-task';
 export type { EosTaskOptions, TransformProbe } from './eos-task-options';
-export type { CommitInfo, StartSteps, TaskEvents, TaskOutcome, TaskState } from './task-events';
+export type {
+  CommitInfo,
+  StartSteps,
+  TaskEvents,
+  TaskOutcome,
+  TaskState,
+  TransactionSteps,
+} from './task-events';
 export { InvalidTransformResultError, transformOutputs } from './poison';
 export type { PoisonReason, QuarantinedRecord } from './poison';
 export { TransformRetryError, TransformTimeoutError } from './transform-attempts';
@@ -20,6 +27,7 @@ export type {
   ProducerPort,
   TransactionalProducerPort,
   TransactionPort,
+  WriteTimings,
 } from './kafka-port';
 export { createKafkaJsPort } from './kafkajs/kafkajs-port';
 export { describeKafkaJsPatch, kafkaJsPatchStatus } from './kafkajs/patch-status';

@@ -23,14 +23,25 @@ export interface GroupOffsets {
   offsets: OffsetMap;
 }
 
+/** How a transaction's `write` spent its time, as far as the adapter tells. */
+export interface WriteTimings {
+  /**
+   * ms before the records went out: the transaction's partitions and offsets added to it
+   * (AddPartitionsToTxn, AddOffsetsToTxn), which wait while the coordinator still writes the
+   * previous transaction's commit markers.
+   */
+  prepareMs: number;
+}
+
 /** An open transaction. */
 export interface TransactionPort {
   /**
    * Produces the records inside the transaction and adds the group's offsets (next offset to
    * read) to it. An adapter may overlap the two (the kafkajs one sends the offsets while the
-   * records go out): they commit or abort together. Empty `offsets` adds none.
+   * records go out): they commit or abort together. Empty `offsets` adds none. May resolve with
+   * how long it prepared before producing.
    */
-  write(records: ProduceRecord[], offsets: GroupOffsets): Promise<void>;
+  write(records: ProduceRecord[], offsets: GroupOffsets): Promise<WriteTimings | void>;
   commit(): Promise<void>;
   abort(): Promise<void>;
 }

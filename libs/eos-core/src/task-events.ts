@@ -17,6 +17,31 @@ export interface CommitInfo {
   committedAt: number;
   /** Timestamps (ms) of the batch's first and last input records; undefined for an empty batch. */
   inputSpan?: { first: number; last: number };
+  /** Where the loop's time went for this batch, from asking for it to its commit. */
+  steps: TransactionSteps;
+}
+
+/**
+ * One batch's pass through the loop, in ms; the steps follow one another, so they add up to the
+ * loop's time for the batch (`durationMs` is begin -> commit, without `waitMs`).
+ */
+export interface TransactionSteps {
+  /** Waiting for the batch: for input, or for the linger to fill it. */
+  waitMs: number;
+  /** Starting the transaction (exactly-once: a fresh producer's first begin may look things up). */
+  beginMs: number;
+  /** The transform. */
+  transformMs: number;
+  /**
+   * Exactly-once: adding the transaction's partitions and offsets before the records go out
+   * (waits while the coordinator writes the previous transaction's markers); 0 when the adapter
+   * does not tell, or at least once.
+   */
+  prepareMs: number;
+  /** Producing the records (exactly-once: beside the offsets' TxnOffsetCommit). */
+  produceMs: number;
+  /** Exactly-once: EndTxn; at least once: the consumer's OffsetCommit. */
+  commitMs: number;
 }
 
 /** How long each step of a (re)start took, in ms; a step that did not run is absent. */

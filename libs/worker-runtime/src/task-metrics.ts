@@ -1,3 +1,5 @@
+import type { TransactionSteps } from '@eos/eos-core';
+
 /** A task's labels on the worker's metrics. */
 export interface TaskLabels {
   pipeline: string;
@@ -10,8 +12,14 @@ export interface TaskLabels {
  * (apps/worker/src/worker-http.ts); the runtime itself holds no metrics registry.
  */
 export interface TaskMetrics {
-  /** A transaction committed `records` input records (`deadLettered` of them dead-lettered). */
-  committed(task: TaskLabels, c: { records: number; deadLettered: number; durationMs: number }): void;
+  /**
+   * A transaction committed `records` input records (`deadLettered` of them dead-lettered);
+   * `steps`: where the task's loop spent its time on that batch.
+   */
+  committed(
+    task: TaskLabels,
+    c: { records: number; deadLettered: number; durationMs: number; steps: TransactionSteps },
+  ): void;
   /** A transaction was aborted (it is retried). */
   aborted(pipeline: string): void;
   /** A transform attempt failed retriably and is retried. */

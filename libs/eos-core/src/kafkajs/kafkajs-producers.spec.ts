@@ -67,6 +67,20 @@ describe('KafkaJsTransaction.write', () => {
     expect(done).toBe(true);
   });
 
+  it('tells how long it prepared: from the first add to the last before the records went out', async () => {
+    const { tx, settle } = fakeTx({ patched: true });
+    const w = new KafkaJsTransaction(tx, new Map()).write(records, offsets);
+    await settle(ADD_OUT_0);
+    await new Promise((r) => setTimeout(r, 40)); // the coordinator still writes the last markers
+    await settle('add-offsets');
+    await new Promise((r) => setTimeout(r, 30)); // the produce: not preparing
+    await settle('offsets');
+    await settle('produce');
+    const t = await w;
+    expect(t?.prepareMs).toBeGreaterThanOrEqual(35);
+    expect(t?.prepareMs).toBeLessThan(65);
+  });
+
   it('with records the partitioner places, adds only the offsets first (their send adds the partitions)', async () => {
     const { tx, log, settle } = fakeTx({ patched: true });
     const unplaced = [{ topic: 'out', key: 'k', value: 'v' }];

@@ -10,6 +10,7 @@ import type {
   ProducerPort,
   TransactionalProducerPort,
   TransactionPort,
+  WriteTimings,
 } from '../kafka-port';
 import { chunkLimitsFor, chunkRecords, type TopicMessages } from '../produce-chunks';
 import { connectTransactionalProducer, sendOffsetsToTransaction, transactionRetry } from './transactions';
@@ -120,7 +121,7 @@ export class KafkaJsTransaction implements TransactionPort {
    * Records without a partition (placed by the partitioner) are still added by their send. Both
    * halves are settled before this returns or throws, so an abort never races a request in flight.
    */
-  async write(records: ProduceRecord[], o: GroupOffsets): Promise<void> {
+  async write(records: ProduceRecord[], o: GroupOffsets): Promise<WriteTimings | void> {
     const send = () =>
       sendInChunks(records, (topicMessages) => this.tx.sendBatch({ acks: -1, topicMessages }), this.topicMax);
     if (o.offsets.size === 0) return send();
@@ -131,11 +132,14 @@ export class KafkaJsTransaction implements TransactionPort {
       return sendOffsetsToTransaction(this.tx, o.groupId, o.topic, o.offsets);
     }
     const placed = placedPartitions(records);
+    const t0 = Date.now();
     await settleAll([
       placed.length > 0 ? tx.addPartitions(placed) : Promise.resolve(),
       tx.addOffsets({ consumerGroupId: o.groupId }),
     ]);
+    const prepareMs = Date.now() - t0;
     await settleAll([send(), sendOffsetsToTransaction(this.tx, o.groupId, o.topic, o.offsets)]);
+    return { prepareMs };
   }
 
   commit(): Promise<void> {
