@@ -39,6 +39,7 @@ import {
   ensurePeerBuilt,
   headline,
   latencySvg,
+  loopText,
   machineInfo,
   mdTable,
   ourMax,
@@ -229,7 +230,7 @@ async function main(): Promise<void> {
                 const r = { ...(await runThroughput(admin, env.brokers, make, units, CFG.records)), round };
                 results.throughput.push(r);
                 log(
-                  `throughput ${label} x${units}: ${r.recordsPerSec} rec/s, ${r.cpuMsPer1k} CPU ms/1k, RSS ${r.peakRssMiB.join('/')} MiB`,
+                  `throughput ${label} x${units}: ${r.recordsPerSec} rec/s, ${r.cpuMsPer1k} CPU ms/1k, RSS ${r.peakRssMiB.join('/')} MiB${r.loop ? `; ${loopText(r.loop)}` : ''}`,
                 );
               });
         }

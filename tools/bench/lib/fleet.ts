@@ -10,7 +10,8 @@ import {
   type ListWorkersResponse,
 } from '@eos/proto';
 import { taskPartitions } from '@eos/control-plane';
-import { TestStack, until, type Proc } from '@eos/testing';
+import { TestStack, freePort, until, type Proc } from '@eos/testing';
+import { scrapeLoop, type LoopTotals } from './loop-metrics';
 import type { BenchEnv } from './infra';
 
 /** A TestStack on the bench's controller ports (CONTROLLER_GRPC_PORT / CONTROLLER_HTTP_PORT when set). */
@@ -45,6 +46,8 @@ export interface SystemUnderTest {
   killBusiest(): Promise<{ victim: string; partitions: number[]; killedAt: number }>;
   /** Starts one more unit and waits until every partition is owned by a live unit. */
   addUnit(): Promise<void>;
+  /** Our fleet only: the live workers' loop counters summed (`eos_worker_loop_seconds_total`). */
+  loopTotals?(): Promise<LoopTotals>;
   stop(): Promise<void>;
 }
 
@@ -60,6 +63,8 @@ export class Fleet implements SystemUnderTest {
   readonly label: string;
   private readonly stack: TestStack;
   private readonly workers = new Map<string, Proc>();
+  /** Each worker's metrics port (WORKER_HTTP_PORT). */
+  private readonly metricsPorts = new Map<string, number>();
   private n = 0;
 
   constructor(
@@ -90,9 +95,11 @@ export class Fleet implements SystemUnderTest {
     return w.workers.filter((x) => x.state === WorkerState.ACTIVE && this.workers.has(x.workerId)).length;
   }
 
-  private startWorker(): void {
+  private async startWorker(): Promise<void> {
     const id = `w${++this.n}`;
-    this.workers.set(id, this.stack.startWorker(id));
+    const port = await freePort();
+    this.metricsPorts.set(id, port);
+    this.workers.set(id, this.stack.startWorker(id, { WORKER_HTTP_PORT: String(port) }));
   }
 
   private async waitStable(): Promise<GetPipelineStatusResponse> {
@@ -112,7 +119,7 @@ export class Fleet implements SystemUnderTest {
 
   async start(units: number): Promise<void> {
     await this.stack.startController();
-    for (let i = 0; i < units; i++) this.startWorker();
+    for (let i = 0; i < units; i++) await this.startWorker();
     // Workers first: the pipeline is placed on all of them at once.
     await until('workers registered', async () => (await this.activeWorkers()) === units, 60_000);
     await this.stack.call('createPipeline', {
@@ -177,8 +184,13 @@ export class Fleet implements SystemUnderTest {
   }
 
   async addUnit(): Promise<void> {
-    this.startWorker();
+    await this.startWorker();
     await this.waitStable();
+  }
+
+  async loopTotals(): Promise<LoopTotals> {
+    const live = [...this.workers].filter(([, p]) => p.running).map(([id]) => this.metricsPorts.get(id)!);
+    return scrapeLoop(live, this.o.name);
   }
 
   /** A worker's process (the drain scenario signals it). */

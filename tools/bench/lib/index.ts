@@ -18,6 +18,8 @@ export type { BenchEnv, BenchInfra } from './infra';
 export { consumerPerf, producerPerf } from './kafka-perf';
 export type { ConsumerPerfResult, ProducerPerfResult } from './kafka-perf';
 export { startBenchLoad } from './load';
+export { LOOP_STEPS, loopBreakdown, loopText, parseLoopTotals } from './loop-metrics';
+export type { LoopBreakdown, LoopTotals } from './loop-metrics';
 export type { BenchLoad } from './load';
 export { dec, int, mdTable, ratio } from './markdown';
 export { PEER_COMMAND, StreamsPeer, ensurePeerBuilt } from './peer';

@@ -1,6 +1,7 @@
 /** The results of `npm run bench` as Markdown tables and SVG plots. */
 import { dec, int, mdTable, ratio } from './markdown';
 import type { DrainResult } from './drain';
+import { LOOP_STEPS } from './loop-metrics';
 import type { RolloutResult } from './rollout';
 import type { CeilingResult, FailoverResult, LatencyResult, ThroughputResult } from './scenarios';
 import { median } from './stats';
@@ -281,6 +282,25 @@ export function renderMarkdown(r: BenchResults, svgDir: string): string {
         `![throughput vs workers](${svgDir}/throughput.svg)`,
       ),
     );
+    const withLoop = r.throughput.filter((x) => x.loop);
+    if (withLoop.length)
+      out.push(
+        ...section(
+          "Where our transactions' time goes (the throughput runs above, from the workers' `eos_worker_loop_seconds_total`)",
+          "Mean ms per committed transaction and step, summed over the tasks (each task runs its loop on its own): wait = for a batch; prepare = AddPartitionsToTxn + AddOffsetsToTxn, which wait while the coordinator still writes the previous transaction's markers (exactly-once only); produce = the records (exactly-once: beside the TxnOffsetCommit); commit = EndTxn, or the at-least-once OffsetCommit.",
+          mdTable(
+            ['system', 'round', 'units', 'transactions', 'records each', ...LOOP_STEPS],
+            withLoop.map((x) => [
+              x.system,
+              x.round ?? 1,
+              x.units,
+              int(x.loop!.transactions),
+              int(x.loop!.recordsPerTransaction),
+              ...LOOP_STEPS.map((s) => dec(x.loop!.msPerTransaction[s])),
+            ]),
+          ),
+        ),
+      );
   }
   if (r.latency.length) {
     out.push(

@@ -6,6 +6,7 @@ import type { Admin } from 'kafkajs';
 import { createTopic, uniqueName, until } from '@eos/testing';
 import type { SystemUnderTest } from './fleet';
 import { consumerPerf, producerPerf } from './kafka-perf';
+import { loopBreakdown, type LoopBreakdown } from './loop-metrics';
 import { ProcSampler } from './proc-stats';
 import { ProbeProducer, ProbeReader, type WindowStats } from './probe';
 import { median } from './stats';
@@ -99,6 +100,8 @@ export interface ThroughputResult {
   peakRssMiB: number[];
   /** How fast the input was written beforehand (kafka-producer-perf-test, as fast as it goes). */
   fillRecordsPerSec: number;
+  /** Our fleet: where its transactions spent their time in the window (the workers' loop metrics). */
+  loop?: LoopBreakdown;
 }
 
 /**
@@ -127,12 +130,15 @@ export async function runThroughput(
     if ((await topicTotal(admin, t.input)) !== warm + records)
       throw new Error('the input is not the size written');
     if ((await sys.committed(admin)) !== warm) throw new Error(`${sys.label} processed records while paused`);
+    const loopBefore = await sys.loopTotals?.();
     const sampler = new ProcSampler(sys.pids());
     const t0 = Date.now();
     await sys.resume();
     await waitCommitted(admin, sys, warm + records, `${sys.label} x${units}`);
     const t1 = Date.now();
     const stats = sampler.stop();
+    const loopAfter = await sys.loopTotals?.();
+    const loop = loopBefore && loopAfter ? loopBreakdown(loopBefore, loopAfter) : undefined;
     const seconds = (t1 - t0) / 1000;
     return {
       system: sys.label,
@@ -143,6 +149,7 @@ export async function runThroughput(
       cpuMsPer1k: Number((stats.cpuMs / (records / 1000)).toFixed(1)),
       peakRssMiB: stats.peakRssMiB,
       fillRecordsPerSec: Math.round(fr.recordsPerSec),
+      loop,
     };
   } finally {
     await sys.stop();
