@@ -61,8 +61,27 @@ export interface TaskStatus {
   lag?: number;
   recordsCommitted?: number;
   specVersion?: number;
+  /** Failures in a row (it failed on its worker, or its worker died under it); 0 after progress. */
+  failures?: number;
+  /** The last failure or problem reported (a retrying transform, a missing permission, ...). */
+  lastError?: string;
+  /** A failed task is not assigned again before this time, ms since the epoch (0: no wait). */
+  retryAtMs?: number;
+  /** Careful mode: its worker announces each record to the controller before transforming it. */
+  careful?: boolean;
+  /** Records of the task's partitions the controller quarantined (dead-lettered without the transform). */
+  quarantined?: QuarantinedRecord[];
   /** Why a PENDING task has no worker. */
   reason?: string;
+}
+
+/** A record the controller quarantined as poison: it crashed or hung the workers that ran it. */
+export interface QuarantinedRecord {
+  partition?: number;
+  offset?: number;
+  reason?: string;
+  /** When it was quarantined, ms since the epoch. */
+  atMs?: number;
 }
 
 export interface PipelineStatus {

@@ -1,12 +1,14 @@
 import type { PipelineStatus, Rollout, Worker } from './model';
-import { status } from './spec-fixtures';
+import { status, troubledStatus } from './spec-fixtures';
 import { parseRoute } from './route';
 import {
   drainProgress,
   overview,
+  quarantinedRecords,
   rolloutActions,
   rolloutProgress,
   stateLabel,
+  taskProblem,
   toneOf,
   trackDrains,
   type Snapshot,
@@ -137,6 +139,55 @@ describe('rollouts', () => {
     expect(rolloutActions('PAUSED')).toEqual(['resume', 'abort']);
     expect(rolloutActions('ROLLING_BACK')).toEqual([]);
     expect(rolloutActions('SUCCEEDED')).toEqual([]);
+  });
+});
+
+describe('task trouble', () => {
+  const now = 1_000_000;
+  it('reads failures as bad, a problem without failures as a warning, and nothing as no problem', () => {
+    const [healthy, failed, careful, pending, working] = troubledStatus(now).tasks ?? [];
+    expect(taskProblem(healthy!, now)).toBeUndefined();
+    expect(taskProblem(pending!, now)).toBeUndefined();
+    expect(taskProblem({ careful: true }, now)).toBeUndefined();
+    expect(taskProblem(failed!, now)).toEqual({
+      tone: 'bad',
+      failures: 3,
+      lastError: 'transform suffix@2 failed: TypeError: config.suffix is not a string',
+      retryInMs: 12_000,
+    });
+    expect(taskProblem(careful!, now)).toMatchObject({ tone: 'bad', failures: 2, retryInMs: undefined });
+    expect(taskProblem(working!, now)).toMatchObject({ tone: 'warn', failures: 0, retryInMs: undefined });
+  });
+  it('shows a retry wait only while it lies ahead', () => {
+    expect(taskProblem({ failures: 1, retryAtMs: now + 1 }, now)?.retryInMs).toBe(1);
+    expect(taskProblem({ failures: 1, retryAtMs: now }, now)?.retryInMs).toBeUndefined();
+    expect(taskProblem({ failures: 1, retryAtMs: now - 5_000 }, now)?.retryInMs).toBeUndefined();
+    expect(taskProblem({ retryAtMs: now + 2_000 }, now)).toEqual({
+      tone: 'warn',
+      failures: 0,
+      lastError: '',
+      retryInMs: 2_000,
+    });
+  });
+  it('lists every task’s quarantined records, the latest first', () => {
+    expect(quarantinedRecords(undefined)).toEqual([]);
+    expect(
+      quarantinedRecords([
+        { taskIndex: 0, quarantined: [{ partition: 1, offset: 9, reason: 'a', atMs: 5 }] },
+        { taskIndex: 1 },
+        {
+          taskIndex: 3,
+          quarantined: [
+            { partition: 3, offset: 2, atMs: 7 },
+            { partition: 3, offset: 1, atMs: 5 },
+          ],
+        },
+      ]).map((q) => [q.taskIndex, q.partition, q.offset, q.reason, q.atMs]),
+    ).toEqual([
+      [3, 3, 2, '', 7],
+      [0, 1, 9, 'a', 5],
+      [3, 3, 1, '', 5],
+    ]);
   });
 });
 

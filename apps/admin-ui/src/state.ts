@@ -1,6 +1,6 @@
 /**
  * The UI's state logic, free of the DOM so unit tests cover it: what the overview shows, drain
- * and rollout progress, states in words and colours. The charts' history is in history.ts, the
+ * and rollout progress, states in words and colours, why a task is in trouble. The charts' history is in history.ts, the
  * pipeline form's values <-> spec in pipeline-form-state.ts.
  */
 import type { PipelineStatus, Rollout, RolloutState, TaskStatus, Worker } from './model';
@@ -192,4 +192,55 @@ export function rolloutActions(state: RolloutState | undefined): ('pause' | 'res
     default:
       return [];
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Task trouble: why a task is not making progress
+
+/** What the pipeline page says beneath a task that failed or reports a problem. */
+export interface TaskProblem {
+  /** bad: it failed (failures in a row); warn: a problem a running task works through. */
+  tone: 'bad' | 'warn';
+  failures: number;
+  /** Empty when the controller has no message (a failure count alone). */
+  lastError: string;
+  /** Time left before the failed task may be assigned again; only while that is in the future. */
+  retryInMs?: number;
+}
+
+/**
+ * The task's failures, last error and retry wait, or undefined for a task without any. Careful
+ * mode and a PENDING task's reason are not problems of their own: the state cell shows them.
+ */
+export function taskProblem(t: TaskStatus, nowMs: number): TaskProblem | undefined {
+  const failures = t.failures ?? 0;
+  const lastError = t.lastError ?? '';
+  // 0 means no wait; a time already past (the controller's clock is not ours) is no wait either.
+  const retryInMs = (t.retryAtMs ?? 0) > nowMs ? (t.retryAtMs ?? 0) - nowMs : undefined;
+  if (failures <= 0 && !lastError && retryInMs === undefined) return undefined;
+  return { tone: failures > 0 ? 'bad' : 'warn', failures, lastError, retryInMs };
+}
+
+/** One quarantined record with the task whose partition holds it. */
+export interface QuarantineRow {
+  taskIndex: number;
+  partition: number;
+  offset: number;
+  reason: string;
+  atMs: number;
+}
+
+/** Every task's quarantined records, the latest first (then by partition and offset). */
+export function quarantinedRecords(tasks: TaskStatus[] | undefined): QuarantineRow[] {
+  return (tasks ?? [])
+    .flatMap((t) =>
+      (t.quarantined ?? []).map((q) => ({
+        taskIndex: t.taskIndex ?? 0,
+        partition: q.partition ?? 0,
+        offset: q.offset ?? 0,
+        reason: q.reason ?? '',
+        atMs: q.atMs ?? 0,
+      })),
+    )
+    .sort((a, b) => b.atMs - a.atMs || a.partition - b.partition || a.offset - b.offset);
 }

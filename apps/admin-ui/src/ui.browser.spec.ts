@@ -188,7 +188,7 @@ it('signs in, then runs a pipeline from creation through drain and rollout, in a
   await until(
     'all 4 tasks processing and lag 0 on the pipeline page',
     async () => {
-      const rows = page.locator('[data-testid=tasks] tbody tr');
+      const rows = page.locator('[data-testid=tasks] tbody tr[data-task]');
       const states = await rows
         .locator('[data-state]')
         .evaluateAll((els) => els.map((e) => e.getAttribute('data-state')));
@@ -200,8 +200,14 @@ it('signs in, then runs a pipeline from creation through drain and rollout, in a
   );
   expect(Math.max(...lags)).toBeGreaterThan(0);
   expect(await text('[data-testid=pipeline-guarantee]')).toBe('exactly once');
+  // Healthy tasks: no failures or last error beneath them, no careful mode, nothing quarantined.
+  expect(
+    await page
+      .locator('[data-testid=task-problem], [data-testid=careful], [data-testid=quarantined]')
+      .count(),
+  ).toBe(0);
   const owners = await page
-    .locator('[data-testid=tasks] tbody tr')
+    .locator('[data-testid=tasks] tbody tr[data-task]')
     .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-owner')));
   expect(new Set(owners)).toEqual(new Set(['w1', 'w2']));
   // The chart has drawn the history it showed.
@@ -248,7 +254,7 @@ it('signs in, then runs a pipeline from creation through drain and rollout, in a
   await page.click(`[data-pipeline="${name}"] a`);
   await until('all tasks on w2 and caught up', async () => {
     const o = await page
-      .locator('[data-testid=tasks] tbody tr')
+      .locator('[data-testid=tasks] tbody tr[data-task]')
       .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-owner')));
     return (
       o.length === 4 &&

@@ -1,9 +1,10 @@
 import { api } from '../api';
 import { Card, confirmAction, NoticeBar, StateBadge, ThroughputChart, useAction } from '../components';
-import { formatAgo, formatNumber, formatRate } from '../format';
+import { formatNumber, formatRate } from '../format';
 import { pipelineRow } from '../state';
 import { store, useLive, useNow } from '../store';
 import { RolloutList } from './rollouts';
+import { QuarantinedRecords, TaskTable } from './task-table';
 import { useCan } from '../use-session';
 
 export function PipelinePage({ name }: { name: string }) {
@@ -114,48 +115,10 @@ export function PipelinePage({ name }: { name: string }) {
       </Card>
 
       <Card title={`Tasks (${row.tasksProcessing}/${row.tasks} processing)`}>
-        <div class="scroll">
-          <table class="table" data-testid="tasks">
-            <thead>
-              <tr>
-                <th class="num">Task</th>
-                <th>State</th>
-                <th>Owner</th>
-                <th class="num">Epoch</th>
-                <th>Partitions</th>
-                <th class="num">Committed</th>
-                <th class="num">Lag</th>
-                <th class="num">Commits/s</th>
-                <th class="num">Records/s</th>
-                <th>Last commit</th>
-              </tr>
-            </thead>
-            <tbody>
-              {tasks.map((t) => (
-                <tr key={t.taskIndex ?? 0} data-task={t.taskIndex ?? 0} data-owner={t.ownerWorkerId ?? ''}>
-                  <td class="num" title={t.transactionalId}>
-                    {t.taskIndex ?? 0}
-                  </td>
-                  <td>
-                    <StateBadge state={t.state} />
-                    {t.reason && <span class="muted reason"> {t.reason}</span>}
-                  </td>
-                  <td>{t.ownerWorkerId || <span class="muted">none</span>}</td>
-                  <td class="num">{t.epoch ?? 0}</td>
-                  <td>{(t.partitions ?? []).map((p) => p.partition ?? 0).join(', ')}</td>
-                  <td class="num">
-                    {formatNumber((t.partitions ?? []).reduce((a, p) => a + (p.committedOffset ?? 0), 0))}
-                  </td>
-                  <td class="num">{formatNumber(t.lag)}</td>
-                  <td class="num">{(t.commitsPerSecond ?? 0).toFixed(1)}</td>
-                  <td class="num">{formatRate(t.recordsPerSecond)}</td>
-                  <td>{formatAgo(t.lastCommitAtMs, now)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <TaskTable tasks={tasks} now={now} />
       </Card>
+
+      <QuarantinedRecords tasks={tasks} now={now} />
 
       <RolloutList pipeline={name} />
     </div>
