@@ -21,6 +21,9 @@ import { KafkaTopics } from './kafka-topics';
 import { RolloutQueue } from './rollout-queue';
 import { workerService } from './worker-service';
 
+/** How long after serving gRPC the rollout queue starts (see `start`). */
+const ROLLOUT_QUEUE_DELAY_MS = 1_000;
+
 export interface ControllerApp {
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -55,6 +58,7 @@ export function createControllerApp(config: ControllerConfig): ControllerApp {
   });
   let fleet: FleetController | undefined;
   let rollouts: RolloutQueue | undefined;
+  let rolloutStart: NodeJS.Timeout | undefined;
   let httpServer: http.Server | undefined;
   let health: HealthImplementation | undefined;
   let httpPort = 0;
@@ -84,6 +88,7 @@ export function createControllerApp(config: ControllerConfig): ControllerApp {
       log(
         `Kafka ${describeKafkaClientConfig(config.kafka)}: cluster ${cluster.clusterId} (${cluster.brokers} brokers); fleet ${names.fleetId}`,
       );
+      const tPreflight = Date.now();
       await admin.connect();
       fleet = new FleetController({
         names,
@@ -105,9 +110,10 @@ export function createControllerApp(config: ControllerConfig): ControllerApp {
         log(`fatal: ${err.message}`);
         onFatal(err);
       });
+      const tAdmin = Date.now();
       await fleet.start();
+      const tState = Date.now();
       rollouts = new RolloutQueue(fleet, config.redisUrl, log, names.rolloutQueue);
-      rollouts.start();
       const api = createAdminApi(fleet, rollouts, (name, version) =>
         registry.has(name, version) ? (registry.get(name, version).secretKeys ?? []) : [],
       );
@@ -132,8 +138,16 @@ export function createControllerApp(config: ControllerConfig): ControllerApp {
       server.addService(withSafeDeserializers(WorkerServiceService), workerService(fleet, log, claims));
       health = addHealthAndReflection(server);
       port = await bindServer(server, config.host, config.grpcPort, security.grpcCredentials);
+      // BullMQ's modules load (150-300 ms of a blocked event loop) once the workers had a moment to
+      // reconnect and say Hello: a restart's steady state does not wait for them. UpdatePipeline
+      // waits for the queue; running rollouts resume a second later.
+      const q = rollouts;
+      rolloutStart = setTimeout(
+        () => void q.start().catch((err: unknown) => log(`rollout queue: ${String(err)}`)),
+        ROLLOUT_QUEUE_DELAY_MS,
+      );
       log(
-        `gRPC on ${config.host}:${port}; HTTP on ${httpPort}; ${security.summary}${config.uiDir ? ' (admin UI)' : ''}; state from ${config.stateTopic} (epoch ${fleet.currentEpoch()}) in ${Date.now() - t0} ms`,
+        `gRPC on ${config.host}:${port}; HTTP on ${httpPort}; ${security.summary}${config.uiDir ? ' (admin UI)' : ''}; state from ${config.stateTopic} (epoch ${fleet.currentEpoch()}) in ${Date.now() - t0} ms (Kafka check ${tPreflight - t0}, admin ${tAdmin - tPreflight}, state ${tState - tAdmin}, serving ${Date.now() - tState}; process up ${Math.round(process.uptime() * 1000)} ms)`,
       );
     },
     async stop() {
@@ -143,6 +157,7 @@ export function createControllerApp(config: ControllerConfig): ControllerApp {
       health?.setStatus('', 'NOT_SERVING');
       httpServer?.closeAllConnections();
       await new Promise<void>((r) => (httpServer ? httpServer.close(() => r()) : r()));
+      clearTimeout(rolloutStart);
       await rollouts?.close();
       fleet?.stop();
       await new Promise<void>((resolve) => {

@@ -1,5 +1,5 @@
-import { Queue, Worker, type Job } from 'bullmq';
-import IORedis from 'ioredis';
+import type { Job, Queue, Worker } from 'bullmq';
+import type { Redis as IORedis } from 'ioredis';
 import { FleetNames } from '@eos/fleet-names';
 import {
   ControlError,
@@ -16,11 +16,16 @@ import type { PipelineSpec, RolloutStrategy } from '@eos/proto';
  * runs `runRollout`. The job only carries the rollout id; the rollout record in
  * controller state (Kafka) is the truth, so a job re-run after a controller restart, a stalled
  * lock or a Redis restart resumes where the record says and never hands a task off twice.
+ *
+ * BullMQ and ioredis are loaded by `start`, not with the controller: their modules take about
+ * 150 ms to load on an idle machine (twice that under load), and a restarted controller serves
+ * its workers first (tools/bench/failover.ts, controller restart). Requests that need the queue
+ * wait for it.
  */
 export class RolloutQueue {
-  private readonly queueConn: IORedis;
-  private readonly workerConn: IORedis;
-  private readonly queue: Queue;
+  private conns: { queueConn: IORedis; workerConn: IORedis; queue: Queue } | undefined;
+  private ready: Promise<void> | undefined;
+  private closed = false;
   private worker: Worker | undefined;
   private resync: NodeJS.Timeout | undefined;
   /** Rollouts this process is running: a re-enqueued job (Redis lost its data) must not run one twice. */
@@ -32,26 +37,34 @@ export class RolloutQueue {
     private readonly log: (m: string) => void,
     /** BullMQ queue name: the fleet's (`FleetNames.rolloutQueue`), so fleets sharing a Redis stay apart. */
     private readonly queueName = new FleetNames().rolloutQueue,
-  ) {
+  ) {}
+
+  /** Loads BullMQ, connects to Redis and starts running rollout jobs; resolves once it runs. */
+  start(): Promise<void> {
+    this.ready ??= this.open();
+    return this.ready;
+  }
+
+  private async open(): Promise<void> {
+    const [{ Queue, Worker }, { Redis }] = await Promise.all([import('bullmq'), import('ioredis')]);
+    if (this.closed) return;
     // Commands fail at once while Redis is down (UpdatePipeline answers UNAVAILABLE)...
-    this.queueConn = new IORedis(redisUrl, {
+    const queueConn = new Redis(this.redisUrl, {
       maxRetriesPerRequest: 1,
       enableOfflineQueue: false,
       lazyConnect: false,
       retryStrategy: (n) => Math.min(n * 200, 2_000),
     });
     // ...while the worker waits for it to come back (BullMQ needs maxRetriesPerRequest: null).
-    this.workerConn = new IORedis(redisUrl, {
+    const workerConn = new Redis(this.redisUrl, {
       maxRetriesPerRequest: null,
       retryStrategy: (n) => Math.min(n * 200, 2_000),
     });
-    this.queueConn.on('error', () => undefined);
-    this.workerConn.on('error', () => undefined);
-    this.queue = new Queue(this.queueName, { connection: this.queueConn });
-    this.queue.on('error', () => undefined);
-  }
-
-  start(): void {
+    queueConn.on('error', () => undefined);
+    workerConn.on('error', () => undefined);
+    const queue = new Queue(this.queueName, { connection: queueConn });
+    queue.on('error', () => undefined);
+    this.conns = { queueConn, workerConn, queue };
     this.worker = new Worker(
       this.queueName,
       async (job: Job<{ rolloutId: string }>) => {
@@ -70,7 +83,7 @@ export class RolloutQueue {
       },
       // A controller killed mid-rollout holds the job's lock; a short lock lets the next one resume it soon.
       {
-        connection: this.workerConn,
+        connection: workerConn,
         concurrency: 16,
         lockDuration: 5_000,
         stalledInterval: 5_000,
@@ -87,10 +100,16 @@ export class RolloutQueue {
     this.resync = setInterval(sync, 5_000);
   }
 
+  /** Why the queue cannot take a job now, or undefined when it can. */
+  private unavailable(): string | undefined {
+    const status = this.conns ? this.conns.queueConn.status : 'not connected yet';
+    return status === 'ready' ? undefined : `Redis at ${redactUrl(this.redisUrl)} is ${status}`;
+  }
+
   private async enqueue(id: string): Promise<void> {
-    if (this.queueConn.status !== 'ready')
-      throw new Error(`Redis at ${redactUrl(this.redisUrl)} is ${this.queueConn.status}`);
-    await this.queue.add(
+    const why = this.unavailable();
+    if (why !== undefined || !this.conns) throw new Error(why);
+    await this.conns.queue.add(
       'rollout',
       { rolloutId: id },
       {
@@ -105,9 +124,10 @@ export class RolloutQueue {
 
   /** UpdatePipeline: validates, registers the new version, stores the rollout and enqueues its job. */
   async update(spec: PipelineSpec | undefined, strategy: RolloutStrategy | undefined): Promise<string> {
+    await this.start(); // BullMQ loaded (now, if nobody started the queue yet); whether Redis answers is checked below
     // A bad request is refused as such, whether Redis is up or not: the fleet validates first.
     const rec = await this.fleet.startRollout(spec, strategy, () => {
-      if (this.queueConn.status !== 'ready')
+      if (this.unavailable() !== undefined)
         throw new ControlError(
           'UNAVAILABLE',
           `the rollout queue (Redis at ${redactUrl(this.redisUrl)}) is unavailable: rollouts cannot start now; running pipelines are not affected`,
@@ -124,11 +144,13 @@ export class RolloutQueue {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    await this.ready?.catch(() => undefined);
     if (this.resync) clearInterval(this.resync);
     await this.worker?.close(true).catch(() => undefined);
-    await this.queue.close().catch(() => undefined);
-    this.queueConn.disconnect();
-    this.workerConn.disconnect();
+    await this.conns?.queue.close().catch(() => undefined);
+    this.conns?.queueConn.disconnect();
+    this.conns?.workerConn.disconnect();
   }
 }
 

@@ -18,6 +18,14 @@ export interface SessionClientOptions {
  * asks for, and reconnection with capped backoff. Tasks keep running while it is down.
  */
 const FIRST_RECONNECT_MS = 50;
+/**
+ * Reconnects are at most this far apart, and so are grpc-js's own connection attempts (a call on
+ * a channel waiting out its reconnect backoff fails at once without trying): a restarted
+ * controller serves within about a second, and a worker that waited a 1-2 s backoff after that
+ * held the controller restart's steady state back by as much (tools/bench/failover.ts). A refused
+ * connect costs the controller's host next to nothing.
+ */
+export const MAX_RECONNECT_MS = 250;
 
 export class SessionClient {
   private readonly client: WorkerServiceClient;
@@ -29,6 +37,8 @@ export class SessionClient {
    * closed for WORKER_DISCONNECT_GRACE_MS (300 ms by default).
    */
   private backoff = FIRST_RECONNECT_MS;
+  /** Failed opens since the last welcome: the log tells the first ones and then every 40th (10 s). */
+  private failures = 0;
   private closed = false;
   connected = false;
 
@@ -37,8 +47,8 @@ export class SessionClient {
       'grpc.keepalive_time_ms': 5_000,
       'grpc.keepalive_timeout_ms': 2_000,
       'grpc.keepalive_permit_without_calls': 1,
-      'grpc.initial_reconnect_backoff_ms': 100,
-      'grpc.max_reconnect_backoff_ms': 2_000,
+      'grpc.initial_reconnect_backoff_ms': FIRST_RECONNECT_MS,
+      'grpc.max_reconnect_backoff_ms': MAX_RECONNECT_MS,
     });
   }
 
@@ -76,6 +86,7 @@ export class SessionClient {
         welcomed = true;
         this.connected = true;
         this.backoff = FIRST_RECONNECT_MS;
+        this.failures = 0;
         this.o.onState?.(true);
         if (this.heartbeat) clearInterval(this.heartbeat);
         const every = m.body.value.heartbeatIntervalMs || 500;
@@ -95,10 +106,14 @@ export class SessionClient {
       if (this.connected || welcomed) this.o.onState?.(false);
       this.connected = false;
       if (this.closed) return;
-      this.o.log(`session lost (${why}); reconnecting in ${this.backoff} ms`);
+      this.failures++;
+      if (this.failures <= 5 || this.failures % 40 === 0)
+        this.o.log(
+          `session lost (${why}); reconnecting in ${this.backoff} ms${this.failures > 5 ? ` (attempt ${this.failures})` : ''}`,
+        );
       this.reconnectTimer = setTimeout(() => this.open(), this.backoff);
       // Capped well below the controller's lease (3 s by default), so a restarted controller sees us in time.
-      this.backoff = Math.min(this.backoff * 2, 1_000);
+      this.backoff = Math.min(this.backoff * 2, MAX_RECONNECT_MS);
     };
     call.on('error', (err: Error) => lost(err.message));
     call.on('end', () => lost('controller ended the session'));
