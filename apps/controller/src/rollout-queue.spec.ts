@@ -2,6 +2,8 @@
  * The controller's restart path stays free of BullMQ's module loading (about 150 ms idle, twice
  * that under load): the rollout queue loads it when started, after gRPC serves the workers.
  */
+import { EventEmitter } from 'node:events';
+
 const loaded: string[] = [];
 class FakeEmitter {
   on() {
@@ -10,9 +12,16 @@ class FakeEmitter {
   async close() {}
   async add() {}
 }
-class FakeRedis extends FakeEmitter {
-  status = 'ready';
-  disconnect() {}
+/** Connects 30 ms after it is made, as ioredis does (status `connecting`, then `ready`). */
+class FakeRedis extends EventEmitter {
+  status = 'connecting';
+  private readonly timer = setTimeout(() => {
+    this.status = 'ready';
+    this.emit('ready');
+  }, 30);
+  disconnect() {
+    clearTimeout(this.timer);
+  }
 }
 jest.mock('bullmq', () => {
   loaded.push('bullmq');
@@ -37,7 +46,7 @@ describe('RolloutQueue', () => {
     await q.close();
   });
 
-  it('an UpdatePipeline before the queue was started starts it and is enqueued, not refused', async () => {
+  it('an UpdatePipeline before the queue was started starts it, waits for Redis to answer, and is enqueued', async () => {
     /* eslint-disable @typescript-eslint/no-require-imports */
     const { RolloutQueue } = require('./rollout-queue') as typeof import('./rollout-queue');
     /* eslint-enable @typescript-eslint/no-require-imports */
@@ -50,8 +59,11 @@ describe('RolloutQueue', () => {
       },
     } as unknown as ConstructorParameters<typeof RolloutQueue>[0];
     const q = new RolloutQueue(fleet, 'redis://127.0.0.1:1', (m) => logs.push(m), 'q');
-    await expect(q.update(undefined, undefined)).resolves.toBe('ro-1');
-    expect(logs).toEqual(['rollout ro-1: p v1 -> v2 enqueued']);
-    await q.close();
+    try {
+      await expect(q.update(undefined, undefined)).resolves.toBe('ro-1');
+      expect(logs).toEqual(['rollout ro-1: p v1 -> v2 enqueued']);
+    } finally {
+      await q.close();
+    }
   });
 });

@@ -65,6 +65,7 @@ export class RolloutQueue {
     const queue = new Queue(this.queueName, { connection: queueConn });
     queue.on('error', () => undefined);
     this.conns = { queueConn, workerConn, queue };
+    await firstAnswer(queueConn, 2_000);
     this.worker = new Worker(
       this.queueName,
       async (job: Job<{ rolloutId: string }>) => {
@@ -152,6 +153,27 @@ export class RolloutQueue {
     this.conns?.queueConn.disconnect();
     this.conns?.workerConn.disconnect();
   }
+}
+
+/**
+ * Resolves once the connection is ready or has failed for the first time (Redis down: the
+ * caller answers UNAVAILABLE at once, as before the queue was started lazily), or after `ms`.
+ */
+function firstAnswer(conn: IORedis, ms: number): Promise<void> {
+  if (conn.status === 'ready') return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      conn.off('ready', done);
+      conn.off('error', done);
+      conn.off('end', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    conn.on('ready', done);
+    conn.on('error', done);
+    conn.on('end', done);
+  });
 }
 
 function progressOf(r: RolloutRecord) {
