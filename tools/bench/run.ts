@@ -33,6 +33,7 @@ import { cliArgs } from '../lib/args';
 import { runSync } from '../lib/proc';
 import {
   Fleet,
+  NOT_OVERLAPPED,
   PARTITIONS,
   StreamsPeer,
   benchEnv,
@@ -191,8 +192,10 @@ async function main(): Promise<void> {
       results.errors.push(msg);
     }
   };
-  const fleet = (guarantee: 'exactly-once' | 'at-least-once') => (t: Topics) =>
-    new Fleet(env, { ...t, tasks: PARTITIONS, partitions: PARTITIONS, guarantee });
+  const fleet =
+    (guarantee: 'exactly-once' | 'at-least-once', overlapCommits = true) =>
+    (t: Topics) =>
+      new Fleet(env, { ...t, tasks: PARTITIONS, partitions: PARTITIONS, guarantee, overlapCommits });
   const peerOn = (e: typeof env) => (t: Topics) =>
     new StreamsPeer(e, {
       appId: `peer-${t.name}`,
@@ -221,6 +224,8 @@ async function main(): Promise<void> {
           const systems = [
             ['eos-fleet exactly-once', fleet('exactly-once')],
             ['eos-fleet at-least-once', fleet('at-least-once')],
+            // The baseline of what overlapping a commit with the next batch buys (WORKER_OVERLAP_COMMITS=false).
+            [`eos-fleet exactly-once${NOT_OVERLAPPED}`, fleet('exactly-once', false)],
             ['Kafka Streams exactly-once', peer],
           ] as const;
           const shift = (round - 1) % systems.length;

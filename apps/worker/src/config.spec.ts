@@ -8,9 +8,12 @@ describe('worker loadConfig', () => {
     expect(c.workerId).toBe(`${c.host}-1234`);
     expect(c.capacity).toBe(8);
     expect(c.transactionTimeoutMs).toBe(30_000);
+    expect(c.overlapCommits).toBe(true);
   });
   it('reads the transaction timeout', () => {
     expect(loadConfig({ WORKER_TRANSACTION_TIMEOUT_MS: '5000' }).transactionTimeoutMs).toBe(5_000);
+    expect(loadConfig({ WORKER_OVERLAP_COMMITS: 'false' }).overlapCommits).toBe(false);
+    expect(() => loadConfig({ WORKER_OVERLAP_COMMITS: 'no' })).toThrow(/WORKER_OVERLAP_COMMITS/);
     expect(() => loadConfig({ WORKER_TRANSACTION_TIMEOUT_MS: '10' })).toThrow(
       /WORKER_TRANSACTION_TIMEOUT_MS/,
     );

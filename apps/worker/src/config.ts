@@ -26,6 +26,13 @@ const Env = z.object({
   WORKER_TRANSFORM_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
   /** Attempts per record for a transform throwing RetriableTransformError (or timing out); then it is dead-lettered. 1..100. @default 5 */
   WORKER_TRANSFORM_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
+  /**
+   * `false`: each task commits a batch before it begins the next, on its one transactional id
+   * `eos.<pipeline>.<task>`. `true`: a batch commits while the next one is written, on two ids used
+   * in turn, `eos.<pipeline>.<task>` and `eos.<pipeline>.<task>.b` (docs/architecture.md,
+   * "Two transactional ids per task"). @default true
+   */
+  WORKER_OVERLAP_COMMITS: z.enum(['true', 'false']).default('true'),
   /** `false` turns the synchronous-hang watchdog thread off. @default true */
   WORKER_WATCHDOG: z.enum(['true', 'false']).default('true'),
   /** Bearer token (role worker) sent as `authorization: Bearer <token>`. @default none */
@@ -50,6 +57,8 @@ export interface WorkerConfig {
   transformsDir?: string;
   httpPort: number;
   transactionTimeoutMs: number;
+  /** A batch commits while the next one is written (WORKER_OVERLAP_COMMITS). */
+  overlapCommits: boolean;
   /** Transform deadline and retries, and the hang watchdog (docs/architecture.md, "Poison records"). */
   transforms: { timeoutMs: number; maxAttempts: number; watchdog: boolean };
   /** How the worker proves itself to the controller and checks the controller (docs/security.md). */
@@ -93,6 +102,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, pid = process.pid): WorkerCon
     transformsDir: e.TRANSFORMS_DIR,
     httpPort: e.WORKER_HTTP_PORT,
     transactionTimeoutMs: e.WORKER_TRANSACTION_TIMEOUT_MS,
+    overlapCommits: e.WORKER_OVERLAP_COMMITS === 'true',
     transforms: {
       timeoutMs: e.WORKER_TRANSFORM_TIMEOUT_MS,
       maxAttempts: e.WORKER_TRANSFORM_MAX_ATTEMPTS,

@@ -85,6 +85,7 @@ export function createWorkerApp(config: WorkerConfig): WorkerApp {
           transactionTimeoutMs: config.transactionTimeoutMs,
           transformTimeoutMs: config.transforms.timeoutMs,
           transformMaxAttempts: config.transforms.maxAttempts,
+          overlapCommits: config.overlapCommits,
         },
         watchdog,
         onConnection: (up) => metrics.connected.set(up ? 1 : 0),

@@ -3,12 +3,16 @@
  * delivery modes differ.
  *
  * - exactly-once (the product): one transaction per batch. initTransactions fences earlier owners;
- *   the outputs and the offsets (TransactionPort.write, to the pipeline's group) commit or abort together.
+ *   the outputs and the offsets (TransactionPort.write, to the pipeline's group) commit or abort
+ *   together. With `overlapCommits` the task has two transactional ids (its own and
+ *   `pairedTransactionalIdOf` it), used in turn, so one batch commits while the next is produced
+ *   (see {@link BatchWriter.overlapsCommits} for the rules the loop keeps).
  * - at-least-once (for measuring what transactions cost): a plain producer writes the outputs at
  *   once, then the consumer commits the offsets to a group of the task's own. A crash between the
- *   two repeats the batch's outputs.
+ *   two repeats the batch's outputs. With `overlapCommits` the offset commit also runs beside the
+ *   next batch's produce, so the two modes stay comparable.
  */
-import { atLeastOnceGroupOf } from '@eos/fleet-names';
+import { atLeastOnceGroupOf, pairedTransactionalIdOf } from '@eos/fleet-names';
 import type {
   ConsumerPort,
   KafkaPort,
@@ -30,6 +34,17 @@ export interface CommitStrategy {
 
 /** A connected producer, writing one batch at a time. */
 export interface BatchWriter {
+  /**
+   * One batch may commit while the next one is begun, transformed and written (and no more than
+   * one). The loop keeps the order that makes it safe: a batch's `write` starts after the previous
+   * batch's `write` returned (its records follow in every partition, and its offsets are appended
+   * after the previous ones: the later-appended transactional offset commit wins, whichever
+   * commit marker lands first), and its `commit` starts only after the previous `commit`
+   * succeeded (when that one fails, this one is aborted). Exactly-once writes them on two
+   * transactional ids in turn, both fenced and settled at connect: a batch begins on the one
+   * whose commit is done.
+   */
+  readonly overlapsCommits: boolean;
   /** Starts one batch (exactly-once: begins its transaction). */
   begin(consumer: ConsumerPort): Promise<BatchWrite>;
   /**
@@ -67,6 +82,8 @@ export interface CommitStrategyOptions {
   taskIndex: number;
   transactionalId: string;
   transactionTimeoutMs: number;
+  /** Commit a batch while the next one is written (see {@link BatchWriter.overlapsCommits}). */
+  overlapCommits: boolean;
 }
 
 export function commitStrategyFor(o: CommitStrategyOptions): CommitStrategy {
@@ -74,20 +91,31 @@ export function commitStrategyFor(o: CommitStrategyOptions): CommitStrategy {
 }
 
 function exactlyOnce(o: CommitStrategyOptions): CommitStrategy {
+  const ids = o.overlapCommits
+    ? [o.transactionalId, pairedTransactionalIdOf(o.transactionalId)]
+    : [o.transactionalId];
   return {
     offsetsGroup: o.consumerGroup,
     consumerCommitGroup: undefined,
     async connect() {
-      const producer: TransactionalProducerPort = await o.kafka.transactionalProducer({
-        transactionalId: o.transactionalId,
-        transactionTimeoutMs: o.transactionTimeoutMs,
-        // The output topic only: a dead-letter topic may not exist (yet), and kafkajs retries
-        // a Metadata request for a missing topic for seconds while it holds the lock every
-        // send takes to add its topics; the first transaction would wait behind it.
-        prepare: { topics: [o.outputTopic], groupId: o.consumerGroup },
-      });
+      // Both ids are fenced (and their open transactions completed) before the task reads its
+      // offsets: an earlier owner could otherwise still commit on the one not yet fenced.
+      const producers = await connectAll(ids, (transactionalId) =>
+        o.kafka.transactionalProducer({
+          transactionalId,
+          transactionTimeoutMs: o.transactionTimeoutMs,
+          // The output topic only: a dead-letter topic may not exist (yet), and kafkajs retries
+          // a Metadata request for a missing topic for seconds while it holds the lock every
+          // send takes to add its topics; the first transaction would wait behind it.
+          prepare: { topics: [o.outputTopic], groupId: o.consumerGroup },
+        }),
+      );
+      let turn = 0;
       return {
+        overlapsCommits: producers.length > 1,
         async begin() {
+          const producer = producers[turn] as TransactionalProducerPort;
+          turn = (turn + 1) % producers.length;
           const tx = await producer.begin();
           return {
             write: (records, nextOffsets) =>
@@ -96,17 +124,41 @@ function exactlyOnce(o: CommitStrategyOptions): CommitStrategy {
             abort: () => tx.abort(),
           };
         },
-        settle: (outputPartitions) =>
-          producer.settle({
-            groupId: o.consumerGroup,
-            partitions: [
-              { topic: o.outputTopic, partitions: Array.from({ length: outputPartitions }, (_, p) => p) },
-            ],
-          }),
-        close: () => producer.close(),
+        // Each id settles what its own earlier epochs left pending.
+        settle: async (outputPartitions) => {
+          const partitions = [
+            { topic: o.outputTopic, partitions: Array.from({ length: outputPartitions }, (_, p) => p) },
+          ];
+          await settleAll(producers.map((p) => p.settle({ groupId: o.consumerGroup, partitions })));
+        },
+        close: async () => {
+          await Promise.all(producers.map((p) => p.close().catch(() => undefined)));
+        },
       };
     },
   };
+}
+
+/** Connects one producer per id, side by side; when one fails, the others are closed and the first failure thrown. */
+async function connectAll(
+  ids: string[],
+  connect: (id: string) => Promise<TransactionalProducerPort>,
+): Promise<TransactionalProducerPort[]> {
+  const results = await Promise.allSettled(ids.map(connect));
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (!failed) return results.map((r) => (r as PromiseFulfilledResult<TransactionalProducerPort>).value);
+  await Promise.all(
+    results.map((r) =>
+      r.status === 'fulfilled' ? r.value.close().catch(() => undefined) : Promise.resolve(undefined),
+    ),
+  );
+  throw failed.reason;
+}
+
+/** Waits for every promise to settle, then throws the first failure (in list order), if any. */
+async function settleAll(ps: Promise<unknown>[]): Promise<void> {
+  const results = await Promise.allSettled(ps);
+  for (const r of results) if (r.status === 'rejected') throw r.reason;
 }
 
 function atLeastOnce(o: CommitStrategyOptions): CommitStrategy {
@@ -118,6 +170,7 @@ function atLeastOnce(o: CommitStrategyOptions): CommitStrategy {
     async connect() {
       const producer: ProducerPort = await o.kafka.plainProducer();
       return {
+        overlapsCommits: o.overlapCommits,
         async begin(consumer) {
           return {
             write: async (records) => {

@@ -40,6 +40,13 @@ export interface EosTaskOptions {
    * committed; for measuring the cost of transactions). @default 'exactly-once'
    */
   mode?: 'exactly-once' | 'at-least-once';
+  /**
+   * Commit a batch while the next one is transformed and produced: exactly-once writes them on two
+   * transactional ids in turn, `transactionalId` and `<transactionalId>.b`, both fenced at every
+   * start (a transaction's commit no longer stops the next one: its AddPartitionsToTxn waits while
+   * the coordinator writes the previous transaction's markers on the same id). @default true
+   */
+  overlapCommits?: boolean;
   /** A fast stop gives up waiting for a stuck transform after this long and drops the producer. @default 5000 */
   fastStopTimeoutMs?: number;
   /**
@@ -78,6 +85,7 @@ export interface TransformProbe {
 export type ResolvedTaskOptions = EosTaskOptions & {
   transactionTimeoutMs: number;
   fastStopTimeoutMs: number;
+  overlapCommits: boolean;
   transformTimeoutMs: number;
   transformMaxAttempts: number;
   limits: BatchLimits;
@@ -95,6 +103,7 @@ export function resolveTaskOptions(options: EosTaskOptions): ResolvedTaskOptions
     transactionTimeoutMs: 30_000,
     fastStopTimeoutMs: 5_000,
     ...options,
+    overlapCommits: options.overlapCommits ?? true,
     transformTimeoutMs: options.transformTimeoutMs ?? 10_000,
     transformMaxAttempts: options.transformMaxAttempts ?? 5,
     limits: { ...DEFAULT_BATCH_LIMITS, ...stripUndefined(options.batching ?? {}) },

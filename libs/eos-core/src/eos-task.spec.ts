@@ -253,7 +253,7 @@ describe('EosTask on the fake port', () => {
     await new Promise((r) => setTimeout(r, 30));
     expect(values(kafka, 'out')).toEqual(Array.from({ length: 12 }, (_, i) => `p0-${i}`));
     expect(aborted[0]).toMatch(/commit outcome unknown: Request timed out/);
-    expect(kafka.stats.inits).toBe(2);
+    expect(kafka.stats.inits).toBe(4); // two producer starts, each fencing the task's two transactional ids
   });
 
   it('starts fetching at the committed offsets while it fences, and keeps that fetch when they hold', async () => {
@@ -314,7 +314,7 @@ describe('EosTask on the fake port', () => {
     await new Promise((r) => setTimeout(r, 30));
     expect(values(a.kafka, 'out')).toEqual(Array.from({ length: 8 }, (_, i) => `p0-${i}`));
     expect(started[0]?.settledPartitions).toEqual([0]);
-    expect(a.kafka.stats.settles).toBe(1);
+    expect(a.kafka.stats.settles).toBe(2); // each of the task's two transactional ids settles its own
     expect(b.positions().get(0)).toBe(8);
   });
 
@@ -330,8 +330,8 @@ describe('EosTask on the fake port', () => {
     await new Promise((r) => setTimeout(r, 30));
     expect(values(a.kafka, 'out')).toEqual(Array.from({ length: 5 }, (_, i) => `p0-${i}`));
     expect(retrying).toEqual(['injected settle failure']);
-    expect(a.kafka.stats.inits - inits).toBe(2); // the failed settle's producer was replaced
-    expect(a.kafka.stats.settles).toBe(1);
+    expect(a.kafka.stats.inits - inits).toBe(4); // the failed settle's producers were replaced (two ids each time)
+    expect(a.kafka.stats.settles).toBe(3); // the other id's settle of the failed attempt, then both again
   });
 
   it('does not settle anything when no offsets are pending after the fence', async () => {
@@ -604,5 +604,129 @@ describe('transaction steps', () => {
     const st = s.commits[1]!.steps;
     expect(st.waitMs).toBeGreaterThanOrEqual(70);
     expect(st.prepareMs).toBe(0);
+  });
+});
+
+describe('a batch commits while the next one is written', () => {
+  const ID = names.transactionalId('p', 0);
+
+  it("writes the next batch on the task's second transactional id while the first commits, and commits in batch order", async () => {
+    const s = track(setup({ batching: { lingerMs: 0, maxRecords: 2 } }, 1));
+    const release = s.kafka.holdCommits();
+    produceN(s.kafka, 0, 6);
+    await s.task.start();
+    await until(
+      () => s.kafka.journal.filter((e) => e.startsWith('send ')).length === 2,
+      'two batches written',
+    );
+    await new Promise((r) => setTimeout(r, 30));
+    // One commit in flight at most: the third batch waits for the first commit's producer.
+    expect(s.kafka.journal).toEqual([
+      `send ${ID}`,
+      `sendOffsets ${ID}`,
+      `send ${ID}.b`,
+      `sendOffsets ${ID}.b`,
+    ]);
+    expect(s.kafka.read('out')).toHaveLength(0);
+    release();
+    await until(() => s.kafka.groups.get(GROUP)?.get('in')?.get(0) === 6, 'all offsets committed');
+    expect(values(s.kafka, 'out')).toEqual(Array.from({ length: 6 }, (_, i) => `p0-${i}`));
+    expect(s.kafka.journal.filter((e) => e.startsWith('commit'))).toEqual([
+      `commit ${ID}`,
+      `commit ${ID}.b`,
+      `commit ${ID}`,
+    ]);
+    expect(s.commits.map((c) => c.offsets.get(0))).toEqual([2, 4, 6]);
+    expect(s.task.positions().get(0)).toBe(6);
+  });
+
+  it('aborts the batch written behind a commit that failed, and redoes both once', async () => {
+    const s = track(setup({ batching: { lingerMs: 0, maxRecords: 2 } }, 1));
+    const release = s.kafka.holdCommits();
+    produceN(s.kafka, 0, 4);
+    s.kafka.failNext('commit', new Error('injected commit failure'));
+    await s.task.start();
+    await until(
+      () => s.kafka.journal.filter((e) => e.startsWith('send ')).length === 2,
+      'two batches written',
+    );
+    release();
+    await until(() => s.kafka.groups.get(GROUP)?.get('in')?.get(0) === 4, 'all offsets committed');
+    await new Promise((r) => setTimeout(r, 30));
+    expect(values(s.kafka, 'out')).toEqual(['p0-0', 'p0-1', 'p0-2', 'p0-3']);
+    expect(s.aborted).toEqual([
+      'commit outcome unknown: injected commit failure',
+      'injected commit failure', // the batch behind it, written on the other id, never committed
+    ]);
+    expect(s.kafka.stats.aborts).toBeGreaterThanOrEqual(1);
+  });
+
+  it('a graceful stop and a pause wait for the commit in flight', async () => {
+    const s = track(setup({ batching: { lingerMs: 0, maxRecords: 2 } }, 1));
+    const release = s.kafka.holdCommits();
+    produceN(s.kafka, 0, 4);
+    await s.task.start();
+    await until(
+      () => s.kafka.journal.filter((e) => e.startsWith('send ')).length === 2,
+      'two batches written',
+    );
+    s.task.pause();
+    await new Promise((r) => setTimeout(r, 30));
+    expect(s.task.state).not.toBe('paused');
+    release();
+    await until(() => s.task.state === 'paused', 'paused');
+    expect(s.task.positions().get(0)).toBe(4);
+    produceN(s.kafka, 0, 2, 4);
+    const release2 = s.kafka.holdCommits();
+    s.task.resume();
+    await until(
+      () => s.kafka.journal.filter((e) => e.startsWith('send ')).length === 3,
+      'the third batch written',
+    );
+    const stopped = s.task.stop({ graceful: true });
+    await new Promise((r) => setTimeout(r, 30));
+    expect(s.task.state).toBe('stopping');
+    release2();
+    const outcome = await stopped;
+    expect(outcome).toMatchObject({ kind: 'stopped', graceful: true });
+    expect(s.task.positions().get(0)).toBe(6);
+    expect(values(s.kafka, 'out')).toEqual(Array.from({ length: 6 }, (_, i) => `p0-${i}`));
+  });
+
+  it("a new owner fences both of the task's transactional ids: the old owner's batches in flight never commit", async () => {
+    const a = track(setup({ batching: { lingerMs: 0, maxRecords: 2 } }, 1));
+    const release = a.kafka.holdCommits();
+    produceN(a.kafka, 0, 4);
+    await a.task.start();
+    await until(
+      () => a.kafka.journal.filter((e) => e.startsWith('send ')).length === 2,
+      'two batches written',
+    );
+    const fenced: string[] = [];
+    a.task.on('fenced', (f) => fenced.push(f.error));
+    const b = new EosTask({ ...a.options });
+    tasks.push(b);
+    const startB = b.start();
+    release(); // the old owner's held commit now meets the fence
+    await startB;
+    await until(() => a.kafka.groups.get(GROUP)?.get('in')?.get(0) === 4, "the new owner's commits");
+    await new Promise((r) => setTimeout(r, 30));
+    expect(a.task.state).toBe('fenced');
+    expect(values(a.kafka, 'out')).toEqual(['p0-0', 'p0-1', 'p0-2', 'p0-3']);
+    expect(a.kafka.stats.inits).toBe(4);
+  });
+
+  it('with overlapCommits off, one transactional id and one transaction at a time', async () => {
+    const s = track(setup({ overlapCommits: false, batching: { lingerMs: 0, maxRecords: 2 } }, 1));
+    const release = s.kafka.holdCommits();
+    produceN(s.kafka, 0, 4);
+    await s.task.start();
+    await until(() => s.kafka.journal.length === 2, 'the first batch written');
+    await new Promise((r) => setTimeout(r, 30));
+    expect(s.kafka.journal).toEqual([`send ${ID}`, `sendOffsets ${ID}`]);
+    release();
+    await until(() => s.kafka.groups.get(GROUP)?.get('in')?.get(0) === 4, 'all offsets committed');
+    expect(s.kafka.journal.every((e) => e.endsWith(` ${ID}`))).toBe(true);
+    expect(s.kafka.stats.inits).toBe(1);
   });
 });

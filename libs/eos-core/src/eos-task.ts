@@ -28,7 +28,10 @@ class StopRequested extends Error {
  * The consumer's records wait in a {@link RecordBuffer} (record-buffer.ts) until a batch is taken;
  * {@link BatchTransform} (batch-transform.ts) runs the transform over it; the
  * {@link CommitStrategy} (commit-strategy.ts) writes and commits it, in one transaction or, in the
- * at-least-once mode, as a plain produce then an offset commit. This class holds the lifecycle
+ * at-least-once mode, as a plain produce then an offset commit. A batch commits while the next one
+ * is transformed and written when the strategy's writer allows it (`overlapCommits`; the rules are
+ * on `BatchWriter.overlapsCommits`): at most one commit is in flight, commits complete in batch
+ * order, and every error, pause and stop first waits for it. This class holds the lifecycle
  * (start, pause, stop), rewinds to the committed offsets after a retriable error, and reports
  * through events (task-events.ts).
  *
@@ -58,6 +61,15 @@ export class EosTask extends EventEmitter<TaskEvents> {
   /** Which consumer may deliver into the buffer (see openConsumer). */
   private consumerGen = 0;
   private committed: OffsetMap = new Map();
+  /**
+   * Where the next batch starts, partition -> next offset: the committed offsets and the batch whose
+   * commit is in flight.
+   */
+  private taken: OffsetMap = new Map();
+  /** The previous batch's commit, in flight beside the next batch (a writer that overlaps commits). */
+  private inflight: Promise<void> | undefined;
+  /** That commit failed: the loop stops waiting for input and throws its error. */
+  private inflightFailed = false;
   private stopRequested = false;
   /** A graceful stop committed what was buffered (once). */
   private flushedAtStop = false;
@@ -166,7 +178,14 @@ export class EosTask extends EventEmitter<TaskEvents> {
         await this.ensureStarted();
         backoff = this.o.retryInitialMs;
         await this.processBatches();
-      } catch (err) {
+      } catch (thrown) {
+        // The commit in flight ends first: it moves the committed offsets the loop rewinds to. A
+        // fence it met ends the task whatever else failed.
+        const commitErr = await this.drainCommit().then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        const err = commitErr !== undefined && classifyError(commitErr) === 'fenced' ? commitErr : thrown;
         if (err instanceof StopRequested) break;
         const denied = describeAuthorizationFailure(err, { ...this.o, phase: this.phase });
         const kind = denied ? 'fatal' : classifyError(err);
@@ -262,6 +281,7 @@ export class EosTask extends EventEmitter<TaskEvents> {
         }
         const committed = await this.readStartOffsets(steps);
         this.committed = committed;
+        this.taken = new Map(committed);
         step('offsetsMs');
         const e = early ? await early.catch(() => undefined) : undefined;
         if (e && sameOffsets(e.offsets, committed)) {
@@ -411,15 +431,17 @@ export class EosTask extends EventEmitter<TaskEvents> {
 
   private async processBatches(): Promise<void> {
     for (;;) {
+      if (this.inflightFailed) await this.drainCommit(); // throws its error
       if (this.stopRequested) {
         // A graceful stop commits what is already buffered, in one batch without lingering, so
         // the last owner's output reaches its revoke, and the next owner's backlog (the output
         // pause of a handoff) starts there.
         if (this.graceful && !this.flushedAtStop && !this.consumerBroken) {
           this.flushedAtStop = true;
-          const batch = this.buffer.takeBuffered(this.committed);
+          const batch = this.takeBuffered();
           if (batch.records.length > 0 || batch.nextOffsets.size > 0) await this.runTransaction(batch);
         }
+        await this.drainCommit();
         throw new StopRequested();
       }
       if (this.consumerBroken) {
@@ -427,6 +449,7 @@ export class EosTask extends EventEmitter<TaskEvents> {
         throw this.consumerBroken;
       }
       if (this.paused) {
+        await this.drainCommit(); // paused: no transaction open
         this.setState('paused');
         await new Promise<void>((r) => (this.wakeIdle = r));
         this.wakeIdle = undefined;
@@ -435,21 +458,52 @@ export class EosTask extends EventEmitter<TaskEvents> {
       this.setState('running');
       const asked = Date.now();
       const batch = await this.buffer.take(
-        this.committed,
-        () => this.stopRequested || this.paused || this.consumerBroken !== undefined,
+        this.taken,
+        () => this.stopRequested || this.paused || this.consumerBroken !== undefined || this.inflightFailed,
         { linger: !this.firstBatch },
       );
       this.firstBatch = false;
       if (batch.records.length === 0 && batch.nextOffsets.size === 0) continue;
+      for (const [p, off] of batch.nextOffsets) this.taken.set(p, off);
       await this.runTransaction(batch, Date.now() - asked);
     }
   }
 
-  /** One batch: transform, write, commit (through the strategy); an error aborts it and propagates. */
+  /** What is buffered now, as one batch (a graceful stop's last). */
+  private takeBuffered(): TakenBatch {
+    const batch = this.buffer.takeBuffered(this.taken);
+    for (const [p, off] of batch.nextOffsets) this.taken.set(p, off);
+    return batch;
+  }
+
+  /**
+   * Waits for the commit in flight, if any; throws its error (the batch's own `aborted` event is
+   * already out, and its producer marked for replacement).
+   */
+  private async drainCommit(): Promise<void> {
+    const c = this.inflight;
+    if (!c) return;
+    try {
+      await c;
+    } finally {
+      if (this.inflight === c) {
+        this.inflight = undefined;
+        this.inflightFailed = false;
+      }
+    }
+  }
+
+  /**
+   * One batch: transform, write, commit (through the strategy); an error aborts it and propagates.
+   * With a writer that overlaps commits, the commit is left in flight (`inflight`) once the batch
+   * is written and the previous commit is done; without, it is awaited.
+   */
   private async runTransaction(batch: TakenBatch, waitMs = 0): Promise<void> {
+    const writer = this.producer as BatchWriter;
+    if (!writer.overlapsCommits) await this.drainCommit();
     const t0 = Date.now();
     this.phase = 'produce';
-    const write: BatchWrite = await (this.producer as BatchWriter).begin(this.consumer as ConsumerPort);
+    const write: BatchWrite = await writer.begin(this.consumer as ConsumerPort);
     const steps: TransactionSteps = {
       waitMs,
       beginMs: Date.now() - t0,
@@ -471,6 +525,10 @@ export class EosTask extends EventEmitter<TaskEvents> {
       steps.prepareMs = timings ? timings.prepareMs : 0;
       steps.produceMs = Date.now() - at - steps.prepareMs;
       this.throwIfFastStop();
+      // Commits go in batch order: this one after the previous one succeeded (counted as commit time).
+      at = Date.now();
+      await this.drainCommit();
+      steps.commitMs = Date.now() - at;
     } catch (err) {
       if (classifyError(err) === 'fenced') throw err;
       // A produce that failed may still have landed: kafkajs rolls its sequence numbers back, so
@@ -486,10 +544,28 @@ export class EosTask extends EventEmitter<TaskEvents> {
       this.emit('aborted', { reason, records: batch.records.length });
       throw err;
     }
+    const commit = this.commitBatch(write, batch, result, steps, t0);
+    if (!writer.overlapsCommits) return commit;
+    this.inflight = commit;
+    commit.catch(() => {
+      if (this.inflight !== commit) return;
+      this.inflightFailed = true;
+      this.buffer.wake();
+    });
+  }
+
+  /** Commits a written batch and reports it; a failure emits `aborted` (unless fenced) and throws. */
+  private async commitBatch(
+    write: BatchWrite,
+    batch: TakenBatch,
+    result: TransformedBatch,
+    steps: TransactionSteps,
+    t0: number,
+  ): Promise<void> {
     const committing = Date.now();
     try {
       await write.commit(batch.nextOffsets);
-      steps.commitMs = Date.now() - committing;
+      steps.commitMs += Date.now() - committing;
     } catch (err) {
       if (classifyError(err) === 'fenced') throw err;
       // Outcome unknown: a delayed EndTxn could land on the next transaction (KAFKA-17754), so the

@@ -58,6 +58,21 @@ export class FakeKafka implements KafkaPort {
    */
   private readonly stranded = new Map<string, { group: string; topic: string; offsets: OffsetMap }[]>();
   private strandNext = false;
+  /** While set, every transactional commit waits for it before taking effect (see `holdCommits`). */
+  private commitHold: Promise<void> | undefined;
+  /** What the transactional producers did, in the order it took effect: `<op> <transactionalId>`. */
+  readonly journal: string[] = [];
+
+  /** Transactional commits wait until the returned function is called. */
+  holdCommits(): () => void {
+    let release = () => undefined as void;
+    const hold = new Promise<void>((r) => (release = r));
+    this.commitHold = hold;
+    return () => {
+      if (this.commitHold === hold) this.commitHold = undefined;
+      release();
+    };
+  }
 
   /** The next committed transaction's offsets stay pending (see `stranded`); its records are committed. */
   strandNextCommitOffsets(): void {
@@ -135,10 +150,12 @@ export class FakeKafka implements KafkaPort {
         const offsets: { group: string; topic: string; offsets: OffsetMap }[] = [];
         let done = false;
         const run = async (op: Op, effect: () => void) => {
+          if (op === 'commit' && this.commitHold) await this.commitHold;
           const of = this.takeFault(op);
           if (of && !of.afterEffect) throw of.error;
           check();
           effect();
+          this.journal.push(`${op} ${transactionalId}`);
           if (of) throw of.error;
         };
         return {

@@ -100,6 +100,14 @@ export class FleetNames {
 }
 
 /**
+ * The second transactional id of a task whose id is `transactionalId`: the task commits one batch
+ * on one of them while it writes the next on the other (eos-core's `overlapCommits`). As stable as
+ * the first, under the same prefix (one `PREFIXED` ACL covers both), and never another task's id
+ * (those end with the task's number).
+ */
+export const pairedTransactionalIdOf = (transactionalId: string): string => `${transactionalId}.b`;
+
+/**
  * Transactional id of the controller that owns `stateTopic`: a second controller on the same
  * topic fences the first. Derived from the topic (not the fleet) so an explicit `EOS_STATE_TOPIC`
  * keeps its own fencing.

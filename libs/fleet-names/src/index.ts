@@ -6,4 +6,5 @@ export {
   atLeastOnceGroupOf,
   checkFleetId,
   controllerTransactionalIdOf,
+  pairedTransactionalIdOf,
 } from './fleet-names';

@@ -40,6 +40,7 @@ describe('taskOptions', () => {
     expect('transactionTimeoutMs' in o).toBe(false);
     expect('transformTimeoutMs' in o).toBe(false);
     expect('transformMaxAttempts' in o).toBe(false);
+    expect('overlapCommits' in o).toBe(false);
   });
 
   it('maps the guarantee, quarantined records and the worker-wide tuning', () => {
@@ -49,7 +50,12 @@ describe('taskOptions', () => {
         guarantee: DeliveryGuarantee.AT_LEAST_ONCE,
         quarantined: [{ partition: 2, offset: 41, reason: 'crashed 2 workers', atMs: 1 }],
       }),
-      parts({ transactionTimeoutMs: 9_000, transformTimeoutMs: 500, transformMaxAttempts: 4 }),
+      parts({
+        transactionTimeoutMs: 9_000,
+        transformTimeoutMs: 500,
+        transformMaxAttempts: 4,
+        overlapCommits: false,
+      }),
     );
     expect(o).toMatchObject({
       deadLetterTopic: 'dlq',
@@ -58,6 +64,7 @@ describe('taskOptions', () => {
       transactionTimeoutMs: 9_000,
       transformTimeoutMs: 500,
       transformMaxAttempts: 4,
+      overlapCommits: false,
     });
   });
 });

@@ -10,6 +10,8 @@ export interface TaskTuning {
   transformTimeoutMs?: number;
   /** EosTask `transformMaxAttempts`. */
   transformMaxAttempts?: number;
+  /** EosTask `overlapCommits` (a batch commits while the next is written, on two transactional ids). */
+  overlapCommits?: boolean;
 }
 
 /** What the worker made for the assignment: the transform, and the port to run it on. */
@@ -64,5 +66,6 @@ export function taskOptions(a: Assign, p: TaskParts): EosTaskOptions {
     ...(tuning.transformMaxAttempts !== undefined
       ? { transformMaxAttempts: tuning.transformMaxAttempts }
       : {}),
+    ...(tuning.overlapCommits !== undefined ? { overlapCommits: tuning.overlapCommits } : {}),
   };
 }

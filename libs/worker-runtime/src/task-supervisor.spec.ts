@@ -108,7 +108,7 @@ describe('TaskSupervisor', () => {
     await sup.assign(assign(1, 1));
     await sup.assign(assign(2, 2));
     expect(sup.running()).toEqual([{ task: { pipeline: 'p', taskIndex: 0 }, epoch: 2, specVersion: 2 }]);
-    expect(kafka.stats.inits).toBe(2);
+    expect(kafka.stats.inits).toBe(4); // two starts, each fencing the task's two transactional ids
     await sup.stopAll(true);
   });
 });

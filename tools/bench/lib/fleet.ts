@@ -59,6 +59,9 @@ export async function groupTotal(admin: Admin, groupId: string, topic: string): 
   return total;
 }
 
+/** Label suffix of a fleet whose workers do not overlap a commit with the next batch. */
+export const NOT_OVERLAPPED = ', commits not overlapped';
+
 export class Fleet implements SystemUnderTest {
   readonly label: string;
   private readonly stack: TestStack;
@@ -78,9 +81,14 @@ export class Fleet implements SystemUnderTest {
       partitions: number;
       guarantee: Guarantee;
       leaseMs?: number;
+      /**
+       * false: the workers run with WORKER_OVERLAP_COMMITS=false (each batch commits before the
+       * next begins, one transactional id per task), the baseline of what overlapping buys.
+       */
+      overlapCommits?: boolean;
     },
   ) {
-    this.label = `eos-fleet ${o.guarantee}`;
+    this.label = `eos-fleet ${o.guarantee}${o.overlapCommits === false ? NOT_OVERLAPPED : ''}`;
     this.stack = benchStack(env, { leaseMs: o.leaseMs });
   }
 
@@ -99,7 +107,13 @@ export class Fleet implements SystemUnderTest {
     const id = `w${++this.n}`;
     const port = await freePort();
     this.metricsPorts.set(id, port);
-    this.workers.set(id, this.stack.startWorker(id, { WORKER_HTTP_PORT: String(port) }));
+    this.workers.set(
+      id,
+      this.stack.startWorker(id, {
+        WORKER_HTTP_PORT: String(port),
+        ...(this.o.overlapCommits === false ? { WORKER_OVERLAP_COMMITS: 'false' } : {}),
+      }),
+    );
   }
 
   private async waitStable(): Promise<GetPipelineStatusResponse> {

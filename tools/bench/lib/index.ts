@@ -1,7 +1,7 @@
 /** Shared pieces of the benchmarks (tools/bench/*.ts): environment, systems under test, scenarios, reports. */
 export { runDrain } from './drain';
 export type { DrainResult } from './drain';
-export { Fleet, benchStack, groupTotal } from './fleet';
+export { Fleet, NOT_OVERLAPPED, benchStack, groupTotal } from './fleet';
 export type { Guarantee, SystemUnderTest } from './fleet';
 export {
   KAFKA_DEFAULT_GROUP_DELAY_MS,
