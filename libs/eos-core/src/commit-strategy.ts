@@ -20,6 +20,7 @@ import type {
   ProduceRecord,
   ProducerPort,
   TransactionalProducerPort,
+  TransactionPort,
   WriteTimings,
 } from './kafka-port';
 
@@ -45,8 +46,20 @@ export interface BatchWriter {
    * whose commit is done.
    */
   readonly overlapsCommits: boolean;
-  /** Starts one batch (exactly-once: begins its transaction). */
+  /** Starts one batch (exactly-once: begins its transaction, or takes the one `prepareNext` began). */
   begin(consumer: ConsumerPort): Promise<BatchWrite>;
+  /**
+   * Exactly-once, optional: begins the next batch's transaction now, on the id whose turn is next
+   * when no batch is using it, and adds to it the partitions the last batch wrote and the
+   * pipeline's offsets, so the next `write` finds them added (AddPartitionsToTxn and
+   * AddOffsetsToTxn off its path: they take a round trip each through a busy broker, and on the
+   * same id wait for the previous transaction's markers). The loop calls it only with a batch
+   * waiting, and `release` when it has none: a transaction left open would be aborted by the
+   * coordinator at its timeout, which fences its producer.
+   */
+  prepareNext?: () => void;
+  /** Aborts the transactions `prepareNext` began that no batch took. */
+  release?: () => Promise<void>;
   /**
    * Exactly-once only (its offsets are transactional): commits an empty transaction over the
    * offsets group and the output topic's first `outputPartitions` partitions, whose commit markers
@@ -110,33 +123,115 @@ function exactlyOnce(o: CommitStrategyOptions): CommitStrategy {
           prepare: { topics: [o.outputTopic], groupId: o.consumerGroup },
         }),
       );
-      let turn = 0;
-      return {
-        overlapsCommits: producers.length > 1,
-        async begin() {
-          const producer = producers[turn] as TransactionalProducerPort;
-          turn = (turn + 1) % producers.length;
-          const tx = await producer.begin();
-          return {
-            write: (records, nextOffsets) =>
-              tx.write(records, { groupId: o.consumerGroup, topic: o.inputTopic, offsets: nextOffsets }),
-            commit: () => tx.commit(),
-            abort: () => tx.abort(),
-          };
-        },
-        // Each id settles what its own earlier epochs left pending.
-        settle: async (outputPartitions) => {
-          const partitions = [
-            { topic: o.outputTopic, partitions: Array.from({ length: outputPartitions }, (_, p) => p) },
-          ];
-          await settleAll(producers.map((p) => p.settle({ groupId: o.consumerGroup, partitions })));
-        },
-        close: async () => {
-          await Promise.all(producers.map((p) => p.close().catch(() => undefined)));
-        },
-      };
+      return new TransactionLanes(producers, o);
     },
   };
+}
+
+/** One transactional producer of a task, and the transaction it runs or has begun ahead. */
+interface Lane {
+  producer: TransactionalProducerPort;
+  /** A batch's transaction is open on it (begun, not yet committed or aborted). */
+  busy: boolean;
+  /** A transaction `prepareNext` began for the next batch on this lane. */
+  ahead: Promise<TransactionPort> | undefined;
+}
+
+/** The exactly-once writer: one lane per transactional id, used in turn. */
+class TransactionLanes implements BatchWriter {
+  private readonly lanes: Lane[];
+  private turn = 0;
+  /** The output partitions the last batch wrote: what a transaction begun ahead adds. */
+  private lastPartitions: { topic: string; partitions: number[] }[] = [];
+
+  constructor(
+    producers: TransactionalProducerPort[],
+    private readonly o: CommitStrategyOptions,
+  ) {
+    this.lanes = producers.map((producer) => ({ producer, busy: false, ahead: undefined }));
+  }
+
+  get overlapsCommits(): boolean {
+    return this.lanes.length > 1;
+  }
+
+  async begin(): Promise<BatchWrite> {
+    const lane = this.lanes[this.turn] as Lane;
+    this.turn = (this.turn + 1) % this.lanes.length;
+    lane.busy = true;
+    const ahead = lane.ahead;
+    lane.ahead = undefined;
+    let tx: TransactionPort;
+    try {
+      tx = await (ahead ?? lane.producer.begin());
+    } catch (err) {
+      lane.busy = false;
+      throw err;
+    }
+    const done = () => (lane.busy = false);
+    return {
+      write: (records, nextOffsets) => {
+        this.lastPartitions = partitionsOf(records);
+        return tx.write(records, {
+          groupId: this.o.consumerGroup,
+          topic: this.o.inputTopic,
+          offsets: nextOffsets,
+        });
+      },
+      commit: () => tx.commit().finally(done),
+      abort: () => tx.abort().finally(done),
+    };
+  }
+
+  prepareNext(): void {
+    const lane = this.lanes[this.turn] as Lane;
+    if (lane.busy || lane.ahead) return;
+    const partitions = this.lastPartitions;
+    const ahead = lane.producer.begin().then((tx) => {
+      tx.prepare?.({ groupId: this.o.consumerGroup, partitions });
+      return tx;
+    });
+    ahead.catch(() => undefined); // the begin() that takes it meets the error
+    lane.ahead = ahead;
+  }
+
+  async release(): Promise<void> {
+    await Promise.all(
+      this.lanes.map(async (lane) => {
+        const ahead = lane.ahead;
+        if (!ahead) return;
+        lane.ahead = undefined;
+        const tx = await ahead.catch(() => undefined);
+        await tx?.abort();
+      }),
+    );
+  }
+
+  // Each id settles what its own earlier epochs left pending.
+  async settle(outputPartitions: number): Promise<void> {
+    const partitions = [
+      { topic: this.o.outputTopic, partitions: Array.from({ length: outputPartitions }, (_, p) => p) },
+    ];
+    await settleAll(this.lanes.map((l) => l.producer.settle({ groupId: this.o.consumerGroup, partitions })));
+  }
+
+  async close(): Promise<void> {
+    // Nothing begun ahead is left open for the next owner's fence to abort (it would wait for that).
+    await this.release().catch(() => undefined);
+    await Promise.all(this.lanes.map((l) => l.producer.close().catch(() => undefined)));
+  }
+}
+
+/** The topic-partitions of the records that name their partition. */
+function partitionsOf(records: readonly ProduceRecord[]): { topic: string; partitions: number[] }[] {
+  const byTopic = new Map<string, Set<number>>();
+  for (const r of records) {
+    if (r.partition === undefined) continue;
+    let set = byTopic.get(r.topic);
+    if (!set) byTopic.set(r.topic, (set = new Set()));
+    set.add(r.partition);
+  }
+  return [...byTopic].map(([topic, ps]) => ({ topic, partitions: [...ps] }));
 }
 
 /** Connects one producer per id, side by side; when one fails, the others are closed and the first failure thrown. */

@@ -1,6 +1,9 @@
 import { FleetNames, atLeastOnceGroupOf } from '@eos/fleet-names';
 import { PoisonRecordError, RetriableTransformError, type TransformFn } from '@eos/transforms';
 import { EosTask, type CommitInfo, type EosTaskOptions } from './index';
+import { commitStrategyFor } from './commit-strategy';
+import { resolveTaskOptions } from './eos-task-options';
+import type { ConsumerPort } from './kafka-port';
 import { classifyError, FencedError, TaskFatalError } from './errors';
 import { FakeKafka } from './testing';
 
@@ -621,7 +624,7 @@ describe('a batch commits while the next one is written', () => {
     );
     await new Promise((r) => setTimeout(r, 30));
     // One commit in flight at most: the third batch waits for the first commit's producer.
-    expect(s.kafka.journal).toEqual([
+    expect(s.kafka.journal.filter((e) => !e.startsWith('begin'))).toEqual([
       `send ${ID}`,
       `sendOffsets ${ID}`,
       `send ${ID}.b`,
@@ -721,12 +724,73 @@ describe('a batch commits while the next one is written', () => {
     const release = s.kafka.holdCommits();
     produceN(s.kafka, 0, 4);
     await s.task.start();
-    await until(() => s.kafka.journal.length === 2, 'the first batch written');
+    await until(() => s.kafka.journal.length === 3, 'the first batch written');
     await new Promise((r) => setTimeout(r, 30));
-    expect(s.kafka.journal).toEqual([`send ${ID}`, `sendOffsets ${ID}`]);
+    expect(s.kafka.journal).toEqual([`begin ${ID}`, `send ${ID}`, `sendOffsets ${ID}`]);
     release();
     await until(() => s.kafka.groups.get(GROUP)?.get('in')?.get(0) === 4, 'all offsets committed');
-    expect(s.kafka.journal.every((e) => e.endsWith(` ${ID}`))).toBe(true);
+    expect(s.kafka.journal.some((e) => e.includes(`${ID}.b`))).toBe(false);
     expect(s.kafka.stats.inits).toBe(1);
+  });
+});
+
+describe('the next transaction begun ahead', () => {
+  const ID = names.transactionalId('p', 0);
+  const consumer = {} as ConsumerPort;
+
+  it("begins on the id whose turn is next, adds the last batch's partitions and the offsets, and is the one the next batch takes", async () => {
+    const { kafka, options } = setup({}, 1);
+    const writer = await commitStrategyFor(resolveTaskOptions(options)).connect();
+    const w1 = await writer.begin(consumer);
+    await w1.write([{ topic: 'out', partition: 0, key: null, value: 'a' }], new Map([[0, 1]]));
+    await w1.commit(new Map([[0, 1]]));
+    writer.prepareNext!(); // the turn is the second id's
+    await new Promise((r) => setTimeout(r, 5));
+    expect(kafka.journal.slice(-2)).toEqual([`begin ${ID}.b`, `prepare ${ID}.b out:0 ${GROUP}`]);
+    const w2 = await writer.begin(consumer); // takes it: no second begin
+    expect(kafka.journal.filter((e) => e.startsWith('begin'))).toEqual([`begin ${ID}`, `begin ${ID}.b`]);
+    writer.prepareNext!(); // the first id is free again: begun ahead there
+    await w2.write([{ topic: 'out', partition: 0, key: null, value: 'b' }], new Map([[0, 2]]));
+    await w2.commit(new Map([[0, 2]]));
+    await writer.release!(); // nothing took it: aborted
+    expect(kafka.journal).toContain(`prepare ${ID} out:0 ${GROUP}`);
+    expect(kafka.journal.filter((e) => e.startsWith('begin')).length).toBe(3);
+    expect(kafka.journal[kafka.journal.length - 1]).toBe(`abort ${ID}`);
+    expect(values(kafka, 'out')).toEqual(['a', 'b']);
+    await writer.close();
+  });
+
+  it('never begins ahead on an id a batch is using', async () => {
+    const { kafka, options } = setup({ overlapCommits: false }, 1);
+    const writer = await commitStrategyFor(resolveTaskOptions(options)).connect();
+    const w1 = await writer.begin(consumer);
+    writer.prepareNext!();
+    await new Promise((r) => setTimeout(r, 5));
+    expect(kafka.journal).toEqual([`begin ${ID}`]);
+    await w1.abort();
+    await writer.close();
+  });
+
+  it('leaves no transaction open: every one a task began is committed or aborted once its input runs dry', async () => {
+    const s = track(setup({ batching: { lingerMs: 0, maxRecords: 2 } }, 1));
+    produceN(s.kafka, 0, 20);
+    await s.task.start();
+    await until(() => s.kafka.groups.get(GROUP)?.get('in')?.get(0) === 20, 'all offsets committed');
+    await new Promise((r) => setTimeout(r, 50));
+    const count = (op: string) => s.kafka.journal.filter((e) => e.startsWith(`${op} `)).length;
+    expect(count('begin')).toBe(count('commit') + count('abort'));
+    expect(count('prepare')).toBeGreaterThan(0); // with a batch waiting, the next one was begun ahead
+    expect(values(s.kafka, 'out')).toEqual(Array.from({ length: 20 }, (_, i) => `p0-${i}`));
+  });
+
+  it('a pause aborts a transaction begun ahead', async () => {
+    const s = track(setup({ batching: { lingerMs: 0, maxRecords: 2 } }, 1));
+    produceN(s.kafka, 0, 40);
+    await s.task.start();
+    await until(() => s.kafka.journal.some((e) => e.startsWith('prepare')), 'a transaction begun ahead');
+    s.task.pause();
+    await until(() => s.task.state === 'paused', 'paused');
+    const count = (op: string) => s.kafka.journal.filter((e) => e.startsWith(`${op} `)).length;
+    expect(count('begin')).toBe(count('commit') + count('abort'));
   });
 });

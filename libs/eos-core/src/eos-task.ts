@@ -186,6 +186,9 @@ export class EosTask extends EventEmitter<TaskEvents> {
           (e: unknown) => e,
         );
         const err = commitErr !== undefined && classifyError(commitErr) === 'fenced' ? commitErr : thrown;
+        // A transaction begun ahead would sit open through the backoff (the coordinator's timeout
+        // aborts it by fencing its producer): aborted now, or the producer replaced.
+        await this.releaseAhead();
         if (err instanceof StopRequested) break;
         const denied = describeAuthorizationFailure(err, { ...this.o, phase: this.phase });
         const kind = denied ? 'fatal' : classifyError(err);
@@ -319,7 +322,7 @@ export class EosTask extends EventEmitter<TaskEvents> {
    * with a fresh producer) they are read with require_stable instead: see `readSettledOffsets`.
    */
   private async readStartOffsets(afterFence?: StartSteps): Promise<OffsetMap> {
-    const settle = this.producer?.settle;
+    const settle = this.producer?.settle?.bind(this.producer);
     const committed =
       afterFence && this.producerFresh && settle
         ? await this.readSettledOffsets(settle, afterFence)
@@ -450,12 +453,15 @@ export class EosTask extends EventEmitter<TaskEvents> {
       }
       if (this.paused) {
         await this.drainCommit(); // paused: no transaction open
+        await this.releaseAhead();
         this.setState('paused');
         await new Promise<void>((r) => (this.wakeIdle = r));
         this.wakeIdle = undefined;
         continue;
       }
       this.setState('running');
+      // Nothing waiting: a transaction begun ahead is not left open for as long as the input is dry.
+      if (this.buffer.empty) await this.releaseAhead();
       const asked = Date.now();
       const batch = await this.buffer.take(
         this.taken,
@@ -474,6 +480,15 @@ export class EosTask extends EventEmitter<TaskEvents> {
     const batch = this.buffer.takeBuffered(this.taken);
     for (const [p, off] of batch.nextOffsets) this.taken.set(p, off);
     return batch;
+  }
+
+  /** Aborts what the writer began ahead (`BatchWriter.prepareNext`); an abort that fails replaces the producer. */
+  private async releaseAhead(): Promise<void> {
+    try {
+      await this.producer?.release?.();
+    } catch {
+      this.producerDirty = true;
+    }
   }
 
   /**
@@ -544,7 +559,12 @@ export class EosTask extends EventEmitter<TaskEvents> {
       this.emit('aborted', { reason, records: batch.records.length });
       throw err;
     }
-    const commit = this.commitBatch(write, batch, result, steps, t0);
+    const commit = this.commitBatch(write, batch, result, steps, t0).then(() => {
+      // A batch is waiting: its transaction begins now, on the id just freed, and adds its
+      // partitions and offsets while this loop transforms and writes (BatchWriter.prepareNext).
+      if (this.producer === writer && this.buffer.hasFullBatch() && !this.stopRequested && !this.paused)
+        writer.prepareNext?.();
+    });
     if (!writer.overlapsCommits) return commit;
     this.inflight = commit;
     commit.catch(() => {

@@ -42,6 +42,13 @@ export interface TransactionPort {
    * how long it prepared before producing.
    */
   write(records: ProduceRecord[], offsets: GroupOffsets): Promise<WriteTimings | void>;
+  /**
+   * Optional: adds these partitions and the group's offsets to the transaction ahead of `write`
+   * (AddPartitionsToTxn, AddOffsetsToTxn), so the write that follows sends only what is missing.
+   * Writes nothing: a transaction prepared and never written can be aborted at no cost but its
+   * abort markers. Never throws: a failure is the write's to meet again and report.
+   */
+  prepare?(o: { groupId: string; partitions: { topic: string; partitions: number[] }[] }): void;
   commit(): Promise<void>;
   abort(): Promise<void>;
 }

@@ -146,6 +146,7 @@ export class FakeKafka implements KafkaPort {
         const bf = this.takeFault('begin');
         if (bf) throw bf.error;
         check();
+        this.journal.push(`begin ${transactionalId}`);
         const pending: ProduceRecord[] = [];
         const offsets: { group: string; topic: string; offsets: OffsetMap }[] = [];
         let done = false;
@@ -169,6 +170,10 @@ export class FakeKafka implements KafkaPort {
               offsets.push({ group: o.groupId, topic: o.topic, offsets: new Map(o.offsets) }),
             );
           },
+          prepare: (o) =>
+            this.journal.push(
+              `prepare ${transactionalId} ${o.partitions.map((t) => `${t.topic}:${t.partitions.join(',')}`).join(' ')} ${o.groupId}`,
+            ),
           commit: () =>
             run('commit', () => {
               if (done) throw new Error('transaction already ended');

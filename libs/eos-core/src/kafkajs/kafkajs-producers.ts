@@ -103,10 +103,35 @@ class KafkaJsProducer implements TransactionalProducerPort {
 }
 
 export class KafkaJsTransaction implements TransactionPort {
+  /** A `prepare` in flight or done (settled either way): `write` waits for it first. */
+  private prepared: Promise<void> | undefined;
+
   constructor(
     private readonly tx: Transaction,
     private readonly topicMax: TopicMaxBytes,
   ) {}
+
+  /**
+   * AddPartitionsToTxn and AddOffsetsToTxn now, side by side (the patch's; without it, nothing):
+   * the write then sends only partitions not added yet, and no AddOffsetsToTxn.
+   */
+  prepare(o: { groupId: string; partitions: { topic: string; partitions: number[] }[] }): void {
+    const tx = this.tx;
+    if (this.prepared || typeof tx.addPartitions !== 'function' || typeof tx.addOffsets !== 'function')
+      return;
+    const topics = o.partitions.filter((t) => t.partitions.length > 0);
+    this.prepared = settleAll([
+      topics.length > 0
+        ? tx.addPartitions(
+            topics.map((t) => ({
+              topic: t.topic,
+              partitions: t.partitions.map((partition) => ({ partition })),
+            })),
+          )
+        : Promise.resolve(),
+      tx.addOffsets({ consumerGroupId: o.groupId }),
+    ]).catch(() => undefined);
+  }
 
   /**
    * Every change to the transaction's state first, then the records beside the offsets:
@@ -133,6 +158,7 @@ export class KafkaJsTransaction implements TransactionPort {
     }
     const placed = placedPartitions(records);
     const t0 = Date.now();
+    if (this.prepared) await this.prepared;
     await settleAll([
       placed.length > 0 ? tx.addPartitions(placed) : Promise.resolve(),
       tx.addOffsets({ consumerGroupId: o.groupId }),
