@@ -53,7 +53,7 @@ export interface BatchWriter {
    * when no batch is using it, and adds to it the partitions the last batch wrote and the
    * pipeline's offsets, so the next `write` finds them added (AddPartitionsToTxn and
    * AddOffsetsToTxn off its path: they take a round trip each through a busy broker, and on the
-   * same id wait for the previous transaction's markers). The loop calls it only with a batch
+   * same id wait for the previous transaction's markers). The loop calls it only with records
    * waiting, and `release` when it has none: a transaction left open would be aborted by the
    * coordinator at its timeout, which fences its producer.
    */

@@ -560,9 +560,9 @@ export class EosTask extends EventEmitter<TaskEvents> {
       throw err;
     }
     const commit = this.commitBatch(write, batch, result, steps, t0).then(() => {
-      // A batch is waiting: its transaction begins now, on the id just freed, and adds its
+      // Records are waiting: the next batch's transaction begins now, on the id just freed, and adds its
       // partitions and offsets while this loop transforms and writes (BatchWriter.prepareNext).
-      if (this.producer === writer && this.buffer.hasFullBatch() && !this.stopRequested && !this.paused)
+      if (this.producer === writer && !this.buffer.empty && !this.stopRequested && !this.paused)
         writer.prepareNext?.();
     });
     if (!writer.overlapsCommits) return commit;

@@ -116,11 +116,6 @@ export class RecordBuffer {
     return this.pop(committed);
   }
 
-  /** A whole batch is waiting: the next `take` returns at once. */
-  hasFullBatch(): boolean {
-    return this.full();
-  }
-
   /** No record waits. */
   get empty(): boolean {
     return this.recordCount === 0;
