@@ -128,6 +128,13 @@ function exactlyOnce(o: CommitStrategyOptions): CommitStrategy {
   };
 }
 
+/**
+ * How long after a commit the next transaction begun ahead on the same id adds its partitions
+ * and offsets: by then the coordinator has usually written the commit's markers (tens of ms under
+ * load), and the id's next write (after a whole batch on the other id) is further away.
+ */
+export const AHEAD_PREPARE_DELAY_MS = 50;
+
 /** One transactional producer of a task, and the transaction it runs or has begun ahead. */
 interface Lane {
   producer: TransactionalProducerPort;
@@ -188,7 +195,10 @@ class TransactionLanes implements BatchWriter {
     if (lane.busy || lane.ahead) return;
     const partitions = this.lastPartitions;
     const ahead = lane.producer.begin().then((tx) => {
-      tx.prepare?.({ groupId: this.o.consumerGroup, partitions });
+      // Not at once: this id's transaction has just committed, and until the coordinator has
+      // written its markers AddPartitionsToTxn is answered CONCURRENT_TRANSACTIONS and retried a
+      // few ms apart (worker and broker CPU for nothing); this id's next write is a batch away.
+      setTimeout(() => tx.prepare?.({ groupId: this.o.consumerGroup, partitions }), AHEAD_PREPARE_DELAY_MS);
       return tx;
     });
     ahead.catch(() => undefined); // the begin() that takes it meets the error

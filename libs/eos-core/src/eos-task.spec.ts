@@ -1,7 +1,7 @@
 import { FleetNames, atLeastOnceGroupOf } from '@eos/fleet-names';
 import { PoisonRecordError, RetriableTransformError, type TransformFn } from '@eos/transforms';
 import { EosTask, type CommitInfo, type EosTaskOptions } from './index';
-import { commitStrategyFor } from './commit-strategy';
+import { AHEAD_PREPARE_DELAY_MS, commitStrategyFor } from './commit-strategy';
 import { resolveTaskOptions } from './eos-task-options';
 import type { ConsumerPort } from './kafka-port';
 import { classifyError, FencedError, TaskFatalError } from './errors';
@@ -745,13 +745,14 @@ describe('the next transaction begun ahead', () => {
     await w1.write([{ topic: 'out', partition: 0, key: null, value: 'a' }], new Map([[0, 1]]));
     await w1.commit(new Map([[0, 1]]));
     writer.prepareNext!(); // the turn is the second id's
-    await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, AHEAD_PREPARE_DELAY_MS + 30));
     expect(kafka.journal.slice(-2)).toEqual([`begin ${ID}.b`, `prepare ${ID}.b out:0 ${GROUP}`]);
     const w2 = await writer.begin(consumer); // takes it: no second begin
     expect(kafka.journal.filter((e) => e.startsWith('begin'))).toEqual([`begin ${ID}`, `begin ${ID}.b`]);
     writer.prepareNext!(); // the first id is free again: begun ahead there
     await w2.write([{ topic: 'out', partition: 0, key: null, value: 'b' }], new Map([[0, 2]]));
     await w2.commit(new Map([[0, 2]]));
+    await new Promise((r) => setTimeout(r, AHEAD_PREPARE_DELAY_MS + 30));
     await writer.release!(); // nothing took it: aborted
     expect(kafka.journal).toContain(`prepare ${ID} out:0 ${GROUP}`);
     expect(kafka.journal.filter((e) => e.startsWith('begin')).length).toBe(3);

@@ -105,6 +105,8 @@ class KafkaJsProducer implements TransactionalProducerPort {
 export class KafkaJsTransaction implements TransactionPort {
   /** A `prepare` in flight or done (settled either way): `write` waits for it first. */
   private prepared: Promise<void> | undefined;
+  /** `write`, `commit` or `abort` has started: a `prepare` after it has nothing left to do. */
+  private writing = false;
 
   constructor(
     private readonly tx: Transaction,
@@ -117,7 +119,12 @@ export class KafkaJsTransaction implements TransactionPort {
    */
   prepare(o: { groupId: string; partitions: { topic: string; partitions: number[] }[] }): void {
     const tx = this.tx;
-    if (this.prepared || typeof tx.addPartitions !== 'function' || typeof tx.addOffsets !== 'function')
+    if (
+      this.prepared ||
+      this.writing ||
+      typeof tx.addPartitions !== 'function' ||
+      typeof tx.addOffsets !== 'function'
+    )
       return;
     const topics = o.partitions.filter((t) => t.partitions.length > 0);
     this.prepared = settleAll([
@@ -147,6 +154,7 @@ export class KafkaJsTransaction implements TransactionPort {
    * halves are settled before this returns or throws, so an abort never races a request in flight.
    */
   async write(records: ProduceRecord[], o: GroupOffsets): Promise<WriteTimings | void> {
+    this.writing = true;
     const send = () =>
       sendInChunks(records, (topicMessages) => this.tx.sendBatch({ acks: -1, topicMessages }), this.topicMax);
     if (o.offsets.size === 0) return send();
@@ -169,10 +177,12 @@ export class KafkaJsTransaction implements TransactionPort {
   }
 
   commit(): Promise<void> {
+    this.writing = true;
     return this.tx.commit();
   }
 
   abort(): Promise<void> {
+    this.writing = true;
     return this.tx.abort();
   }
 }
