@@ -37,7 +37,7 @@ describe('SessionClient', () => {
     server?.forceShutdown();
   });
 
-  it('connects within about its 250 ms reconnect cap once a controller that was down for 1.6 s serves', async () => {
+  it('connects within about its 100 ms reconnect cap once a controller that was down for 1.6 s serves', async () => {
     const port = await freePort();
     const logs: string[] = [];
     let connectedAt = 0;
@@ -66,7 +66,7 @@ describe('SessionClient', () => {
     // Before, the worker's own backoff (to 1 s) and grpc-js's channel backoff (to 2 s) could keep
     // it away for up to 2 s after the controller was back.
     expect(connectedAt - servingAt).toBeLessThan(800);
-    // 1.6 s of refused connects: the first ones are logged, not every 250 ms one.
+    // 1.6 s of refused connects: the first ones are logged, not every 100 ms one.
     const lost = logs.filter((l) => l.startsWith('session lost'));
     expect(lost.length).toBeGreaterThanOrEqual(3);
     expect(lost.length).toBeLessThanOrEqual(6);

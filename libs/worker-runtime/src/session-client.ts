@@ -22,10 +22,11 @@ const FIRST_RECONNECT_MS = 50;
  * Reconnects are at most this far apart, and so are grpc-js's own connection attempts (a call on
  * a channel waiting out its reconnect backoff fails at once without trying): a restarted
  * controller serves within about a second, and a worker that waited a 1-2 s backoff after that
- * held the controller restart's steady state back by as much (tools/bench/failover.ts). A refused
+ * held the controller restart's steady state back by as much (tools/bench/failover.ts); with 250 ms
+ * apart, a worker still came back 125 ms after the controller served, on average. A refused
  * connect costs the controller's host next to nothing.
  */
-export const MAX_RECONNECT_MS = 250;
+export const MAX_RECONNECT_MS = 100;
 
 export class SessionClient {
   private readonly client: WorkerServiceClient;
@@ -37,7 +38,7 @@ export class SessionClient {
    * closed for WORKER_DISCONNECT_GRACE_MS (300 ms by default).
    */
   private backoff = FIRST_RECONNECT_MS;
-  /** Failed opens since the last welcome: the log tells the first ones and then every 40th (10 s). */
+  /** Failed opens since the last welcome: the log tells the first ones and then every 100th (10 s). */
   private failures = 0;
   private closed = false;
   connected = false;
@@ -107,7 +108,7 @@ export class SessionClient {
       this.connected = false;
       if (this.closed) return;
       this.failures++;
-      if (this.failures <= 5 || this.failures % 40 === 0)
+      if (this.failures <= 5 || this.failures % 100 === 0)
         this.o.log(
           `session lost (${why}); reconnecting in ${this.backoff} ms${this.failures > 5 ? ` (attempt ${this.failures})` : ''}`,
         );
