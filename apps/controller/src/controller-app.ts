@@ -10,7 +10,7 @@ import { adminService } from './admin-service';
 import { createHttpServer } from './http-api';
 import { controllerMetrics } from './metrics';
 import type * as http from 'node:http';
-import type { HealthImplementation } from 'grpc-health-check';
+import type { GrpcHealth } from './grpc-health';
 import type { ControllerConfig } from './config';
 import { createControllerSecurity } from './auth/controller-security';
 import { WorkerClaims } from './auth/worker-claims';
@@ -60,7 +60,7 @@ export function createControllerApp(config: ControllerConfig): ControllerApp {
   let rollouts: RolloutQueue | undefined;
   let rolloutStart: NodeJS.Timeout | undefined;
   let httpServer: http.Server | undefined;
-  let health: HealthImplementation | undefined;
+  let health: GrpcHealth | undefined;
   let httpPort = 0;
   let port = 0;
   let stopped = false;
