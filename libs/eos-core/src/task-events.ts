@@ -23,7 +23,9 @@ export interface CommitInfo {
 
 /**
  * One batch's pass through the loop, in ms; the steps follow one another, so they add up to the
- * loop's time for the batch (`durationMs` is begin -> commit, without `waitMs`).
+ * batch's time (`durationMs` is begin -> commit, without `waitMs`). With overlapped commits
+ * (`overlapCommits`) a batch's commit runs beside the next batch's steps, so the loop's own time per
+ * batch is the sum without `commitMs`'s EndTxn.
  */
 export interface TransactionSteps {
   /** Waiting for the batch: for input, or for the linger to fill it. */
@@ -40,7 +42,10 @@ export interface TransactionSteps {
   prepareMs: number;
   /** Producing the records (exactly-once: beside the offsets' TxnOffsetCommit). */
   produceMs: number;
-  /** Exactly-once: EndTxn; at least once: the consumer's OffsetCommit. */
+  /**
+   * Exactly-once: EndTxn; at least once: the consumer's OffsetCommit. With overlapped commits, also
+   * the wait for the previous batch's commit, which must succeed first.
+   */
   commitMs: number;
 }
 
