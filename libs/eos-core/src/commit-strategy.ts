@@ -23,6 +23,7 @@ import type {
   TransactionPort,
   WriteTimings,
 } from './kafka-port';
+import { partitionsOf } from './produce-chunks';
 
 export interface CommitStrategy {
   /** Where the task's committed offsets live (read at every start). */
@@ -230,18 +231,6 @@ class TransactionLanes implements BatchWriter {
     await this.release().catch(() => undefined);
     await Promise.all(this.lanes.map((l) => l.producer.close().catch(() => undefined)));
   }
-}
-
-/** The topic-partitions of the records that name their partition. */
-function partitionsOf(records: readonly ProduceRecord[]): { topic: string; partitions: number[] }[] {
-  const byTopic = new Map<string, Set<number>>();
-  for (const r of records) {
-    if (r.partition === undefined) continue;
-    let set = byTopic.get(r.topic);
-    if (!set) byTopic.set(r.topic, (set = new Set()));
-    set.add(r.partition);
-  }
-  return [...byTopic].map(([topic, ps]) => ({ topic, partitions: [...ps] }));
 }
 
 /** Connects one producer per id, side by side; when one fails, the others are closed and the first failure thrown. */

@@ -3,6 +3,18 @@ import type { ProduceRecord } from './kafka-port';
 /** One produce request's worth of records, per topic (kafkajs's `topicMessages`). */
 export type TopicMessages = { topic: string; messages: ProduceRecord[] }[];
 
+/** The topic-partitions of the records that name their partition (records left to the partitioner are not). */
+export function partitionsOf(records: readonly ProduceRecord[]): { topic: string; partitions: number[] }[] {
+  const byTopic = new Map<string, Set<number>>();
+  for (const r of records) {
+    if (r.partition === undefined) continue;
+    let set = byTopic.get(r.topic);
+    if (!set) byTopic.set(r.topic, (set = new Set()));
+    set.add(r.partition);
+  }
+  return [...byTopic].map(([topic, ps]) => ({ topic, partitions: [...ps] }));
+}
+
 export interface ChunkLimits {
   /**
    * Most bytes one partition gets in one request. kafkajs sends one record batch per partition per

@@ -12,7 +12,7 @@ import type {
   TransactionPort,
   WriteTimings,
 } from '../kafka-port';
-import { chunkLimitsFor, chunkRecords, type TopicMessages } from '../produce-chunks';
+import { chunkLimitsFor, chunkRecords, partitionsOf, type TopicMessages } from '../produce-chunks';
 import { connectTransactionalProducer, sendOffsetsToTransaction, transactionRetry } from './transactions';
 
 /** `max.message.bytes` per topic, as the port learned it: produce batches stay within it. */
@@ -78,18 +78,7 @@ class KafkaJsProducer implements TransactionalProducerPort {
     try {
       if (typeof tx.addPartitions !== 'function' || typeof tx.addOffsets !== 'function')
         throw new Error('settling pending offsets needs the kafkajs patch (patches/kafkajs+2.2.4.patch)');
-      const topics = o.partitions.filter((t) => t.partitions.length > 0);
-      await settleAll([
-        topics.length > 0
-          ? tx.addPartitions(
-              topics.map((t) => ({
-                topic: t.topic,
-                partitions: t.partitions.map((partition) => ({ partition })),
-              })),
-            )
-          : Promise.resolve(),
-        tx.addOffsets({ consumerGroupId: o.groupId }),
-      ]);
+      await addToTransaction(tx as Required<Transaction>, o);
       await tx.commit();
     } catch (err) {
       await tx.abort().catch(() => undefined);
@@ -126,18 +115,7 @@ export class KafkaJsTransaction implements TransactionPort {
       typeof tx.addOffsets !== 'function'
     )
       return;
-    const topics = o.partitions.filter((t) => t.partitions.length > 0);
-    this.prepared = settleAll([
-      topics.length > 0
-        ? tx.addPartitions(
-            topics.map((t) => ({
-              topic: t.topic,
-              partitions: t.partitions.map((partition) => ({ partition })),
-            })),
-          )
-        : Promise.resolve(),
-      tx.addOffsets({ consumerGroupId: o.groupId }),
-    ]).catch(() => undefined);
+    this.prepared = addToTransaction(tx as Required<Transaction>, o).catch(() => undefined);
   }
 
   /**
@@ -187,6 +165,28 @@ export class KafkaJsTransaction implements TransactionPort {
   }
 }
 
+/**
+ * AddPartitionsToTxn for these partitions and AddOffsetsToTxn for the group, side by side (the
+ * patch's `addPartitions` and `addOffsets`, which the caller checked are there).
+ */
+function addToTransaction(
+  tx: Required<Pick<Transaction, 'addPartitions' | 'addOffsets'>>,
+  o: { groupId: string; partitions: { topic: string; partitions: number[] }[] },
+): Promise<void> {
+  const topics = o.partitions.filter((t) => t.partitions.length > 0);
+  return settleAll([
+    topics.length > 0
+      ? tx.addPartitions(
+          topics.map((t) => ({
+            topic: t.topic,
+            partitions: t.partitions.map((partition) => ({ partition })),
+          })),
+        )
+      : Promise.resolve(),
+    tx.addOffsets({ consumerGroupId: o.groupId }),
+  ]);
+}
+
 /** Waits for every promise to settle, then throws the first failure (in list order), if any. */
 async function settleAll(ps: Promise<unknown>[]): Promise<void> {
   const results = await Promise.allSettled(ps);
@@ -197,16 +197,9 @@ async function settleAll(ps: Promise<unknown>[]): Promise<void> {
 export function placedPartitions(
   records: readonly ProduceRecord[],
 ): { topic: string; partitions: { partition: number }[] }[] {
-  const byTopic = new Map<string, Set<number>>();
-  for (const r of records) {
-    if (r.partition === undefined) continue;
-    let set = byTopic.get(r.topic);
-    if (!set) byTopic.set(r.topic, (set = new Set()));
-    set.add(r.partition);
-  }
-  return [...byTopic].map(([topic, ps]) => ({
-    topic,
-    partitions: [...ps].map((partition) => ({ partition })),
+  return partitionsOf(records).map((t) => ({
+    topic: t.topic,
+    partitions: t.partitions.map((partition) => ({ partition })),
   }));
 }
 
