@@ -41,6 +41,8 @@ function setup(overrides: Partial<EosTaskOptions> = {}, partitions = 2) {
   return { kafka, task, commits, aborted, options };
 }
 
+/** Produce calls the fake's transactional producers made. */
+const sends = (kafka: FakeKafka) => kafka.journal.filter((e) => e.startsWith('send ')).length;
 const values = (kafka: FakeKafka, topic: string) => kafka.read(topic).map((r) => r.value?.toString());
 const produceN = (kafka: FakeKafka, partition: number, n: number, from = 0) =>
   kafka.produce(
@@ -613,15 +615,21 @@ describe('transaction steps', () => {
 describe('a batch commits while the next one is written', () => {
   const ID = names.transactionalId('p', 0);
 
-  it("writes the next batch on the task's second transactional id while the first commits, and commits in batch order", async () => {
+  /**
+   * A task of 2-record batches started on `n` records with its commits held, once it has written
+   * two batches (the first commit held in flight, the second batch written behind it).
+   */
+  async function twoBatchesWritten(n: number) {
     const s = track(setup({ batching: { lingerMs: 0, maxRecords: 2 } }, 1));
     const release = s.kafka.holdCommits();
-    produceN(s.kafka, 0, 6);
+    produceN(s.kafka, 0, n);
     await s.task.start();
-    await until(
-      () => s.kafka.journal.filter((e) => e.startsWith('send ')).length === 2,
-      'two batches written',
-    );
+    await until(() => sends(s.kafka) === 2, 'two batches written');
+    return { ...s, release };
+  }
+
+  it("writes the next batch on the task's second transactional id while the first commits, and commits in batch order", async () => {
+    const { release, ...s } = await twoBatchesWritten(6);
     await new Promise((r) => setTimeout(r, 30));
     // One commit in flight at most: the third batch waits for the first commit's producer.
     expect(s.kafka.journal.filter((e) => !e.startsWith('begin'))).toEqual([
@@ -665,14 +673,7 @@ describe('a batch commits while the next one is written', () => {
   });
 
   it('a graceful stop and a pause wait for the commit in flight', async () => {
-    const s = track(setup({ batching: { lingerMs: 0, maxRecords: 2 } }, 1));
-    const release = s.kafka.holdCommits();
-    produceN(s.kafka, 0, 4);
-    await s.task.start();
-    await until(
-      () => s.kafka.journal.filter((e) => e.startsWith('send ')).length === 2,
-      'two batches written',
-    );
+    const { release, ...s } = await twoBatchesWritten(4);
     s.task.pause();
     await new Promise((r) => setTimeout(r, 30));
     expect(s.task.state).not.toBe('paused');
@@ -697,14 +698,7 @@ describe('a batch commits while the next one is written', () => {
   });
 
   it("a new owner fences both of the task's transactional ids: the old owner's batches in flight never commit", async () => {
-    const a = track(setup({ batching: { lingerMs: 0, maxRecords: 2 } }, 1));
-    const release = a.kafka.holdCommits();
-    produceN(a.kafka, 0, 4);
-    await a.task.start();
-    await until(
-      () => a.kafka.journal.filter((e) => e.startsWith('send ')).length === 2,
-      'two batches written',
-    );
+    const { release, ...a } = await twoBatchesWritten(4);
     const fenced: string[] = [];
     a.task.on('fenced', (f) => fenced.push(f.error));
     const b = new EosTask({ ...a.options });
