@@ -61,7 +61,7 @@ import {
 
 const USAGE = `
 npm run bench [-- --quick] [--only ceiling,throughput,latency,failover,drain,rollout,scale] [--units 1,2,3]
-  [--rounds N] [--max-rate N] [--systems ours|streams] [--docs|--no-docs] [--report]
+  [--rounds N] [--max-rate N] [--systems ours|streams] [--batching RECORDS,BYTES] [--docs|--no-docs] [--report]
 
   --quick          under 5 minutes (fewer records, shorter windows, one round)
   --only LIST      these scenarios only
@@ -69,6 +69,8 @@ npm run bench [-- --quick] [--only ceiling,throughput,latency,failover,drain,rol
   --rounds N       throughput rounds (default 3, quick 1)
   --max-rate N     the latency scenario's max rate, without a throughput run
   --systems S      ours or streams: one side only (a look, not a comparison)
+  --batching R,B   our pipelines' batch limits, records and bytes (default: the controller's,
+                   10000 records / 8 MiB), e.g. 5000,4194304 for the defaults before 8 MiB
   --docs           refresh docs/benchmarks.md and docs/bench/*.svg (a full run does)
   --no-docs        do not (a full run)
   --report         render tools/bench/results/bench.json again, without running
@@ -82,6 +84,7 @@ const args = cliArgs(USAGE, {
   rounds: { type: 'string' },
   'max-rate': { type: 'string' },
   systems: { type: 'string' },
+  batching: { type: 'string' },
   docs: { type: 'boolean' },
   'no-docs': { type: 'boolean' },
   report: { type: 'boolean' },
@@ -95,6 +98,13 @@ const want = (s: string) => !only || only.has(s);
 const systemsArg = args.list('systems');
 if (systemsArg?.some((x) => x !== 'ours' && x !== 'streams'))
   throw new Error(`--systems: ours or streams, not ${systemsArg.join(',')}`);
+const batchingArg = args.list('batching')?.map(Number);
+if (batchingArg && (batchingArg.length !== 2 || batchingArg.some((n) => !Number.isInteger(n) || n < 1)))
+  throw new Error(`--batching: RECORDS,BYTES (two positive integers), not ${args.string('batching')}`);
+/** Our pipelines' batching (--batching), when not the controller's defaults. */
+const BATCHING = batchingArg
+  ? { maxRecords: batchingArg[0] as number, maxBytes: batchingArg[1] as number }
+  : undefined;
 /** Whether a system (by its label) takes part: --systems ours|streams. */
 const takesPart = (label: string) =>
   !systemsArg || systemsArg.includes(label.startsWith('Kafka Streams') ? 'streams' : 'ours');
@@ -195,7 +205,14 @@ async function main(): Promise<void> {
   const fleet =
     (guarantee: 'exactly-once' | 'at-least-once', overlapCommits = true) =>
     (t: Topics) =>
-      new Fleet(env, { ...t, tasks: PARTITIONS, partitions: PARTITIONS, guarantee, overlapCommits });
+      new Fleet(env, {
+        ...t,
+        tasks: PARTITIONS,
+        partitions: PARTITIONS,
+        guarantee,
+        overlapCommits,
+        ...(BATCHING ? { batching: BATCHING } : {}),
+      });
   const peerOn = (e: typeof env) => (t: Topics) =>
     new StreamsPeer(e, {
       appId: `peer-${t.name}`,
@@ -235,7 +252,7 @@ async function main(): Promise<void> {
                 const r = { ...(await runThroughput(admin, env.brokers, make, units, CFG.records)), round };
                 results.throughput.push(r);
                 log(
-                  `throughput ${label} x${units}: ${r.recordsPerSec} rec/s, ${r.cpuMsPer1k} CPU ms/1k, RSS ${r.peakRssMiB.join('/')} MiB${r.loop ? `; ${loopText(r.loop)}` : ''}`,
+                  `throughput ${label} x${units}: ${r.recordsPerSec} rec/s, ${r.cpuMsPer1k} CPU ms/1k (broker ${r.brokerCpuMsPer1k ?? '?'}), RSS ${r.peakRssMiB.join('/')} MiB${r.loop ? `; ${loopText(r.loop)}` : ''}`,
                 );
               });
         }

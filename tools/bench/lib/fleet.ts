@@ -86,6 +86,8 @@ export class Fleet implements SystemUnderTest {
        * next begins, one transactional id per task), the baseline of what overlapping buys.
        */
       overlapCommits?: boolean;
+      /** The pipeline's batching (absent: the controller's defaults; the report's command line shows it). */
+      batching?: { maxRecords: number; maxBytes: number };
     },
   ) {
     this.label = `eos-fleet ${o.guarantee}${o.overlapCommits === false ? NOT_OVERLAPPED : ''}`;
@@ -144,6 +146,7 @@ export class Fleet implements SystemUnderTest {
         tasks: this.o.tasks,
         transform: { name: 'identity', version: 1, config: {} },
         deadLetterTopic: '',
+        ...(this.o.batching ? { batching: { ...this.o.batching, lingerMs: 0 } } : {}),
         guarantee:
           this.o.guarantee === 'at-least-once'
             ? DeliveryGuarantee.AT_LEAST_ONCE

@@ -24,6 +24,7 @@ const results: BenchResults = {
       seconds: 1,
       recordsPerSec: 20_000,
       cpuMsPer1k: 30,
+      brokerCpuMsPer1k: 4.25,
       peakRssMiB: [200],
       fillRecordsPerSec: 30_000,
     },
@@ -127,7 +128,13 @@ describe('report', () => {
   });
   it('renders the tables, the commands and a generic table for the controller-scale JSON', () => {
     const md = renderMarkdown({ ...results, controllerScale: { workers: 1000, p99AssignMs: 12 } }, 'bench');
-    expect(md).toContain('| eos-fleet exactly-once | 1 | 1 | 1,000 | 1.00 | 20,000 | 30.0 | 200 | 30,000 |');
+    expect(md).toContain(
+      '| eos-fleet exactly-once | 1 | 1 | 1,000 | 1.00 | 20,000 | 30.0 | 4.3 | 200 | 30,000 |',
+    );
+    // A broker the bench did not start has no CPU figure: the cell stays empty.
+    expect(md).toContain(
+      '| eos-fleet at-least-once | 1 | 1 | 1,000 | 1.00 | 25,000 | 25.0 |  | 190 | 30,000 |',
+    );
     expect(md).toContain('    java ... ProducerPerformance');
     expect(md).toContain('| workers | 1000 |');
     expect(md).toContain('![throughput vs workers](bench/throughput.svg)');

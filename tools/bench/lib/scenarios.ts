@@ -3,6 +3,7 @@
  * measurement for our fleet and the Kafka Streams peer.
  */
 import type { Admin } from 'kafkajs';
+import { kafkaPaths, readLivePid } from '@eos/infra';
 import { createTopic, uniqueName, until } from '@eos/testing';
 import type { SystemUnderTest } from './fleet';
 import { consumerPerf, producerPerf } from './kafka-perf';
@@ -98,10 +99,22 @@ export interface ThroughputResult {
   cpuMsPer1k: number;
   /** Peak RSS of each processing unit, MiB. */
   peakRssMiB: number[];
+  /**
+   * CPU ms of the local broker per 1000 records in the same window (absent when the broker is not
+   * one `tools/kafka` started): what each system costs the broker, which is half of a 2-core machine.
+   */
+  brokerCpuMsPer1k?: number;
   /** How fast the input was written beforehand (kafka-producer-perf-test, as fast as it goes). */
   fillRecordsPerSec: number;
   /** Our fleet: where its transactions spent their time in the window (the workers' loop metrics). */
   loop?: LoopBreakdown;
+}
+
+/** The pid of the broker `tools/kafka` runs on the first broker's port on this machine, if any. */
+function localBrokerPid(brokers: string[]): number | undefined {
+  const [host, port] = (brokers[0] ?? '').split(':');
+  if (host !== '127.0.0.1' && host !== 'localhost') return undefined;
+  return readLivePid(kafkaPaths({ port: Number(port) }).pidFile, 'kafka.Kafka');
 }
 
 /**
@@ -133,11 +146,14 @@ export async function runThroughput(
     // The breakdown is a diagnosis: a worker whose /metrics does not answer costs it, not the run.
     const loopBefore = await sys.loopTotals?.().catch(() => undefined);
     const sampler = new ProcSampler(sys.pids());
+    const brokerPid = localBrokerPid(brokers);
+    const brokerSampler = brokerPid === undefined ? undefined : new ProcSampler([brokerPid]);
     const t0 = Date.now();
     await sys.resume();
     await waitCommitted(admin, sys, warm + records, `${sys.label} x${units}`);
     const t1 = Date.now();
     const stats = sampler.stop();
+    const brokerStats = brokerSampler?.stop();
     const loopAfter = await sys.loopTotals?.().catch(() => undefined);
     const loop = loopBefore && loopAfter ? loopBreakdown(loopBefore, loopAfter) : undefined;
     const seconds = (t1 - t0) / 1000;
@@ -149,6 +165,7 @@ export async function runThroughput(
       recordsPerSec: Math.round(records / seconds),
       cpuMsPer1k: Number((stats.cpuMs / (records / 1000)).toFixed(1)),
       peakRssMiB: stats.peakRssMiB,
+      ...(brokerStats ? { brokerCpuMsPer1k: Number((brokerStats.cpuMs / (records / 1000)).toFixed(1)) } : {}),
       fillRecordsPerSec: Math.round(fr.recordsPerSec),
       loop,
     };
