@@ -12,6 +12,7 @@ export {
   notFound,
 } from './errors';
 export {
+  DEFAULT_BATCHING,
   LIMITS,
   checkAuditLimit,
   checkDrainOptions,

@@ -6,6 +6,16 @@ import { invalid } from './errors';
  * from gRPC (always uint32 there) and from HTTP JSON through ts-proto's fromJSON, which passes
  * negative, fractional, NaN and over-uint32 numbers straight through: each is checked here.
  */
+/**
+ * A pipeline's batching when its spec leaves a field 0, filled in at validation (so a stored
+ * spec keeps the values it was created with). The same as eos-core's `DEFAULT_BATCH_LIMITS`
+ * (apps/controller/src/batching-defaults.spec.ts checks it). 8 MiB / 10,000 records: every
+ * transaction costs the broker and the worker the same handful of requests and marker writes
+ * whatever its size, and at 4 MiB / 5,000 that was 7% of the fleet's CPU against at-least-once
+ * (docs/benchmarks.md, "Transaction size"). Below saturation the linger decides a batch's size.
+ */
+export const DEFAULT_BATCHING = { maxRecords: 10_000, maxBytes: 8 << 20, lingerMs: 100 } as const;
+
 export const LIMITS = {
   /** Tasks of a pipeline (also at most its input partitions). */
   tasks: { min: 1, max: 1024 },
@@ -15,7 +25,7 @@ export const LIMITS = {
   /** Transform config, as JSON: bytes and nesting (a state record holds up to 3 spec versions; Kafka's default record limit is 1 MiB). */
   configMaxBytes: 64 * 1024,
   configMaxDepth: 16,
-  /** Batching (0: default 5000 records, 4 MiB, 100 ms). */
+  /** Batching (0: the default, {@link DEFAULT_BATCHING}). */
   maxRecords: { min: 1, max: 100_000 },
   maxBytes: { min: 1024, max: 64 << 20 },
   lingerMs: { min: 1, max: 60_000 },

@@ -1,7 +1,7 @@
 import { DeliveryGuarantee } from '@eos/proto';
 import { TransformConfigError, UnknownTransformError, type TransformRegistry } from '@eos/transforms';
 import { invalid } from './errors';
-import { LIMITS, checkConfig, checkInt, checkLength } from './request-limits';
+import { DEFAULT_BATCHING, LIMITS, checkConfig, checkInt, checkLength } from './request-limits';
 import { checkWritableTopic, type TopicRulesContext } from './topic-rules';
 
 /** A pipeline spec as the controller receives it (proto PipelineSpec shape). */
@@ -148,9 +148,9 @@ export function validateSpec(
     transform: { name: t.name, version: t.version, config },
     deadLetterTopic,
     batching: {
-      maxRecords: b?.maxRecords || 5000,
-      maxBytes: b?.maxBytes || 4 << 20,
-      lingerMs: b?.lingerMs || 100,
+      maxRecords: b?.maxRecords || DEFAULT_BATCHING.maxRecords,
+      maxBytes: b?.maxBytes || DEFAULT_BATCHING.maxBytes,
+      lingerMs: b?.lingerMs || DEFAULT_BATCHING.lingerMs,
     },
     guarantee: g,
   };

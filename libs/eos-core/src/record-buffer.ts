@@ -14,10 +14,13 @@ export interface BatchLimits {
   lingerMs: number;
 }
 
-/** Batch limits unless the pipeline sets its own. */
+/**
+ * Batch limits unless the pipeline sets its own: the controller's defaults (control-plane's
+ * `DEFAULT_BATCHING`, which fills them into every spec it validates).
+ */
 export const DEFAULT_BATCH_LIMITS: Readonly<BatchLimits> = {
-  maxRecords: 5000,
-  maxBytes: 4 << 20,
+  maxRecords: 10_000,
+  maxBytes: 8 << 20,
   lingerMs: 100,
 };
 
