@@ -11,6 +11,7 @@
 import { TaskState, WorkerState, type GetPipelineStatusResponse, type ListWorkersResponse } from '@eos/proto';
 import { benchStack } from './lib/fleet';
 import { startBenchLoad } from './lib/load';
+import { timeControllerRestarts } from './lib/restart';
 import { TestStack, percentile, until } from '@eos/testing';
 import { cliArgs } from '../lib/args';
 
@@ -36,9 +37,9 @@ async function main(): Promise<void> {
       : undefined;
   };
   const failovers: number[] = [];
-  const restarts: number[] = [];
+  let restarts: number[] = [];
   /** Controller restart: spawn -> its gRPC port bound (state loaded). */
-  const serving: number[] = [];
+  let serving: number[] = [];
   try {
     await stack.startController();
     let n = 0;
@@ -99,19 +100,13 @@ async function main(): Promise<void> {
       const id = `w${++n}`;
       live.set(id, stack.startWorker(id));
     }
-    for (let r = 0; r < RUNS; r++) {
-      await until('the stack', allProcessing);
-      await stack.killController();
-      const t0 = Date.now();
-      await stack.startController();
-      serving.push(Date.now() - t0);
-      // Polled every 20 ms (not `until`'s 100): the poll's own granularity would count as restart time.
-      await until('the stack', allProcessing, 60_000, 20);
-      restarts.push(Date.now() - t0);
-      console.log(
-        `controller restart ${r + 1}: serving gRPC after ${serving[serving.length - 1]} ms, steady in ${restarts[restarts.length - 1]} ms`,
-      );
-    }
+    const r = await timeControllerRestarts(
+      stack,
+      async () => (await allProcessing()) !== undefined,
+      RUNS,
+      (l) => console.log(l),
+    );
+    [restarts, serving] = [r.steadyMs, r.servingMs];
   } finally {
     await stack.stop();
     await bench.stop();

@@ -4,7 +4,7 @@
  * tools/bench/results/bench.{json,md} and plots; a full run also refreshes the generated part of
  * docs/benchmarks.md and docs/bench/*.svg.
  *
- *   npm run bench [-- --quick] [--only ceiling,throughput,latency,failover,drain,rollout,scale] [--units 1,2,3]
+ *   npm run bench [-- --quick] [--only ceiling,throughput,latency,failover,drain,rollout,restart,scale] [--units 1,2,3]
  *     [--rounds N] [--max-rate N] [--docs|--no-docs] [--report]
  *
  * `--rounds N` (default 3, quick 1) runs the throughput scenarios N times (the order rotated every round); the
@@ -16,8 +16,9 @@
  * with 1, 2 and 3 workers, and the Kafka Streams peer (tools/bench/peer, exactly_once_v2, same
  * commit interval) with 1, 2 and 3 instances; end-to-end latency at 10/50/80% of our max for both;
  * failover (SIGKILL) for both; drain of a worker with 4 tasks and rollouts of 6 tasks (with the
- * output pause of each moved task); controller scale (tools/bench/controller-scale.ts, when present).
- * Failover, drain and rollout run on a second local broker with Kafka's default
+ * output pause of each moved task); controller restarts (SIGKILL -> fleet steady again, 5 runs);
+ * controller scale (tools/bench/controller-scale.ts, when present).
+ * Failover, drain, rollout and controller restarts run on a second local broker with Kafka's default
  * group.initial.rebalance.delay.ms (3000, as users' brokers have it; lib/infra.ts); the other
  * scenarios on the first (tuned to 0, so Kafka Streams' first group join is not counted).
  *
@@ -46,6 +47,7 @@ import {
   ourMax,
   renderMarkdown,
   runCeiling,
+  runControllerRestart,
   runDrain,
   runFailover,
   runRollout,
@@ -60,7 +62,7 @@ import {
 } from './lib';
 
 const USAGE = `
-npm run bench [-- --quick] [--only ceiling,throughput,latency,failover,drain,rollout,scale] [--units 1,2,3]
+npm run bench [-- --quick] [--only ceiling,throughput,latency,failover,drain,rollout,restart,scale] [--units 1,2,3]
   [--rounds N] [--max-rate N] [--systems ours|streams] [--batching RECORDS,BYTES] [--docs|--no-docs] [--report]
 
   --quick          under 5 minutes (fewer records, shorter windows, one round)
@@ -118,6 +120,7 @@ const CFG = quick
       measureMs: 4_000,
       graceMs: 4_000,
       failoverRuns: 1,
+      restartRuns: 1,
       drainRuns: 1,
       rolloutRuns: 1,
     }
@@ -129,6 +132,7 @@ const CFG = quick
       measureMs: 15_000,
       graceMs: 30_000,
       failoverRuns: 3,
+      restartRuns: 5,
       drainRuns: 5,
       rolloutRuns: 2,
     };
@@ -279,11 +283,11 @@ async function main(): Promise<void> {
         }
       });
     // Failover, drain and rollout: on a broker with Kafka's default group settings.
-    const handoffs = want('failover') || want('drain') || want('rollout');
+    const handoffs = want('failover') || want('drain') || want('rollout') || want('restart');
     const second = handoffs ? await startDefaultGroupsBroker(env) : undefined;
     if (second) {
       log(
-        `failover, drain and rollout on ${second.env.brokers.join(',')} (group.initial.rebalance.delay.ms=${KAFKA_DEFAULT_GROUP_DELAY_MS}${second.startedNow ? '' : ', already running: its settings are not checked'})`,
+        `failover, drain, rollout and controller restarts on ${second.env.brokers.join(',')} (group.initial.rebalance.delay.ms=${KAFKA_DEFAULT_GROUP_DELAY_MS}${second.startedNow ? '' : ', already running: its settings are not checked'})`,
       );
       results.config['handoffBroker'] = {
         brokers: second.env.brokers,
@@ -332,6 +336,11 @@ async function main(): Promise<void> {
         await attempt('rollout', async () => {
           log(`rollout: ${CFG.rolloutRuns} run(s)`);
           results.rollout = await runRollout({ runs: CFG.rolloutRuns, log });
+        });
+      if (want('restart'))
+        await attempt('controller restart', async () => {
+          log(`controller restart: ${CFG.restartRuns} run(s), ${rate} rec/s`);
+          results.restart = await runControllerRestart({ runs: CFG.restartRuns, rate, log });
         });
     } finally {
       await hAdmin.disconnect().catch(() => undefined);

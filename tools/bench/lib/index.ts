@@ -11,6 +11,7 @@ export {
   startDefaultGroupsBroker,
 } from './infra';
 export { runRollout } from './rollout';
+export { runControllerRestart } from './restart';
 export type { RolloutResult } from './rollout';
 export { watchPauses } from './pause';
 export type { PauseWatch } from './pause';

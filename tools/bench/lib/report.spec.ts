@@ -99,6 +99,28 @@ describe('report', () => {
     };
     expect(Object.fromEntries(headline(rounds))['EOS / at-least-once throughput, 1 worker(s)']).toBe('0.80');
   });
+  it("quotes the controller restart, median and max, with each start's own account", () => {
+    const md = renderMarkdown(
+      {
+        ...results,
+        restart: {
+          steadyMs: [700, 900, 800],
+          servingMs: [600, 850, 700],
+          starts: ['state from s (epoch 3) in 120 ms (Kafka check 40; process up 500 ms)'],
+          rate: 1000,
+        },
+      },
+      'bench',
+    );
+    expect(md).toContain(
+      '| controller restart (SIGKILL -> all tasks processing, all workers active), median / max | 800 ms / 900 ms |',
+    );
+    expect(md).toContain('| SIGKILL -> every task PROCESSING, every worker ACTIVE | 3 | 800 | 900 |');
+    expect(md).toContain('| of which: spawn -> serving gRPC (state loaded) | 3 | 700 | 850 |');
+    expect(md).toContain('    state from s (epoch 3) in 120 ms (Kafka check 40; process up 500 ms)');
+    // No restart measured: no row at all (not a made-up figure).
+    expect(renderMarkdown(results, 'bench')).not.toContain('controller restart');
+  });
   it('renders controller-scale.json as labelled figures and one row per phase', () => {
     const md = renderMarkdown(
       {

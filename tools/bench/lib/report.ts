@@ -2,6 +2,7 @@
 import { dec, int, mdTable, ratio } from './markdown';
 import type { DrainResult } from './drain';
 import { LOOP_STEPS } from './loop-metrics';
+import type { RestartResult } from './restart';
 import type { RolloutResult } from './rollout';
 import type { CeilingResult, FailoverResult, LatencyResult, ThroughputResult } from './scenarios';
 import { median } from './stats';
@@ -19,6 +20,7 @@ export interface BenchResults {
   failover: FailoverResult[];
   drain?: DrainResult;
   rollout?: RolloutResult;
+  restart?: RestartResult;
   /** tools/bench/results/controller-scale.json, as tools/bench/controller-scale.ts wrote it. */
   controllerScale?: unknown;
   errors: string[];
@@ -105,6 +107,11 @@ export function headline(r: BenchResults): Array<[string, string]> {
     rows.push([
       'rollout: output pause per task (last commit on the old spec -> first on the new), median / max',
       `${dec(median(r.rollout.pauseMs), 0)} ms / ${dec(Math.max(...r.rollout.pauseMs), 0)} ms`,
+    ]);
+  if (r.restart?.steadyMs.length)
+    rows.push([
+      'controller restart (SIGKILL -> all tasks processing, all workers active), median / max',
+      `${dec(median(r.restart.steadyMs), 0)} ms / ${dec(Math.max(...r.restart.steadyMs), 0)} ms`,
     ]);
   return rows;
 }
@@ -384,11 +391,27 @@ export function renderMarkdown(r: BenchResults, svgDir: string): string {
       ]),
     );
   }
+  if (r.restart) {
+    const rs = r.restart;
+    out.push(
+      ...timings(
+        `Controller restarts (SIGKILL, then a new process) under load (6 tasks, 3 workers${rs.rate ? `, ${rs.rate.toLocaleString('en-US')} records/s` : ''})`,
+        [
+          ['SIGKILL -> every task PROCESSING, every worker ACTIVE', rs.steadyMs],
+          ['of which: spawn -> serving gRPC (state loaded)', rs.servingMs],
+        ],
+      ),
+      "The restarted processes' own account (process up includes loading the bundle):",
+      '',
+      ...rs.starts.map((s) => `    ${s}`),
+      '',
+    );
+  }
   const hb = r.config['handoffBroker'] as
     { brokers?: string[]; groupInitialRebalanceDelayMs?: number } | undefined;
   if (hb)
     out.push(
-      `Failover, drain and rollout ran on a broker with group.initial.rebalance.delay.ms=${hb.groupInitialRebalanceDelayMs} (Kafka's default; ${hb.brokers?.join(',')}); the other scenarios on the tuned one.`,
+      `Failover, drain, rollout and controller restarts ran on a broker with group.initial.rebalance.delay.ms=${hb.groupInitialRebalanceDelayMs} (Kafka's default; ${hb.brokers?.join(',')}); the other scenarios on the tuned one.`,
       '',
     );
   out.push(...section('Controller scale (tools/bench/controller-scale.ts)', scaleSection(r.controllerScale)));
