@@ -16,12 +16,15 @@ import type { BenchEnv } from './infra';
 
 /** A TestStack on the bench's controller ports (CONTROLLER_GRPC_PORT / CONTROLLER_HTTP_PORT when set). */
 export function benchStack(env: BenchEnv, o: { leaseMs?: number } = {}): TestStack {
-  // BENCH_WORKER_CPU_PROF=<dir>: every worker writes a V8 CPU profile there when it stops
-  // (summarize one with tools/bench/profile-top.ts).
-  const prof = process.env.BENCH_WORKER_CPU_PROF;
+  // BENCH_WORKER_CPU_PROF=<dir> / BENCH_CONTROLLER_CPU_PROF=<dir>: every worker / controller
+  // writes a V8 CPU profile there when it exits (a SIGKILLed controller writes none; summarize one
+  // with tools/bench/profile-top.ts).
+  const cpuProf = (dir: string | undefined) =>
+    dir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(dir)}`] : undefined;
   const stack = new TestStack({
     leaseMs: o.leaseMs ?? 3000,
-    workerNodeArgs: prof ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(prof)}`] : undefined,
+    workerNodeArgs: cpuProf(process.env.BENCH_WORKER_CPU_PROF),
+    controllerNodeArgs: cpuProf(process.env.BENCH_CONTROLLER_CPU_PROF),
   });
   if (env.grpcPort) stack.grpcPort = env.grpcPort;
   if (env.httpPort) stack.httpPort = env.httpPort;
