@@ -35,8 +35,16 @@ export function fleetSteady(stack: TestStack, pipeline: string, workers: number)
 }
 
 /**
+ * Quiet time before each kill: the fleet steady this long first. Right after the workers start (or
+ * reconnect), their own start-up takes the CPU a restarted controller needs to load (on the
+ * 2-core machine its process took 1.2-1.8 s to come up, against 0.4 s on a quiet one); a restart
+ * is timed from a fleet that runs, not one that starts.
+ */
+export const RESTART_SETTLE_MS = 5_000;
+
+/**
  * Restarts the stack's controller `runs` times (SIGKILL, then a new process at once), each from a
- * steady fleet, and times each restart.
+ * fleet steady for {@link RESTART_SETTLE_MS}, and times each restart.
  */
 export async function timeControllerRestarts(
   stack: TestStack,
@@ -48,6 +56,8 @@ export async function timeControllerRestarts(
   const servingMs: number[] = [];
   const starts: string[] = [];
   for (let r = 0; r < runs; r++) {
+    await until('the stack', async () => (await steady()) || undefined);
+    await new Promise((res) => setTimeout(res, RESTART_SETTLE_MS));
     await until('the stack', async () => (await steady()) || undefined);
     await stack.killController();
     const t0 = Date.now();
