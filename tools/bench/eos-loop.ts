@@ -1,7 +1,8 @@
 /**
  * Benchmark (not a test): one EosTask, `identity`, 1 KB values, 4 partitions, pre-filled input.
- * Records/s and p50/p99 transaction (commit) latency, exactly-once vs at-least-once, in one run
- * on one broker, alternating modes per round.
+ * Records/s and p50/p99 transaction (commit) latency, exactly-once (commits overlapped with the
+ * next batch, the default, and not) vs at-least-once, in one run on one broker, the order rotated
+ * per round. CPU per record of this process and of the local broker (when `tools/kafka` runs it).
  *
  *   npx tsx tools/bench/eos-loop.ts [--records N] [--rounds R] [--max-records M] [--quick]
  *   npx tsx tools/bench/eos-loop.ts --compare <dir>/libs/eos-core/src/index.ts [--rounds R]
@@ -22,9 +23,10 @@ import * as path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import * as current from '@eos/eos-core';
 import { identityV1 } from '@eos/transforms';
-import { startKafka, stopKafka } from '@eos/infra';
+import { kafkaPaths, readLivePid, startKafka, stopKafka } from '@eos/infra';
 import { createTopic, testBrokers } from '@eos/testing';
 import { cliArgs } from '../lib/args';
+import { cpuMs } from './lib/proc-stats';
 
 /** What the benchmark needs from an eos-core build. */
 type EosCore = Pick<typeof current, 'EosTask' | 'createKafkaJsPort'>;
@@ -49,7 +51,7 @@ const MAX_RECORDS = args.has('max-records') ? args.number('max-records', 0, { mi
 const PARTITIONS = 4;
 const VALUE = Buffer.alloc(1024, 'x');
 
-type Mode = 'exactly-once' | 'at-least-once';
+type Mode = 'exactly-once' | 'exactly-once, not overlapped' | 'at-least-once';
 interface RunResult {
   /** `current`, or `baseline` (the --compare build). */
   impl: string;
@@ -62,6 +64,8 @@ interface RunResult {
   p99CommitMs: number;
   /** CPU (user + system) of this process per record while the task ran: less sensitive to a busy machine than records/s. */
   cpuUsPerRecord: number;
+  /** CPU of the local broker's JVM per record over the same time (absent when it is not ours). */
+  brokerCpuUsPerRecord?: number;
 }
 
 const pct = (xs: number[], p: number) => {
@@ -76,10 +80,11 @@ async function runOnce(
   brokers: string[],
   mode: Mode,
   tag: string,
+  brokerPid: number | undefined,
 ): Promise<RunResult> {
   const admin = kafka.admin();
   await admin.connect();
-  const name = `bench-${tag}-${impl}-${mode}-${Date.now().toString(36)}`;
+  const name = `bench-${tag}-${impl}-${mode.replace(/\W+/g, '-')}-${Date.now().toString(36)}`;
   const input = `${name}.in`;
   const output = `${name}.out`;
   // Asks the broker for leaders (kafkajs's waitForLeaders gives up on UNKNOWN_TOPIC_OR_PARTITION).
@@ -117,7 +122,8 @@ async function runOnce(
     transform: identityV1.create({}),
     transformId: 'identity@1',
     kafka: port,
-    mode,
+    mode: mode === 'at-least-once' ? 'at-least-once' : 'exactly-once',
+    overlapCommits: mode !== 'exactly-once, not overlapped',
     ...(MAX_RECORDS ? { batching: { maxRecords: MAX_RECORDS } } : {}),
   });
   const latencies: number[] = [];
@@ -134,10 +140,12 @@ async function runOnce(
     task.on('committed', (c) => console.error('[bench] commit', c.records, done));
   const t0 = process.hrtime.bigint();
   const cpu0 = process.cpuUsage();
+  const broker0 = brokerPid === undefined ? undefined : cpuMs(brokerPid);
   await task.start();
   await allDone;
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   const cpu = process.cpuUsage(cpu0);
+  const broker1 = brokerPid === undefined ? undefined : cpuMs(brokerPid);
   await task.stop({ graceful: true });
   await port.close();
   await admin.deleteTopics({ topics: [input, output] }).catch(() => undefined);
@@ -152,6 +160,9 @@ async function runOnce(
     p50CommitMs: Number(pct(latencies, 50).toFixed(1)),
     p99CommitMs: Number(pct(latencies, 99).toFixed(1)),
     cpuUsPerRecord: Number(((cpu.user + cpu.system) / RECORDS).toFixed(2)),
+    ...(broker0 !== undefined && broker1 !== undefined
+      ? { brokerCpuUsPerRecord: Number((((broker1 - broker0) * 1000) / RECORDS).toFixed(2)) }
+      : {}),
   };
 }
 
@@ -161,6 +172,9 @@ async function main(): Promise<void> {
   const k = loop ? await startKafka({ port: Number(loop[2]) }) : undefined;
   const kafka = new Kafka({ clientId: 'bench', brokers, logLevel: logLevel.NOTHING });
   const baseline = COMPARE ? ((await import(path.resolve(COMPARE))) as EosCore) : undefined;
+  const brokerPid = loop
+    ? readLivePid(kafkaPaths({ port: Number(loop[2]) }).pidFile, 'kafka.Kafka')
+    : undefined;
   const results: RunResult[] = [];
   try {
     for (let r = 0; r < ROUNDS; r++) {
@@ -173,10 +187,12 @@ async function main(): Promise<void> {
         : [
             ['current', current, 'at-least-once'],
             ['current', current, 'exactly-once'],
+            ['current', current, 'exactly-once, not overlapped'],
           ];
-      if (r % 2 === 1) runs.reverse();
-      for (const [impl, core, mode] of runs) {
-        const res = await runOnce(core, impl, kafka, brokers, mode, `r${r}`);
+      // Rotate the order every round, so no run always comes first on a warmer broker.
+      const order = [...runs.slice(r % runs.length), ...runs.slice(0, r % runs.length)];
+      for (const [impl, core, mode] of order) {
+        const res = await runOnce(core, impl, kafka, brokers, mode, `r${r}`, brokerPid);
         console.log(JSON.stringify(res));
         results.push(res);
       }
@@ -194,14 +210,20 @@ async function main(): Promise<void> {
     : [
         ['current', 'exactly-once'],
         ['current', 'at-least-once'],
+        ['current', 'exactly-once, not overlapped'],
       ];
   console.log(
-    `\n| build | mode | records/s (median of ${ROUNDS}) | p50 commit ms | p99 commit ms | CPU µs/record |`,
+    `\n| build | mode | records/s (median of ${ROUNDS}) | p50 commit ms | p99 commit ms | CPU µs/record | broker CPU µs/record |`,
   );
-  console.log('|---|---|---|---|---|---|');
+  console.log('|---|---|---|---|---|---|---|');
   for (const [impl, mode] of rows) {
+    const broker = results.some(
+      (r) => r.impl === impl && r.mode === mode && r.brokerCpuUsPerRecord !== undefined,
+    )
+      ? median(impl, mode, (r) => r.brokerCpuUsPerRecord ?? 0)
+      : '';
     console.log(
-      `| ${impl} | ${mode} | ${median(impl, mode, (r) => r.recordsPerSec)} | ${median(impl, mode, (r) => r.p50CommitMs)} | ${median(impl, mode, (r) => r.p99CommitMs)} | ${median(impl, mode, (r) => r.cpuUsPerRecord)} |`,
+      `| ${impl} | ${mode} | ${median(impl, mode, (r) => r.recordsPerSec)} | ${median(impl, mode, (r) => r.p50CommitMs)} | ${median(impl, mode, (r) => r.p99CommitMs)} | ${median(impl, mode, (r) => r.cpuUsPerRecord)} | ${broker} |`,
     );
   }
   const [a, b] = rows.map(([impl, mode]) => median(impl, mode, (r) => r.recordsPerSec)) as [number, number];
@@ -218,6 +240,10 @@ async function main(): Promise<void> {
       ? `\ncurrent / baseline exactly-once throughput ratio: ${ratio.toFixed(2)} (${RECORDS} records of 1 KB, ${PARTITIONS} partitions, one task${MAX_RECORDS ? `, at most ${MAX_RECORDS} per transaction` : ''})`
       : `\nEOS / at-least-once throughput ratio: ${ratio.toFixed(2)} (${RECORDS} records of 1 KB, ${PARTITIONS} partitions, one task${MAX_RECORDS ? `, at most ${MAX_RECORDS} per transaction` : ''})`,
   );
+  if (!baseline)
+    console.log(
+      `exactly-once, commits not overlapped / at-least-once: ${(median('current', 'exactly-once, not overlapped', (r) => r.recordsPerSec) / median('current', 'at-least-once', (r) => r.recordsPerSec)).toFixed(2)}`,
+    );
   const outDir = path.join(__dirname, 'results');
   fs.mkdirSync(outDir, { recursive: true });
   fs.writeFileSync(
