@@ -9,7 +9,7 @@
  * restarted process -> every task PROCESSING and every worker ACTIVE again.
  */
 import { TaskState, WorkerState, type GetPipelineStatusResponse, type ListWorkersResponse } from '@eos/proto';
-import { benchStack } from './lib/fleet';
+import { benchStack, identityPipeline } from './lib/fleet';
 import { startBenchLoad } from './lib/load';
 import { timeControllerRestarts } from './lib/restart';
 import { TestStack, percentile, until } from '@eos/testing';
@@ -48,16 +48,7 @@ async function main(): Promise<void> {
       const id = `w${++n}`;
       live.set(id, stack.startWorker(id));
     }
-    await stack.call('createPipeline', {
-      spec: {
-        name,
-        inputTopic: `${name}.in`,
-        outputTopic: `${name}.out`,
-        tasks: 6,
-        transform: { name: 'identity', version: 1, config: {} },
-        deadLetterTopic: '',
-      },
-    });
+    await stack.call('createPipeline', identityPipeline(name, 6));
     let progressFrom: Map<number, number> | undefined;
     for (let r = 0; r < RUNS; r++) {
       // Independent crashes: the controller treats a task whose owner dies twice within

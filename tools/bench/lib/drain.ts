@@ -6,7 +6,7 @@
  */
 import { TaskState, type GetPipelineStatusResponse } from '@eos/proto';
 import { until, type TestStack } from '@eos/testing';
-import { benchStack } from './fleet';
+import { benchStack, identityPipeline } from './fleet';
 import { startBenchLoad } from './load';
 import { watchPauses } from './pause';
 
@@ -48,15 +48,7 @@ export async function runDrain(o: {
     let n = 0;
     const live = new Map<string, ReturnType<TestStack['startWorker']>>();
     for (let i = 0; i < 2; i++) live.set(`w${++n}`, stack.startWorker(`w${n}`));
-    await stack.call('createPipeline', {
-      spec: {
-        name,
-        inputTopic: `${name}.in`,
-        outputTopic: `${name}.out`,
-        tasks: 8,
-        transform: { name: 'identity', version: 1, config: {} },
-      },
-    });
+    await stack.call('createPipeline', identityPipeline(name, 8));
     for (let r = 0; r < o.runs; r++) {
       // Steady first: 4 tasks on each worker, every one committing, and no task moved for
       // SETTLE_MS (the new worker's tasks started, caught up with their backlog, and its process

@@ -14,6 +14,19 @@ import { TestStack, freePort, until, type Proc } from '@eos/testing';
 import { scrapeLoop, type LoopTotals } from './loop-metrics';
 import type { BenchEnv } from './infra';
 
+/** CreatePipeline's request for an identity pipeline `name` on `name.in` -> `name.out`. */
+export function identityPipeline(name: string, tasks: number) {
+  return {
+    spec: {
+      name,
+      inputTopic: `${name}.in`,
+      outputTopic: `${name}.out`,
+      tasks,
+      transform: { name: 'identity', version: 1, config: {} },
+    },
+  };
+}
+
 /** A TestStack on the bench's controller ports (CONTROLLER_GRPC_PORT / CONTROLLER_HTTP_PORT when set). */
 export function benchStack(env: BenchEnv, o: { leaseMs?: number } = {}): TestStack {
   // BENCH_WORKER_CPU_PROF=<dir> / BENCH_CONTROLLER_CPU_PROF=<dir>: every worker / controller

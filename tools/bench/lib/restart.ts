@@ -5,7 +5,7 @@
  */
 import { TaskState, WorkerState, type GetPipelineStatusResponse, type ListWorkersResponse } from '@eos/proto';
 import { until, type TestStack } from '@eos/testing';
-import { benchStack } from './fleet';
+import { benchStack, identityPipeline } from './fleet';
 import { startBenchLoad } from './load';
 import { median } from './stats';
 
@@ -97,15 +97,7 @@ export async function runControllerRestart(o: {
   try {
     await stack.startController();
     for (let i = 1; i <= 3; i++) stack.startWorker(`w${i}`);
-    await stack.call('createPipeline', {
-      spec: {
-        name,
-        inputTopic: `${name}.in`,
-        outputTopic: `${name}.out`,
-        tasks: 6,
-        transform: { name: 'identity', version: 1, config: {} },
-      },
-    });
+    await stack.call('createPipeline', identityPipeline(name, 6));
     const r = await timeControllerRestarts(stack, fleetSteady(stack, name, 3), o.runs, log);
     log(
       `controller restart: median ${median(r.steadyMs)} ms, max ${Math.max(...r.steadyMs)} ms (serving gRPC: median ${median(r.servingMs)} ms)`,
