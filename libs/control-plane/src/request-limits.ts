@@ -1,21 +1,22 @@
 import { invalid } from './errors';
 
 /**
+ * A pipeline's batching when its spec leaves a field 0, filled in at validation (so a stored
+ * spec keeps the values it was created with). The same as eos-core's `DEFAULT_BATCH_LIMITS`
+ * (apps/controller/src/batching-defaults.spec.ts checks it). 8 MiB / 10,000 records: every
+ * transaction costs the broker and the worker the same handful of requests and marker writes
+ * whatever its size; against 4 MiB / 5,000 the exactly-once fleet's median throughput rose 5%,
+ * at-least-once's 3% (docs/production.md, "Transaction size and worker memory"). Below
+ * saturation the linger ends a batch before either limit.
+ */
+export const DEFAULT_BATCHING = { maxRecords: 10_000, maxBytes: 8 << 20, lingerMs: 100 } as const;
+
+/**
  * Every number and size a request can set, with its documented range (docs/architecture.md,
  * "Bounds"; the proto comments). Zero means "the default" where the proto says so. Values come
  * from gRPC (always uint32 there) and from HTTP JSON through ts-proto's fromJSON, which passes
  * negative, fractional, NaN and over-uint32 numbers straight through: each is checked here.
  */
-/**
- * A pipeline's batching when its spec leaves a field 0, filled in at validation (so a stored
- * spec keeps the values it was created with). The same as eos-core's `DEFAULT_BATCH_LIMITS`
- * (apps/controller/src/batching-defaults.spec.ts checks it). 8 MiB / 10,000 records: every
- * transaction costs the broker and the worker the same handful of requests and marker writes
- * whatever its size, and at 4 MiB / 5,000 that was 7% of the fleet's CPU against at-least-once
- * (docs/benchmarks.md, "Transaction size"). Below saturation the linger decides a batch's size.
- */
-export const DEFAULT_BATCHING = { maxRecords: 10_000, maxBytes: 8 << 20, lingerMs: 100 } as const;
-
 export const LIMITS = {
   /** Tasks of a pipeline (also at most its input partitions). */
   tasks: { min: 1, max: 1024 },
