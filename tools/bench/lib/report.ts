@@ -395,7 +395,7 @@ export function renderMarkdown(r: BenchResults, svgDir: string): string {
     const rs = r.restart;
     out.push(
       ...timings(
-        `Controller restarts (SIGKILL, then a new process) under load (6 tasks, 3 workers${rs.rate ? `, ${rs.rate.toLocaleString('en-US')} records/s` : ''})`,
+        `Controller restarts (SIGKILL, then a new process) under load (6 tasks, 3 workers${rs.rate ? `, ${rs.rate.toLocaleString('en-US')} records/s of 100 B` : ''})`,
         [
           ['SIGKILL -> every task PROCESSING, every worker ACTIVE', rs.steadyMs],
           ['of which: spawn -> serving gRPC (state loaded)', rs.servingMs],

@@ -37,8 +37,8 @@ export function fleetSteady(stack: TestStack, pipeline: string, workers: number)
 /**
  * Quiet time before each kill: the fleet steady this long first. Right after the workers start (or
  * reconnect), their own start-up takes the CPU a restarted controller needs to load (on the
- * 2-core machine its process took 1.2-1.8 s to come up, against 0.4 s on a quiet one); a restart
- * is timed from a fleet that runs, not one that starts.
+ * 2-core machine its process took 1.1-2.4 s to come up then, against 0.4-0.55 s from a steady
+ * fleet); a restart is timed from a fleet that runs, not one that starts.
  */
 export const RESTART_SETTLE_MS = 5_000;
 
