@@ -23,10 +23,10 @@ import * as path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import * as current from '@eos/eos-core';
 import { identityV1 } from '@eos/transforms';
-import { kafkaPaths, readLivePid, startKafka, stopKafka } from '@eos/infra';
+import { startKafka, stopKafka } from '@eos/infra';
 import { createTopic, testBrokers } from '@eos/testing';
 import { cliArgs } from '../lib/args';
-import { cpuMs } from './lib/proc-stats';
+import { cpuMs, localBrokerPid } from './lib/proc-stats';
 
 /** What the benchmark needs from an eos-core build. */
 type EosCore = Pick<typeof current, 'EosTask' | 'createKafkaJsPort'>;
@@ -172,9 +172,7 @@ async function main(): Promise<void> {
   const k = loop ? await startKafka({ port: Number(loop[2]) }) : undefined;
   const kafka = new Kafka({ clientId: 'bench', brokers, logLevel: logLevel.NOTHING });
   const baseline = COMPARE ? ((await import(path.resolve(COMPARE))) as EosCore) : undefined;
-  const brokerPid = loop
-    ? readLivePid(kafkaPaths({ port: Number(loop[2]) }).pidFile, 'kafka.Kafka')
-    : undefined;
+  const brokerPid = loop ? localBrokerPid(brokers) : undefined;
   const results: RunResult[] = [];
   try {
     for (let r = 0; r < ROUNDS; r++) {

@@ -1,5 +1,6 @@
 /** CPU time and resident memory of processes, from /proc (Linux). */
 import * as fs from 'node:fs';
+import { kafkaPaths, readLivePid } from '@eos/infra';
 import { runSync } from '../../lib/proc';
 
 let ticks: number | undefined;
@@ -57,4 +58,11 @@ export class ProcSampler {
       cpu += Math.max(0, (cpuMs(p) ?? this.cpu0.get(p) ?? 0) - (this.cpu0.get(p) ?? 0));
     return { cpuMs: cpu, peakRssMiB: this.pids.map((p) => Math.round((this.maxRss.get(p) ?? 0) / 2 ** 20)) };
   }
+}
+
+/** The pid of the broker `tools/kafka` runs on the first broker's port on this machine, if any. */
+export function localBrokerPid(brokers: string[]): number | undefined {
+  const [host, port] = (brokers[0] ?? '').split(':');
+  if (host !== '127.0.0.1' && host !== 'localhost') return undefined;
+  return readLivePid(kafkaPaths({ port: Number(port) }).pidFile, 'kafka.Kafka');
 }

@@ -3,12 +3,11 @@
  * measurement for our fleet and the Kafka Streams peer.
  */
 import type { Admin } from 'kafkajs';
-import { kafkaPaths, readLivePid } from '@eos/infra';
 import { createTopic, uniqueName, until } from '@eos/testing';
 import type { SystemUnderTest } from './fleet';
 import { consumerPerf, producerPerf } from './kafka-perf';
 import { loopBreakdown, type LoopBreakdown } from './loop-metrics';
-import { ProcSampler } from './proc-stats';
+import { ProcSampler, localBrokerPid } from './proc-stats';
 import { ProbeProducer, ProbeReader, type WindowStats } from './probe';
 import { median } from './stats';
 
@@ -108,13 +107,6 @@ export interface ThroughputResult {
   fillRecordsPerSec: number;
   /** Our fleet: where its transactions spent their time in the window (the workers' loop metrics). */
   loop?: LoopBreakdown;
-}
-
-/** The pid of the broker `tools/kafka` runs on the first broker's port on this machine, if any. */
-function localBrokerPid(brokers: string[]): number | undefined {
-  const [host, port] = (brokers[0] ?? '').split(':');
-  if (host !== '127.0.0.1' && host !== 'localhost') return undefined;
-  return readLivePid(kafkaPaths({ port: Number(port) }).pidFile, 'kafka.Kafka');
 }
 
 /**
