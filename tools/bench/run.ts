@@ -5,10 +5,11 @@
  * docs/benchmarks.md and docs/bench/*.svg.
  *
  *   npm run bench [-- --quick] [--only ceiling,throughput,latency,failover,drain,rollout,restart,scale] [--units 1,2,3]
- *     [--rounds N] [--max-rate N] [--docs|--no-docs] [--report]
+ *     [--rounds N] [--warmup N] [--max-rate N] [--docs|--no-docs] [--report]
  *
  * `--rounds N` (default 3, quick 1) runs the throughput scenarios N times (the order rotated every round); the
- * tables list every round, the ratios and plots use the median per system and unit count.
+ * tables list every round, the ratios and plots use the median per system and unit count. `--warmup N`
+ * (default 2, quick 0) runs every system N times first, at the largest unit count, and counts none of it.
  * `--report` renders tools/bench/results/bench.json again (tables, plots, docs) without running.
  *
  * Scenarios, each on fresh topics (6 partitions, 1 KB values): the broker's ceiling (Kafka's
@@ -58,17 +59,20 @@ import {
   startBenchInfra,
   throughputSvg,
   type BenchResults,
+  type SystemUnderTest,
   type Topics,
 } from './lib';
 
 const USAGE = `
 npm run bench [-- --quick] [--only ceiling,throughput,latency,failover,drain,rollout,restart,scale] [--units 1,2,3]
-  [--rounds N] [--max-rate N] [--systems ours|streams] [--batching RECORDS,BYTES] [--docs|--no-docs] [--report]
+  [--rounds N] [--warmup N] [--max-rate N] [--systems ours|streams] [--batching RECORDS,BYTES] [--docs|--no-docs] [--report]
 
   --quick          under 5 minutes (fewer records, shorter windows, one round)
   --only LIST      these scenarios only
   --units LIST     worker / instance counts of the throughput scenarios (default 1,2,3)
   --rounds N       throughput rounds (default 3, quick 1)
+  --warmup N       unmeasured throughput rounds first, every system at the largest unit count
+                   (default 2, quick 0): a fresh broker's JIT is not charged to the first system
   --max-rate N     the latency scenario's max rate, without a throughput run
   --systems S      ours or streams: one side only (a look, not a comparison)
   --batching R,B   our pipelines' batch limits, records and bytes (default: the controller's,
@@ -84,6 +88,7 @@ const args = cliArgs(USAGE, {
   only: { type: 'string' },
   units: { type: 'string' },
   rounds: { type: 'string' },
+  warmup: { type: 'string' },
   'max-rate': { type: 'string' },
   systems: { type: 'string' },
   batching: { type: 'string' },
@@ -142,6 +147,8 @@ const CFG = quick
  * median of 2 (their mean) kept half of it.
  */
 const ROUNDS = args.number('rounds', quick ? 1 : 3, { min: 1 });
+/** Unmeasured throughput rounds before round 1 (every system once at the largest unit count). */
+const WARMUP = args.number('warmup', quick ? 0 : 2, { min: 0 });
 CFG.units = args.list('units')?.map(Number) ?? CFG.units;
 /** The fleet's linger (BatchingOptions default) = the peer's commit.interval.ms. */
 const COMMIT_MS = 100;
@@ -186,6 +193,7 @@ async function main(): Promise<void> {
     config: {
       ...CFG,
       rounds: ROUNDS,
+      warmupRounds: WARMUP,
       commitMs: COMMIT_MS,
       partitions: PARTITIONS,
       valueBytes: 1024,
@@ -236,30 +244,48 @@ async function main(): Promise<void> {
           `  producer ${Math.round(results.ceiling.producerRecordsPerSec)} rec/s, consumer ${Math.round(results.ceiling.consumerRecordsPerSec)} rec/s`,
         );
       });
-    if (want('throughput'))
+    if (want('throughput')) {
+      const systems = [
+        ['eos-fleet exactly-once', fleet('exactly-once')],
+        ['eos-fleet at-least-once', fleet('at-least-once')],
+        // The baseline of what overlapping a commit with the next batch buys (WORKER_OVERLAP_COMMITS=false).
+        [`eos-fleet exactly-once${NOT_OVERLAPPED}`, fleet('exactly-once', false)],
+        ['Kafka Streams exactly-once', peer],
+      ].filter(([label]) => takesPart(label as string)) as [string, (t: Topics) => SystemUnderTest][];
+      const throughputRun = async (label: string, make: (t: Topics) => SystemUnderTest, units: number) => {
+        const r = await runThroughput(admin, env.brokers, make, units, CFG.records);
+        log(
+          `throughput ${label} x${units}: ${r.recordsPerSec} rec/s, ${r.cpuMsPer1k} CPU ms/1k (broker ${r.brokerCpuMsPer1k ?? '?'}), RSS ${r.peakRssMiB.join('/')} MiB${r.loop ? `; ${loopText(r.loop)}` : ''}`,
+        );
+        return r;
+      };
+      // Warm-up: every system at the largest unit count, --warmup times, not counted. A broker's JVM
+      // that has just started compiles its hot paths while the first rounds run (its C2 threads took
+      // 2.1 ms per 1k records in the first window, 0.1-0.2 ms by the sixth): without this, that cost
+      // lands on whichever system runs first (docs/benchmarks.md, "A fresh broker's JIT"). With one
+      // warm-up round of our three systems, round 1's first runs still cost the broker 8.1 / 5.1 / 4.5
+      // ms per 1k records against 2.7-4.7 in the rounds after it: hence two.
+      const warmUnits = Math.max(...CFG.units);
+      for (let round = 1; round <= WARMUP; round++)
+        for (const [label, make] of systems)
+          await attempt(`throughput warm-up ${label} x${warmUnits}`, async () => {
+            (results.warmup ??= []).push({
+              ...(await throughputRun(`${label} (warm-up)`, make, warmUnits)),
+              round,
+            });
+          });
       for (let round = 1; round <= ROUNDS; round++)
         for (const units of CFG.units) {
           // Interleaved per unit count, and the order rotated every round: over 3 rounds each system
           // runs once first, once second and once last (reversing it every other round kept
           // at-least-once in the middle and put exactly-once after a Streams run in 2 of 3 rounds).
-          const systems = [
-            ['eos-fleet exactly-once', fleet('exactly-once')],
-            ['eos-fleet at-least-once', fleet('at-least-once')],
-            // The baseline of what overlapping a commit with the next batch buys (WORKER_OVERLAP_COMMITS=false).
-            [`eos-fleet exactly-once${NOT_OVERLAPPED}`, fleet('exactly-once', false)],
-            ['Kafka Streams exactly-once', peer],
-          ] as const;
           const shift = (round - 1) % systems.length;
           for (const [label, make] of [...systems.slice(shift), ...systems.slice(0, shift)])
-            if (takesPart(label))
-              await attempt(`throughput ${label} x${units} round ${round}`, async () => {
-                const r = { ...(await runThroughput(admin, env.brokers, make, units, CFG.records)), round };
-                results.throughput.push(r);
-                log(
-                  `throughput ${label} x${units}: ${r.recordsPerSec} rec/s, ${r.cpuMsPer1k} CPU ms/1k (broker ${r.brokerCpuMsPer1k ?? '?'}), RSS ${r.peakRssMiB.join('/')} MiB${r.loop ? `; ${loopText(r.loop)}` : ''}`,
-                );
-              });
+            await attempt(`throughput ${label} x${units} round ${round}`, async () => {
+              results.throughput.push({ ...(await throughputRun(label, make, units)), round });
+            });
         }
+    }
     // --max-rate N (with --only latency, for a look): the rates without a throughput run.
     const max = args.has('max-rate')
       ? { rate: args.number('max-rate', 0), units: CFG.units[CFG.units.length - 1] ?? 1 }

@@ -99,6 +99,18 @@ describe('report', () => {
     };
     expect(Object.fromEntries(headline(rounds))['EOS / at-least-once throughput, 1 worker(s)']).toBe('0.80');
   });
+  it('lists the warm-up runs apart and leaves them out of the ratios', () => {
+    const eos = results.throughput[0]!;
+    const warm = { ...results, warmup: [{ ...eos, round: 1, recordsPerSec: 1_000 }] };
+    expect(Object.fromEntries(headline(warm))['EOS / at-least-once throughput, 1 worker(s)']).toBe('0.80');
+    const md = renderMarkdown(warm, 'bench');
+    const at = md.indexOf('### Warm-up before round 1 (not counted)');
+    expect(at).toBeGreaterThan(md.indexOf('### Throughput'));
+    expect(md.slice(at)).toContain(
+      '| eos-fleet exactly-once | 1 | 1 | 1,000 | 1.00 | 1,000 | 30.0 | 4.3 | 200 | 30,000 |',
+    );
+    expect(renderMarkdown(results, 'bench')).not.toContain('Warm-up');
+  });
   it("quotes the controller restart, median and max, with each start's own account", () => {
     const md = renderMarkdown(
       {

@@ -16,6 +16,8 @@ export interface BenchResults {
   command: string;
   ceiling?: CeilingResult;
   throughput: ThroughputResult[];
+  /** `--warmup`: throughput runs before round 1, every system once per warm-up round; not counted. */
+  warmup?: ThroughputResult[];
   latency: LatencyResult[];
   failover: FailoverResult[];
   drain?: DrainResult;
@@ -201,6 +203,36 @@ function section(title: string, ...blocks: string[]): string[] {
   return [`### ${title}`, '', ...blocks.flatMap((b) => [b, ''])];
 }
 
+/** The throughput rows, one per run. */
+function throughputTable(rows: ThroughputResult[]): string {
+  return mdTable(
+    [
+      'system',
+      'round',
+      'units',
+      'records',
+      'seconds',
+      'records/s',
+      'CPU ms / 1k records',
+      'broker CPU ms / 1k records',
+      'peak RSS per unit MiB',
+      'input written (before) at records/s',
+    ],
+    rows.map((x) => [
+      x.system,
+      x.round ?? 1,
+      x.units,
+      int(x.records),
+      dec(x.seconds, 2),
+      int(x.recordsPerSec),
+      dec(x.cpuMsPer1k),
+      x.brokerCpuMsPer1k === undefined ? '' : dec(x.brokerCpuMsPer1k),
+      x.peakRssMiB.join(', '),
+      int(x.fillRecordsPerSec),
+    ]),
+  );
+}
+
 /** A section of timing rows: what, how many, median and max ms. */
 function timings(title: string, rows: ReadonlyArray<readonly [string, number[]]>): string[] {
   return section(
@@ -262,35 +294,18 @@ export function renderMarkdown(r: BenchResults, svgDir: string): string {
     out.push(
       ...section(
         'Throughput: identity, 6 partitions, 1 KB values (produce -> committed output)',
-        mdTable(
-          [
-            'system',
-            'round',
-            'units',
-            'records',
-            'seconds',
-            'records/s',
-            'CPU ms / 1k records',
-            'broker CPU ms / 1k records',
-            'peak RSS per unit MiB',
-            'input written (before) at records/s',
-          ],
-          r.throughput.map((x) => [
-            x.system,
-            x.round ?? 1,
-            x.units,
-            int(x.records),
-            dec(x.seconds, 2),
-            int(x.recordsPerSec),
-            dec(x.cpuMsPer1k),
-            x.brokerCpuMsPer1k === undefined ? '' : dec(x.brokerCpuMsPer1k),
-            x.peakRssMiB.join(', '),
-            int(x.fillRecordsPerSec),
-          ]),
-        ),
+        throughputTable(r.throughput),
         `![throughput vs workers](${svgDir}/throughput.svg)`,
       ),
     );
+    if (r.warmup?.length)
+      out.push(
+        ...section(
+          'Warm-up before round 1 (not counted)',
+          'Every system once at the largest unit count on the same broker, so that the broker\'s JVM has compiled its hot paths before the counted rounds (docs/benchmarks.md, "A fresh broker\'s JIT").',
+          throughputTable(r.warmup),
+        ),
+      );
     const withLoop = r.throughput.filter((x) => x.loop);
     if (withLoop.length)
       out.push(
