@@ -302,7 +302,7 @@ export function renderMarkdown(r: BenchResults, svgDir: string): string {
       out.push(
         ...section(
           'Warm-up before round 1 (not counted)',
-          'Every system once at the largest unit count on the same broker, so that the broker\'s JVM has compiled its hot paths before the counted rounds (docs/benchmarks.md, "A fresh broker\'s JIT").',
+          'Every system at the largest unit count, `--warmup` times (2 in a full run), on the same broker, so that the broker\'s JVM has compiled its hot paths before the counted rounds ("A fresh broker\'s JIT" in docs/benchmarks.md).',
           throughputTable(r.warmup),
         ),
       );

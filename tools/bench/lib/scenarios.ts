@@ -107,6 +107,11 @@ export interface ThroughputResult {
   fillRecordsPerSec: number;
   /** Our fleet: where its transactions spent their time in the window (the workers' loop metrics). */
   loop?: LoopBreakdown;
+  /**
+   * The measured window (resume -> all committed) on the monotonic clock, in µs: the time base of
+   * V8's CPU profiles, to cut a worker's profile to it (tools/bench/profile-top.ts --window).
+   */
+  windowMonotonicUs?: [number, number];
 }
 
 /**
@@ -141,9 +146,11 @@ export async function runThroughput(
     const brokerPid = localBrokerPid(brokers);
     const brokerSampler = brokerPid === undefined ? undefined : new ProcSampler([brokerPid]);
     const t0 = Date.now();
+    const m0 = monotonicUs();
     await sys.resume();
     await waitCommitted(admin, sys, warm + records, `${sys.label} x${units}`);
     const t1 = Date.now();
+    const m1 = monotonicUs();
     const stats = sampler.stop();
     const brokerStats = brokerSampler?.stop();
     const loopAfter = await sys.loopTotals?.().catch(() => undefined);
@@ -160,12 +167,16 @@ export async function runThroughput(
       ...(brokerStats ? { brokerCpuMsPer1k: Number((brokerStats.cpuMs / (records / 1000)).toFixed(1)) } : {}),
       fillRecordsPerSec: Math.round(fr.recordsPerSec),
       loop,
+      windowMonotonicUs: [m0, m1],
     };
   } finally {
     await sys.stop();
     await dropTopics(admin, t);
   }
 }
+
+/** Now on the monotonic clock (CLOCK_MONOTONIC, as V8's profiles stamp their samples), in µs. */
+const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
 
 // ---- latency at fixed rates ----
 
