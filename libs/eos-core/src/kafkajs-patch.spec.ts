@@ -254,6 +254,17 @@ const { KafkaJSProtocolError } = kafkajs('./src/errors') as {
 /** A retriable protocol error, as kafkajs makes one of a broker's answer. */
 const protocolError = (type: string, code: number) =>
   new KafkaJSProtocolError({ type, code, retriable: true, message: type });
+/** An error whose `stack` counts its reads: formatting a stack is what a retry must not pay for. */
+function countingStackReads<E extends Error>(e: E): E & { stackReads: number } {
+  const counted = Object.assign(e, { stackReads: 0 });
+  Object.defineProperty(counted, 'stack', {
+    get: () => {
+      counted.stackReads++;
+      return 'counted';
+    },
+  });
+  return counted;
+}
 const logger = {
   debug: () => undefined,
   info: () => undefined,
@@ -298,6 +309,30 @@ describe("the transaction's control requests take the producer's retry settings"
     const { m, calls } = manager({ retries: 1, initialRetryTime: 1, maxRetryTime: 1 });
     await m.initProducerId();
     expect(calls()).toBe(2);
+  });
+
+  it("retries a fence's CONCURRENT_TRANSACTIONS without reading the error's stack", async () => {
+    const refusal = countingStackReads(protocolError('CONCURRENT_TRANSACTIONS', 51));
+    let calls = 0;
+    const broker = {
+      initProducerId: async () => {
+        if (calls++ === 0) throw refusal;
+        return { producerId: 7, producerEpoch: 1 };
+      },
+    };
+    const m = createEosManager({
+      logger,
+      cluster: {
+        refreshMetadataIfNecessary: async () => undefined,
+        findGroupCoordinator: async () => broker,
+      },
+      transactional: true,
+      transactionalId: 't',
+      retry: { retries: 1, initialRetryTime: 1, maxRetryTime: 1 },
+    });
+    await m.initProducerId();
+    expect(calls).toBe(2);
+    expect(refusal.stackReads).toBe(0); // unpatched: 1, for a debug line
   });
 
   it('looks each coordinator up once, not before every request, and again after a coordinator error', async () => {
@@ -480,6 +515,7 @@ describe('AddOffsetsToTxn ahead of the records, TxnOffsetCommit beside them', ()
   it('retries a TxnOffsetCommit the group coordinator refused as not available, on a fresh lookup', async () => {
     const lookups: string[] = [];
     let refusals = 1;
+    const refusal = countingStackReads(protocolError('GROUP_COORDINATOR_NOT_AVAILABLE', 15));
     const m = createEosManager({
       logger,
       cluster: {
@@ -491,7 +527,7 @@ describe('AddOffsetsToTxn ahead of the records, TxnOffsetCommit beside them', ()
             addOffsetsToTxn: async () => undefined,
             txnOffsetCommit: async () => {
               // kafkajs names Kafka's COORDINATOR_NOT_AVAILABLE (15) GROUP_COORDINATOR_NOT_AVAILABLE
-              if (refusals-- > 0) throw protocolError('GROUP_COORDINATOR_NOT_AVAILABLE', 15);
+              if (refusals-- > 0) throw refusal;
             },
           };
         },
@@ -504,6 +540,7 @@ describe('AddOffsetsToTxn ahead of the records, TxnOffsetCommit beside them', ()
     m.beginTransaction();
     await m.sendOffsets(offsets('g')); // unpatched: fails (its list says COORDINATOR_NOT_AVAILABLE)
     expect(lookups).toEqual(['t', 'g', 'g']);
+    expect(refusal.stackReads).toBe(0); // not read for the retry's debug line
   });
 
   it('fails at once on an error that is not retriable', async () => {
