@@ -276,12 +276,12 @@ describe("the transaction's control requests take the producer's retry settings"
   const createEosManager = kafkajs('./src/producer/eosManager') as (a: Record<string, unknown>) => {
     initProducerId(): Promise<void>;
   };
-  /** A coordinator that answers CONCURRENT_TRANSACTIONS to the first InitProducerId, then a producer id. */
-  function manager(retry: Record<string, number>) {
+  /** A coordinator that answers CONCURRENT_TRANSACTIONS (`refusal`) to the first InitProducerId, then a producer id. */
+  function manager(retry: Record<string, number>, refusal = protocolError('CONCURRENT_TRANSACTIONS', 51)) {
     let calls = 0;
     const broker = {
       initProducerId: async () => {
-        if (calls++ === 0) throw protocolError('CONCURRENT_TRANSACTIONS', 51);
+        if (calls++ === 0) throw refusal;
         return { producerId: 7, producerEpoch: 1 };
       },
     };
@@ -313,25 +313,9 @@ describe("the transaction's control requests take the producer's retry settings"
 
   it("retries a fence's CONCURRENT_TRANSACTIONS without reading the error's stack", async () => {
     const refusal = countingStackReads(protocolError('CONCURRENT_TRANSACTIONS', 51));
-    let calls = 0;
-    const broker = {
-      initProducerId: async () => {
-        if (calls++ === 0) throw refusal;
-        return { producerId: 7, producerEpoch: 1 };
-      },
-    };
-    const m = createEosManager({
-      logger,
-      cluster: {
-        refreshMetadataIfNecessary: async () => undefined,
-        findGroupCoordinator: async () => broker,
-      },
-      transactional: true,
-      transactionalId: 't',
-      retry: { retries: 1, initialRetryTime: 1, maxRetryTime: 1 },
-    });
+    const { m, calls } = manager({ retries: 1, initialRetryTime: 1, maxRetryTime: 1 }, refusal);
     await m.initProducerId();
-    expect(calls).toBe(2);
+    expect(calls()).toBe(2);
     expect(refusal.stackReads).toBe(0); // unpatched: 1, for a debug line
   });
 
