@@ -245,13 +245,14 @@ async function main(): Promise<void> {
         );
       });
     if (want('throughput')) {
-      const systems = [
+      const all: [string, (t: Topics) => SystemUnderTest][] = [
         ['eos-fleet exactly-once', fleet('exactly-once')],
         ['eos-fleet at-least-once', fleet('at-least-once')],
         // The baseline of what overlapping a commit with the next batch buys (WORKER_OVERLAP_COMMITS=false).
         [`eos-fleet exactly-once${NOT_OVERLAPPED}`, fleet('exactly-once', false)],
         ['Kafka Streams exactly-once', peer],
-      ].filter(([label]) => takesPart(label as string)) as [string, (t: Topics) => SystemUnderTest][];
+      ];
+      const systems = all.filter(([label]) => takesPart(label));
       const throughputRun = async (label: string, make: (t: Topics) => SystemUnderTest, units: number) => {
         const r = await runThroughput(admin, env.brokers, make, units, CFG.records);
         log(
