@@ -42,6 +42,7 @@ import {
   ensurePeerBuilt,
   headline,
   latencySvg,
+  logDeletesText,
   loopText,
   machineInfo,
   mdTable,
@@ -256,7 +257,7 @@ async function main(): Promise<void> {
       const throughputRun = async (label: string, make: (t: Topics) => SystemUnderTest, units: number) => {
         const r = await runThroughput(admin, env.brokers, make, units, CFG.records);
         log(
-          `throughput ${label} x${units}: ${r.recordsPerSec} rec/s, ${r.cpuMsPer1k} CPU ms/1k (broker ${r.brokerCpuMsPer1k ?? '?'}), RSS ${r.peakRssMiB.join('/')} MiB${r.loop ? `; ${loopText(r.loop)}` : ''}`,
+          `throughput ${label} x${units}: ${r.recordsPerSec} rec/s, ${r.cpuMsPer1k} CPU ms/1k (broker ${r.brokerCpuMsPer1k ?? '?'}), RSS ${r.peakRssMiB.join('/')} MiB${r.loop ? `; ${loopText(r.loop)}` : ''}${logDeletesText(r.logDeletesBefore)}`,
         );
         return r;
       };

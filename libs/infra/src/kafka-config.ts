@@ -200,6 +200,10 @@ export function serverProperties(r: Resolved, logDirs: string): string {
     'num.partitions=1',
     'log.flush.interval.messages=9223372036854775807',
     'delete.topic.enable=true',
+    // A dropped topic's files go 1 s after the drop, not Kafka's 60 s: tests and benchmarks drop
+    // topics all the time, and a benchmark's run paid for the unlinking of earlier runs' gigabyte
+    // of logs (about 0.2 s of the broker's CPU) whenever it fell in its window.
+    'log.segment.delete.delay.ms=1000',
     ...security,
     '',
   ].join('\n');

@@ -24,7 +24,7 @@ export type { LoopBreakdown, LoopTotals } from './loop-metrics';
 export type { BenchLoad } from './load';
 export { dec, int, mdTable, ratio } from './markdown';
 export { PEER_COMMAND, StreamsPeer, ensurePeerBuilt } from './peer';
-export { ProcSampler, cpuMs, rssBytes } from './proc-stats';
+export { ProcSampler, cpuMs, logDeletesText, rssBytes } from './proc-stats';
 export { ProbeProducer, ProbeReader } from './probe';
 export type { WindowStats } from './probe';
 export { median, pct } from './stats';

@@ -60,9 +60,61 @@ export class ProcSampler {
   }
 }
 
+/** The port of the first broker when it is on this machine's loopback, else undefined. */
+function loopbackPort(brokers: string[]): number | undefined {
+  const [host, port] = (brokers[0] ?? '').split(':');
+  return host === '127.0.0.1' || host === 'localhost' ? Number(port) : undefined;
+}
+
 /** The pid of the broker `tools/kafka` runs on the first broker's port on this machine, if any. */
 export function localBrokerPid(brokers: string[]): number | undefined {
-  const [host, port] = (brokers[0] ?? '').split(':');
-  if (host !== '127.0.0.1' && host !== 'localhost') return undefined;
-  return readLivePid(kafkaPaths({ port: Number(port) }).pidFile, 'kafka.Kafka');
+  const port = loopbackPort(brokers);
+  return port === undefined ? undefined : readLivePid(kafkaPaths({ port }).pidFile, 'kafka.Kafka');
+}
+
+/**
+ * How many dropped partitions the local broker (`tools/kafka`, on the first broker's port) has
+ * not deleted yet: their folders, renamed `<topic>-<partition>.<id>-delete`, wait in its log dir
+ * for `log.segment.delete.delay.ms`. Undefined when the broker is not one of this machine's.
+ */
+export function pendingLogDeletes(brokers: string[]): number | undefined {
+  const port = loopbackPort(brokers);
+  if (port === undefined || localBrokerPid(brokers) === undefined) return undefined;
+  return pendingDeletesIn(kafkaPaths({ port }).logDirs);
+}
+
+/** The partition folders in a broker's log dir waiting for deletion; undefined when it cannot be read. */
+export function pendingDeletesIn(logDir: string): number | undefined {
+  try {
+    return fs.readdirSync(logDir).filter((f) => f.endsWith('-delete')).length;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Waits (up to `timeoutMs`) until the local broker has deleted the partitions of the topics
+ * dropped before: unlinking a run's gigabyte of logs takes the broker about 0.2 s of CPU, which
+ * a later run's window must not pay. `tools/kafka` deletes 1 s after the drop, but a broker's
+ * first deletion pass comes 30 s after it starts (`log.initial.task.delay.ms`). Returns how long
+ * it waited and what was still pending then (0 when all went).
+ */
+export async function waitForLogDeletes(
+  brokers: string[],
+  timeoutMs = 40_000,
+): Promise<{ waitedMs: number; pending: number } | undefined> {
+  const t0 = Date.now();
+  for (let polls = 0; ; polls++) {
+    const pending = pendingLogDeletes(brokers);
+    if (pending === undefined) return undefined;
+    if (pending === 0 && polls === 0) return { waitedMs: 0, pending };
+    if (pending === 0 || Date.now() - t0 >= timeoutMs) return { waitedMs: Date.now() - t0, pending };
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** For a run's log line: the wait for earlier runs' deletions, when there was one. */
+export function logDeletesText(d: { waitedMs: number; pending: number } | undefined): string {
+  if (!d || (d.waitedMs === 0 && d.pending === 0)) return '';
+  return `; waited ${d.waitedMs} ms for the broker to delete dropped partitions${d.pending > 0 ? ` (${d.pending} still pending)` : ''}`;
 }

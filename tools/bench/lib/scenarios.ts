@@ -7,7 +7,7 @@ import { createTopic, uniqueName, until } from '@eos/testing';
 import type { SystemUnderTest } from './fleet';
 import { consumerPerf, producerPerf } from './kafka-perf';
 import { loopBreakdown, type LoopBreakdown } from './loop-metrics';
-import { ProcSampler, localBrokerPid } from './proc-stats';
+import { ProcSampler, localBrokerPid, waitForLogDeletes } from './proc-stats';
 import { ProbeProducer, ProbeReader, type WindowStats } from './probe';
 import { median } from './stats';
 
@@ -112,6 +112,11 @@ export interface ThroughputResult {
    * V8's CPU profiles, to cut a worker's profile to it (tools/bench/profile-top.ts --window).
    */
   windowMonotonicUs?: [number, number];
+  /**
+   * The local broker's deletion of earlier runs' dropped partitions, waited for before the window
+   * (see waitForLogDeletes): how long, and how many were still pending when it gave up (0: none).
+   */
+  logDeletesBefore?: { waitedMs: number; pending: number };
 }
 
 /**
@@ -141,6 +146,7 @@ export async function runThroughput(
       throw new Error('the input is not the size written');
     if ((await sys.committed(admin)) !== warm) throw new Error(`${sys.label} processed records while paused`);
     // The breakdown is a diagnosis: a worker whose /metrics does not answer costs it, not the run.
+    const deletes = await waitForLogDeletes(brokers);
     const loopBefore = await sys.loopTotals?.().catch(() => undefined);
     const sampler = new ProcSampler(sys.pids());
     const brokerPid = localBrokerPid(brokers);
@@ -166,6 +172,7 @@ export async function runThroughput(
       fillRecordsPerSec: Math.round(fr.recordsPerSec),
       loop,
       windowMonotonicUs: [m0, m1],
+      ...(deletes ? { logDeletesBefore: deletes } : {}),
     };
   } finally {
     await sys.stop();
@@ -212,6 +219,7 @@ export async function runLatency(
   const producer = new ProbeProducer(brokers, t.input, PARTITIONS, VALUE_BYTES);
   const out: LatencyResult[] = [];
   try {
+    await waitForLogDeletes(brokers);
     await sys.start(units);
     await reader.start();
     // Warm-up at the middle rate first (JIT of the JVMs and of Node, first transactions): a cold
