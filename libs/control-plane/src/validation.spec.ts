@@ -31,7 +31,7 @@ function fieldOf(fn: () => unknown): string | undefined {
 describe('validateSpec', () => {
   it('accepts the contract example and fills defaults', () => {
     const v = check({})();
-    expect(v.batching).toEqual({ maxRecords: 10_000, maxBytes: 8 << 20, lingerMs: 100 });
+    expect(v.batching).toEqual({ maxRecords: 20_000, maxBytes: 16 << 20, lingerMs: 100 });
     expect(check({ deadLetterTopic: '' })().deadLetterTopic).toBe('p1.dlq');
     expect(v.guarantee).toBe('exactly-once');
   });

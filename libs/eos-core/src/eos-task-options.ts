@@ -25,7 +25,7 @@ export interface EosTaskOptions {
   /** `name@version`, recorded in dead-letter headers. */
   transformId: string;
   kafka: KafkaPort;
-  /** Batch limits. @default DEFAULT_BATCH_LIMITS: { maxRecords: 10000, maxBytes: 8 MiB, lingerMs: 100 } */
+  /** Batch limits. @default DEFAULT_BATCH_LIMITS: { maxRecords: 20000, maxBytes: 16 MiB, lingerMs: 100 } */
   batching?: Partial<BatchLimits>;
   /** Broker-side transaction timeout. @default 30000 */
   transactionTimeoutMs?: number;

@@ -19,8 +19,8 @@ export interface BatchLimits {
  * `DEFAULT_BATCHING`, which fills them into every spec it validates).
  */
 export const DEFAULT_BATCH_LIMITS: Readonly<BatchLimits> = {
-  maxRecords: 10_000,
-  maxBytes: 8 << 20,
+  maxRecords: 20_000,
+  maxBytes: 16 << 20,
   lingerMs: 100,
 };
 

@@ -168,8 +168,8 @@ export function PipelineFormPage({ name }: { name?: string }) {
               }
             />
             <Field field="deadLetterTopic" label="Dead-letter topic" {...p} hint="default: <name>.dlq" />
-            <Field field="maxRecords" label="Batch max records" {...p} hint="default 10000" />
-            <Field field="maxBytes" label="Batch max bytes" {...p} hint="default 8 MiB" />
+            <Field field="maxRecords" label="Batch max records" {...p} hint="default 20000" />
+            <Field field="maxBytes" label="Batch max bytes" {...p} hint="default 16 MiB" />
             <Field field="lingerMs" label="Linger (ms)" {...p} hint="default 100" />
             {name && (
               <>
