@@ -30,6 +30,8 @@ export interface TaskSupervisorOptions {
   watchdog?: TransformWatchdog;
   /** Careful mode: announces a record to the controller; resolves when it may be transformed. */
   announce?: (v: RecordInFlight) => Promise<void>;
+  /** Careful mode: an announced record's call is over (after its `done` was sent): the next may go. */
+  settled?: () => void;
   /** A graceful stop taking longer than this is escalated to a fast one (a stuck transform). @default 20000 */
   gracefulStopTimeoutMs?: number;
 }
@@ -157,8 +159,11 @@ export class TaskSupervisor {
       epoch: a.epoch,
       watch,
       announce: a.careful ? this.o.announce : undefined,
+      // `done` even while the task is leaving: until the controller has its release, the death of
+      // this process would otherwise still be pinned on the record.
       settled: (v) => {
-        if (!r.leaving) this.send({ body: { $case: 'inFlight', value: v } });
+        this.send({ body: { $case: 'inFlight', value: v } });
+        this.o.settled?.();
       },
     });
     if (a.careful)

@@ -72,6 +72,7 @@ export class WorkerRuntime {
       tuning: o.tuning,
       watchdog: o.watchdog,
       announce: (v) => this.announcer.announce(v),
+      settled: () => this.announcer.settled(),
     });
     this.session = new SessionClient({
       address: o.controller.address,
