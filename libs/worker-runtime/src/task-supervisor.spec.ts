@@ -103,6 +103,37 @@ describe('TaskSupervisor', () => {
     await sup.stopAll(false);
   });
 
+  it("careful mode: reports every announced record's call done, also while the task is leaving", async () => {
+    const kafka = new FakeKafka();
+    kafka.createTopic('in', 2);
+    kafka.createTopic('out', 2);
+    const sent: WorkerMessage[] = [];
+    const announced: number[] = [];
+    let settled = 0;
+    const sup = new TaskSupervisor({
+      kafka,
+      registry: new TransformRegistry(BUILTIN_TRANSFORMS),
+      send: (m) => sent.push(m),
+      log: () => undefined,
+      // The controller's ack takes a while: the revoke below lands while a record waits for it.
+      announce: (v) => {
+        announced.push(v.offset);
+        return new Promise((r) => setTimeout(r, 30));
+      },
+      settled: () => void settled++,
+    });
+    await sup.assign({ ...assign(1), careful: true });
+    kafka.produce('in', 0, [{ value: 'a' }, { value: 'b' }]);
+    await new Promise((r) => setTimeout(r, 15));
+    await sup.revoke({ task: { pipeline: 'p', taskIndex: 0 }, epoch: 1, graceful: true });
+    const done = sent.flatMap((m) =>
+      m.body?.$case === 'inFlight' && m.body.value.done ? [m.body.value.offset] : [],
+    );
+    expect(announced.length).toBeGreaterThan(0);
+    expect(done).toEqual(announced);
+    expect(settled).toBe(announced.length);
+  });
+
   it('restarts a task on a new spec version under the same transactional id', async () => {
     const { kafka, sup } = setup();
     await sup.assign(assign(1, 1));
