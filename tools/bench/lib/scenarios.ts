@@ -145,8 +145,8 @@ export async function runThroughput(
     if ((await topicTotal(admin, t.input)) !== warm + records)
       throw new Error('the input is not the size written');
     if ((await sys.committed(admin)) !== warm) throw new Error(`${sys.label} processed records while paused`);
-    // The breakdown is a diagnosis: a worker whose /metrics does not answer costs it, not the run.
     const deletes = await waitForLogDeletes(brokers);
+    // The breakdown is a diagnosis: a worker whose /metrics does not answer costs it, not the run.
     const loopBefore = await sys.loopTotals?.().catch(() => undefined);
     const sampler = new ProcSampler(sys.pids());
     const brokerPid = localBrokerPid(brokers);
