@@ -103,14 +103,15 @@ export async function waitForLogDeletes(
   brokers: string[],
   timeoutMs = 40_000,
 ): Promise<{ waitedMs: number; pending: number } | undefined> {
+  let pending = pendingLogDeletes(brokers);
+  if (pending === undefined) return undefined;
+  if (pending === 0) return { waitedMs: 0, pending };
   const t0 = Date.now();
-  for (let polls = 0; ; polls++) {
-    const pending = pendingLogDeletes(brokers);
-    if (pending === undefined) return undefined;
-    if (pending === 0 && polls === 0) return { waitedMs: 0, pending };
-    if (pending === 0 || Date.now() - t0 >= timeoutMs) return { waitedMs: Date.now() - t0, pending };
+  while (pending > 0 && Date.now() - t0 < timeoutMs) {
     await new Promise((r) => setTimeout(r, 100));
+    pending = pendingLogDeletes(brokers) ?? 0; // the broker gone: nothing left to wait for
   }
+  return { waitedMs: Date.now() - t0, pending };
 }
 
 /** For a run's log line: the wait for earlier runs' deletions, when there was one. */
